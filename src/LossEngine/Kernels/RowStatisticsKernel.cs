@@ -1,0 +1,388 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using LossEngine.Kernels.Vectors;
+
+namespace LossEngine.Kernels;
+
+/// <summary>
+/// The single-pass row kernel: one read of the row yields max, Σ e^(x−max), and, in <see cref="AllStatisticsMode"/>,
+/// argmax, the target's rank and Σ e^(x−max)·(x−max) for the entropy.
+/// </summary>
+/// <remarks>
+/// <para>Each lane keeps its own running maximum m. Rows of logits raise a lane's maximum only O(log n) times, so the
+/// loop checks a group of four vectors against m with one compare and takes the rescaling path only when some lane
+/// grew; there s ← s·e^(m_old−m_new) and t ← e^(m_old−m_new)·(t + (m_old−m_new)·s). ArgMax changes only when the
+/// maximum strictly grows, so it is tracked on that rare path too, which gives the lowest index among equal maxima
+/// (later equal values never replace the first).</para>
+/// <para>Float lane sums are folded into per-lane double sums every <see cref="FoldInterval"/> groups, so no float
+/// accumulator adds more than a few hundred terms; that, plus a final combination in double, is what keeps the error
+/// within the documented bound at V = 262144 where one float accumulator is off by ~1e-4.</para>
+/// <para>Rows with NaN, +∞, a −∞ target, a maximum of float.MinValue or less, or more than 2^24 elements are handed
+/// to <see cref="SpecialRowStatistics"/>: the vector path detects the first kinds from a NaN or infinite sum at the end
+/// (every NaN and +∞ input poisons Σ e^(x−m)), so normal rows pay nothing for them.</para>
+/// </remarks>
+internal static class RowStatisticsKernel
+{
+    /// <summary>Rows longer than this lose exact float lane indices (2^24) and go to the scalar double path.</summary>
+    public const int MaxVectorRowLength = 1 << 24;
+
+    private const int GroupVectors = 4;
+    private const int FoldInterval = 32;
+
+    // About 4 KiB ahead of the loads: far enough to cover DRAM latency at ~16 GB/s, near enough to stay in L1/L2.
+    private const int PrefetchDistanceBytes = 4096;
+    private const int CacheLineBytes = 64;
+
+    [SkipLocalsInit]
+    public static unsafe RowSummary Compute<T, TWidth, TVector, TMode>(ReadOnlySpan<T> row, int target)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        float targetLogit = TMode.TracksAll ? ElementConversion.ToSingle(row[target]) : 0f;
+        if (row.Length > MaxVectorRowLength || (TMode.TracksAll && !float.IsFinite(targetLogit)))
+        {
+            return SpecialRowStatistics.Compute(row, target);
+        }
+
+        int count = TWidth.Count;
+        nuint length = (nuint)row.Length;
+        nuint groupLength = (nuint)(GroupVectors * count);
+
+        // Rank counts entries ranked above the target: x > x_t after it, x ≥ x_t before it. For finite x_t,
+        // x ≥ x_t ⇔ x > nextDown(x_t), so a single compare against a per-region threshold does both.
+        TVector thresholdBefore = TWidth.Create(MathF.BitDecrement(targetLogit));
+        TVector thresholdAfter = TWidth.Create(targetLogit);
+        TVector threshold = target == 0 ? thresholdAfter : thresholdBefore;
+        nuint targetIndex = (nuint)target;
+
+        // The hot state lives in locals so the JIT keeps it in registers; the rare paths get it through a struct copy.
+        TVector max = TWidth.Create(float.MinValue);
+        TVector sum = TWidth.Create(0f);
+        TVector entropySum = TWidth.Create(0f);
+        TVector rankCount = TWidth.Create(0f);
+        TVector argMax = TWidth.Indices;
+
+        Span<double> sums = stackalloc double[count];
+        Span<double> entropySums = stackalloc double[count];
+        Span<float> foldedMax = stackalloc float[count];
+        sums.Clear();
+        entropySums.Clear();
+        foldedMax.Fill(float.MinValue);
+
+        ref T source = ref MemoryMarshal.GetReference(row);
+        LaneState<TVector> state;
+        fixed (T* pinned = row)
+        {
+            byte* prefetch = (byte*)pinned + PrefetchDistanceBytes;
+            int bytesPerGroup = (int)groupLength * Unsafe.SizeOf<T>();
+            nuint i = 0;
+            int groupsSinceFold = 0;
+            for (; i + groupLength <= length; i += groupLength)
+            {
+                for (int line = 0; line < bytesPerGroup; line += CacheLineBytes)
+                {
+                    TWidth.Prefetch(prefetch + line);
+                }
+
+                prefetch += bytesPerGroup;
+
+                TVector groupMax = TWidth.MaxNative(
+                    TWidth.MaxNative(VectorMath.Load<T, TWidth, TVector>(ref source, i), VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)count)),
+                    TWidth.MaxNative(VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)(2 * count)), VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)(3 * count))));
+                if (TWidth.GreaterThanAny(groupMax, max))
+                {
+                    state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum, ArgMax = argMax };
+                    RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref state, ref source, i);
+                    (max, sum, entropySum, argMax) = (state.Max, state.Sum, state.EntropySum, state.ArgMax);
+                }
+
+                // Loaded again rather than kept live across the rare call, which would spill them on every group.
+                TVector x0 = VectorMath.Load<T, TWidth, TVector>(ref source, i);
+                TVector x1 = VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)count);
+                TVector x2 = VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)(2 * count));
+                TVector x3 = VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)(3 * count));
+                TVector d0 = ShiftedLogit<TWidth, TVector>(x0, max);
+                TVector d1 = ShiftedLogit<TWidth, TVector>(x1, max);
+                TVector d2 = ShiftedLogit<TWidth, TVector>(x2, max);
+                TVector d3 = ShiftedLogit<TWidth, TVector>(x3, max);
+                TVector e0 = VectorMath.ExpOfClampedArgument<TWidth, TVector>(d0);
+                TVector e1 = VectorMath.ExpOfClampedArgument<TWidth, TVector>(d1);
+                TVector e2 = VectorMath.ExpOfClampedArgument<TWidth, TVector>(d2);
+                TVector e3 = VectorMath.ExpOfClampedArgument<TWidth, TVector>(d3);
+
+                // Pairwise combination keeps one add per group on each loop-carried chain.
+                sum = TWidth.Add(sum, TWidth.Add(TWidth.Add(e0, e1), TWidth.Add(e2, e3)));
+                if (TMode.TracksAll)
+                {
+                    entropySum = TWidth.Add(entropySum, TWidth.Add(
+                        TWidth.MultiplyAdd(e0, d0, TWidth.Multiply(e1, d1)),
+                        TWidth.MultiplyAdd(e2, d2, TWidth.Multiply(e3, d3))));
+
+                    TVector t0 = threshold, t1 = threshold, t2 = threshold, t3 = threshold;
+                    if (targetIndex - i < groupLength)
+                    {
+                        // The group holding the target: thresholds differ per lane once, then stay "after".
+                        t0 = LaneThreshold<TWidth, TVector>(i, targetIndex, thresholdBefore, thresholdAfter);
+                        t1 = LaneThreshold<TWidth, TVector>(i + (nuint)count, targetIndex, thresholdBefore, thresholdAfter);
+                        t2 = LaneThreshold<TWidth, TVector>(i + (nuint)(2 * count), targetIndex, thresholdBefore, thresholdAfter);
+                        t3 = LaneThreshold<TWidth, TVector>(i + (nuint)(3 * count), targetIndex, thresholdBefore, thresholdAfter);
+                        threshold = thresholdAfter;
+                    }
+
+                    TVector one = TWidth.Create(1f);
+                    rankCount = TWidth.Add(rankCount, TWidth.Add(
+                        TWidth.Add(TWidth.BitwiseAnd(TWidth.GreaterThan(x0, t0), one), TWidth.BitwiseAnd(TWidth.GreaterThan(x1, t1), one)),
+                        TWidth.Add(TWidth.BitwiseAnd(TWidth.GreaterThan(x2, t2), one), TWidth.BitwiseAnd(TWidth.GreaterThan(x3, t3), one))));
+                }
+
+                if (++groupsSinceFold == FoldInterval)
+                {
+                    state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum };
+                    Fold<TWidth, TVector, TMode>(ref state, sums, entropySums, foldedMax);
+                    (sum, entropySum) = (state.Sum, state.EntropySum);
+                    groupsSinceFold = 0;
+                }
+            }
+
+            state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum, RankCount = rankCount, ArgMax = argMax };
+            for (; i + (nuint)count <= length; i += (nuint)count)
+            {
+                TVector x = VectorMath.Load<T, TWidth, TVector>(ref source, i);
+                Step<TWidth, TVector, TMode>(ref state, x, i, targetIndex, thresholdBefore, thresholdAfter);
+            }
+
+            if (i < length)
+            {
+                // The last partial vector is loaded so that it ends at the row's end; lanes already counted are
+                // replaced by −∞, which adds e^−∞ = 0, never raises the maximum and never outranks a finite target.
+                nuint start = length - (nuint)count;
+                TVector x = VectorMath.Load<T, TWidth, TVector>(ref source, start);
+                TVector fresh = TWidth.GreaterThanOrEqual(TWidth.Indices, TWidth.Create((float)(i - start)));
+                x = TWidth.ConditionalSelect(fresh, x, TWidth.Create(float.NegativeInfinity));
+                Step<TWidth, TVector, TMode>(ref state, x, start, targetIndex, thresholdBefore, thresholdAfter);
+            }
+        }
+
+        Fold<TWidth, TVector, TMode>(ref state, sums, entropySums, foldedMax);
+        return Finish<T, TWidth, TVector, TMode>(ref state, sums, entropySums, foldedMax, row, target);
+    }
+
+    /// <summary>One vector outside the main groups: the remainder vectors and the masked tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x, nuint start, nuint targetIndex, TVector thresholdBefore, TVector thresholdAfter)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        if (TWidth.GreaterThanAny(x, state.Max))
+        {
+            RaiseMaximum<TWidth, TVector, TMode>(ref state, x, start);
+        }
+
+        TVector threshold = TMode.TracksAll ? LaneThreshold<TWidth, TVector>(start, targetIndex, thresholdBefore, thresholdAfter) : thresholdAfter;
+        Accumulate<TWidth, TVector, TMode>(ref state, x, threshold);
+    }
+
+    /// <summary>Per lane: the "before target" threshold for indices below the target, the "after" one otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector LaneThreshold<TWidth, TVector>(nuint start, nuint targetIndex, TVector thresholdBefore, TVector thresholdAfter)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        // Lane offsets relative to the target stay exact in float because rows are at most 2^24 long.
+        TVector laneIndex = TWidth.Add(TWidth.Indices, TWidth.Create((float)start));
+        TVector before = TWidth.LessThan(laneIndex, TWidth.Create((float)targetIndex));
+        return TWidth.ConditionalSelect(before, thresholdBefore, thresholdAfter);
+    }
+
+    /// <summary>Adds e^(x−m), and in full mode e^(x−m)·(x−m) and the rank count, assuming no lane of x exceeds m.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x, TVector threshold)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        TVector shifted = ShiftedLogit<TWidth, TVector>(x, state.Max);
+        TVector e = VectorMath.ExpOfClampedArgument<TWidth, TVector>(shifted);
+        state.Sum = TWidth.Add(state.Sum, e);
+        if (TMode.TracksAll)
+        {
+            state.EntropySum = TWidth.MultiplyAdd(e, shifted, state.EntropySum);
+            TVector outranks = TWidth.GreaterThan(x, threshold);
+            state.RankCount = TWidth.Add(state.RankCount, TWidth.BitwiseAnd(outranks, TWidth.Create(1f)));
+        }
+    }
+
+    /// <summary>x − m, clamped below at −105.</summary>
+    /// <remarks>The clamp makes masked −∞ entries contribute exactly 0 to both sums instead of 0·(−∞) = NaN; a NaN x
+    /// survives it (right-hand operand) and poisons the sum, which sends the row to the special path.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector ShiftedLogit<TWidth, TVector>(TVector x, TVector max)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        TWidth.MaxNative(TWidth.Create(VectorMath.ExpArgumentFloor), TWidth.Subtract(x, max));
+
+    /// <summary>The rare path for a main-loop group: raises the lane maxima over its four vectors in index order.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        for (int k = 0; k < GroupVectors; k++)
+        {
+            nuint offset = start + (nuint)(k * TWidth.Count);
+            TVector x = VectorMath.Load<T, TWidth, TVector>(ref source, offset);
+            if (TWidth.GreaterThanAny(x, state.Max))
+            {
+                RaiseMaximum<TWidth, TVector, TMode>(ref state, x, offset);
+            }
+        }
+    }
+
+    /// <summary>The rare path: some lane of x exceeds its running maximum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RaiseMaximum<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x, nuint start)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        TVector oldMax = state.Max;
+        TVector newMax = TWidth.MaxNative(oldMax, x);
+        if (TMode.TracksAll)
+        {
+            TVector grew = TWidth.GreaterThan(x, oldMax);
+            TVector laneIndex = TWidth.Add(TWidth.Indices, TWidth.Create((float)start));
+            state.ArgMax = TWidth.ConditionalSelect(grew, laneIndex, state.ArgMax);
+        }
+
+        // delta ≤ 0. It is −∞ or huge when a lane first sees a finite value after float.MinValue; the clamp turns
+        // that into scale = 0 and keeps 0·delta finite.
+        TVector delta = TWidth.MaxNative(TWidth.Create(VectorMath.ExpArgumentFloor), TWidth.Subtract(oldMax, newMax));
+        TVector scale = VectorMath.ExpOfClampedArgument<TWidth, TVector>(delta);
+        if (TMode.TracksAll)
+        {
+            state.EntropySum = TWidth.Multiply(scale, TWidth.MultiplyAdd(delta, state.Sum, state.EntropySum));
+        }
+
+        state.Sum = TWidth.Multiply(state.Sum, scale);
+        state.Max = newMax;
+    }
+
+    /// <summary>Moves the float lane sums into per-lane doubles, rebasing the doubles to each lane's current maximum.</summary>
+    [SkipLocalsInit]
+    private static void Fold<TWidth, TVector, TMode>(ref LaneState<TVector> state, Span<double> sums, Span<double> entropySums, Span<float> foldedMax)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        int count = TWidth.Count;
+        Span<float> max = stackalloc float[count];
+        Span<float> sum = stackalloc float[count];
+        Span<float> entropySum = stackalloc float[count];
+        TWidth.Store(state.Max, ref MemoryMarshal.GetReference(max), 0);
+        TWidth.Store(state.Sum, ref MemoryMarshal.GetReference(sum), 0);
+        TWidth.Store(state.EntropySum, ref MemoryMarshal.GetReference(entropySum), 0);
+
+        for (int lane = 0; lane < count; lane++)
+        {
+            if (max[lane] != foldedMax[lane])
+            {
+                if (sums[lane] != 0)
+                {
+                    double delta = (double)foldedMax[lane] - max[lane];
+                    double scale = Math.Exp(delta);
+                    entropySums[lane] = scale * (entropySums[lane] + (delta * sums[lane]));
+                    sums[lane] *= scale;
+                }
+
+                foldedMax[lane] = max[lane];
+            }
+
+            sums[lane] += sum[lane];
+            if (TMode.TracksAll)
+            {
+                entropySums[lane] += entropySum[lane];
+            }
+        }
+
+        state.Sum = TWidth.Create(0f);
+        state.EntropySum = TWidth.Create(0f);
+    }
+
+    [SkipLocalsInit]
+    private static RowSummary Finish<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, Span<double> sums, Span<double> entropySums, Span<float> laneMax, ReadOnlySpan<T> row, int target)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        int count = TWidth.Count;
+        float max = float.NegativeInfinity;
+        for (int lane = 0; lane < count; lane++)
+        {
+            max = MathF.Max(max, laneMax[lane]);
+        }
+
+        double sum = 0;
+        double entropySum = 0;
+        for (int lane = 0; lane < count; lane++)
+        {
+            if (sums[lane] != 0)
+            {
+                double delta = (double)laneMax[lane] - max;
+                double scale = Math.Exp(delta);
+                sum += scale * sums[lane];
+                entropySum += scale * (entropySums[lane] + (delta * sums[lane]));
+            }
+        }
+
+        // NaN or +∞ anywhere makes the sums NaN; an all −∞ row (or one whose maximum is float.MinValue) leaves the
+        // maximum at its start value. All of these are settled exactly by the scalar path.
+        if (!(max > float.MinValue) || !double.IsFinite(sum) || !double.IsFinite(entropySum))
+        {
+            return SpecialRowStatistics.Compute(row, target);
+        }
+
+        double logSum = Math.Log(sum);
+        double logSumExp = max + logSum;
+        if (!TMode.TracksAll)
+        {
+            return new RowSummary(logSumExp, double.NaN, max, -1, -1);
+        }
+
+        Span<float> argMax = stackalloc float[count];
+        Span<float> rank = stackalloc float[count];
+        TWidth.Store(state.ArgMax, ref MemoryMarshal.GetReference(argMax), 0);
+        TWidth.Store(state.RankCount, ref MemoryMarshal.GetReference(rank), 0);
+        float bestIndex = float.PositiveInfinity;
+        long rankTotal = 0;
+        for (int lane = 0; lane < count; lane++)
+        {
+            if (laneMax[lane] == max)
+            {
+                bestIndex = MathF.Min(bestIndex, argMax[lane]);
+            }
+
+            rankTotal += (long)rank[lane];
+        }
+
+        // Σ p·(x−M) = entropySum / sum ≤ 0, so H = log S − that is a sum of two non-negative terms: no cancellation.
+        double entropy = logSum - (entropySum / sum);
+        return new RowSummary(logSumExp, Math.Max(entropy, 0), max, (int)bestIndex, (int)rankTotal);
+    }
+
+    /// <summary>The per-lane running state. Kept in one struct so the helpers take it by reference.</summary>
+    private struct LaneState<TVector>
+        where TVector : unmanaged
+    {
+        public TVector Max;
+        public TVector Sum;
+        public TVector EntropySum;
+        public TVector RankCount;
+        public TVector ArgMax;
+    }
+}

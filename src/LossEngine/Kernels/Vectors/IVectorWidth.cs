@@ -1,0 +1,86 @@
+using System.Runtime.CompilerServices;
+
+namespace LossEngine.Kernels.Vectors;
+
+/// <summary>
+/// One SIMD width (512, 256 or 128 bits, or one scalar lane) seen through the same set of float operations, so that
+/// every kernel is written once as a generic method over <typeparamref name="TVector"/> and the JIT specialises it per
+/// width. Implementations are empty structs whose members are one-line forwards to the BCL vector types.
+/// </summary>
+/// <typeparam name="TVector">The register type: <c>Vector512&lt;float&gt;</c>, <c>Vector256&lt;float&gt;</c>,
+/// <c>Vector128&lt;float&gt;</c> or <c>float</c>.</typeparam>
+/// <remarks>
+/// Masks are vectors whose lanes are all-ones or all-zeros, as the BCL's comparison methods return them.
+/// "Bits" operations treat the float lanes as 32-bit unsigned integers; they are used to widen bf16/fp16 inputs in
+/// registers.
+/// </remarks>
+internal interface IVectorWidth<TVector> where TVector : unmanaged
+{
+    /// <summary>Number of float lanes.</summary>
+    static abstract int Count { get; }
+
+    /// <summary>Whether this width runs on hardware on this machine (checked once per call by the dispatcher).</summary>
+    static abstract bool IsHardwareAccelerated { get; }
+
+    /// <summary>The lane indices 0, 1, …, Count−1 as floats.</summary>
+    static abstract TVector Indices { get; }
+
+    static abstract TVector Create(float value);
+
+    static abstract TVector LoadSingle(ref float source, nuint elementOffset);
+
+    /// <summary>Loads Count 16-bit values and zero-extends each into the low bits of a 32-bit lane.</summary>
+    static abstract TVector LoadWidenedBits(ref ushort source, nuint elementOffset);
+
+    static abstract void Store(TVector value, ref float destination, nuint elementOffset);
+
+    static abstract TVector Add(TVector left, TVector right);
+
+    static abstract TVector Subtract(TVector left, TVector right);
+
+    static abstract TVector Multiply(TVector left, TVector right);
+
+    /// <summary>(a·b)+c, fused where the hardware has FMA, otherwise a multiply and an add (never a software FMA).</summary>
+    static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
+
+    /// <summary>The hardware maximum. On x64 <c>maxps(a, b)</c> returns <paramref name="right"/> when either is NaN;
+    /// on ARM64 it returns NaN. Callers that need NaN to survive pass the candidate as <paramref name="right"/>.</summary>
+    static abstract TVector MaxNative(TVector left, TVector right);
+
+    /// <summary>The hardware minimum, with the same NaN rule as <see cref="MaxNative"/>.</summary>
+    static abstract TVector MinNative(TVector left, TVector right);
+
+    /// <summary>Rounds to the nearest integer, ties to even.</summary>
+    static abstract TVector Round(TVector value);
+
+    static abstract TVector Floor(TVector value);
+
+    static abstract TVector GreaterThan(TVector left, TVector right);
+
+    static abstract TVector GreaterThanOrEqual(TVector left, TVector right);
+
+    static abstract TVector LessThan(TVector left, TVector right);
+
+    static abstract bool GreaterThanAny(TVector left, TVector right);
+
+    /// <summary>Per lane: mask ? ifTrue : ifFalse.</summary>
+    static abstract TVector ConditionalSelect(TVector mask, TVector ifTrue, TVector ifFalse);
+
+    static abstract TVector BitwiseAnd(TVector left, TVector right);
+
+    static abstract TVector BitwiseOr(TVector left, TVector right);
+
+    static abstract TVector ShiftLeftBits(TVector value, int count);
+
+    /// <summary>2^n for lanes holding integral n in [−126, 127], built directly in the exponent field.</summary>
+    static abstract TVector Pow2(TVector integralExponent);
+
+    /// <summary>Prefetches the cache line at <paramref name="address"/> into all cache levels. A no-op where the
+    /// platform has no prefetch intrinsic. Prefetches never fault, so an address past the end of the data is safe.</summary>
+    static abstract unsafe void Prefetch(void* address);
+
+    /// <summary>p·2^n for integral n in [−152, 128], with gradual underflow to zero and overflow to +∞.</summary>
+    /// <remarks>Portable widths call <see cref="VectorMath.ScaleByPow2Portable{TWidth, TVector}"/>; AVX-512 uses
+    /// <c>vscalefps</c>.</remarks>
+    static abstract TVector ScaleByPow2(TVector p, TVector integralExponent);
+}

@@ -1,0 +1,94 @@
+using System.Runtime.CompilerServices;
+
+namespace LossEngine.Kernels.Vectors;
+
+/// <summary>
+/// One float lane. Serves rows shorter than the narrowest vector and machines without SIMD, through the same kernel
+/// text as the vector widths. A mask lane is all-ones bits (a NaN pattern) or +0.
+/// </summary>
+internal readonly struct ScalarWidth : IVectorWidth<float>
+{
+    private static readonly float AllBitsSet = BitConverter.UInt32BitsToSingle(uint.MaxValue);
+
+    public static int Count => 1;
+
+    public static bool IsHardwareAccelerated => true;
+
+    public static float Indices => 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Create(float value) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float LoadSingle(ref float source, nuint elementOffset) => Unsafe.Add(ref source, elementOffset);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float LoadWidenedBits(ref ushort source, nuint elementOffset) => BitConverter.UInt32BitsToSingle(Unsafe.Add(ref source, elementOffset));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(float value, ref float destination, nuint elementOffset) => Unsafe.Add(ref destination, elementOffset) = value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Add(float left, float right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Subtract(float left, float right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Multiply(float left, float right) => left * right;
+
+    // Deliberately not MathF.FusedMultiplyAdd: without FMA hardware that is a slow software routine.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MultiplyAdd(float a, float b, float c) => (a * b) + c;
+
+    // Mirrors x64 maxps: the right operand wins unless left is strictly greater, so a NaN in right survives.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxNative(float left, float right) => left > right ? left : right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MinNative(float left, float right) => left < right ? left : right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Round(float value) => MathF.Round(value, MidpointRounding.ToEven);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Floor(float value) => MathF.Floor(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float GreaterThan(float left, float right) => left > right ? AllBitsSet : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float GreaterThanOrEqual(float left, float right) => left >= right ? AllBitsSet : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float LessThan(float left, float right) => left < right ? AllBitsSet : 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool GreaterThanAny(float left, float right) => left > right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ConditionalSelect(float mask, float ifTrue, float ifFalse) =>
+        BitConverter.SingleToUInt32Bits(mask) != 0 ? ifTrue : ifFalse;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float BitwiseAnd(float left, float right) =>
+        BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(left) & BitConverter.SingleToUInt32Bits(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float BitwiseOr(float left, float right) =>
+        BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(left) | BitConverter.SingleToUInt32Bits(right));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ShiftLeftBits(float value, int count) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) << count);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Pow2(float integralExponent) => BitConverter.Int32BitsToSingle(((int)integralExponent + 127) << 23);
+
+    public static unsafe void Prefetch(void* address)
+    {
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ScaleByPow2(float p, float integralExponent) =>
+        VectorMath.ScaleByPow2Portable<ScalarWidth, float>(p, integralExponent);
+}

@@ -1,0 +1,134 @@
+using System.Runtime.InteropServices;
+using LossEngine.Kernels;
+using LossEngine.Kernels.Vectors;
+
+namespace LossEngine.Tests.Kernels;
+
+public sealed class VectorMathTests
+{
+    private static float[] ApplyExp<TWidth, TVector>(float[] input)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        int count = TWidth.Count;
+        var padded = new float[((input.Length + count - 1) / count) * count];
+        input.CopyTo(padded, 0);
+        var output = new float[padded.Length];
+        for (int i = 0; i < padded.Length; i += count)
+        {
+            TVector x = TWidth.LoadSingle(ref padded[0], (nuint)i);
+            TWidth.Store(VectorMath.Exp<TWidth, TVector>(x), ref output[0], (nuint)i);
+        }
+
+        return output[..input.Length];
+    }
+
+    private readonly struct ExpAccuracy : IWidthTest
+    {
+        public void Run<TWidth, TVector>()
+            where TWidth : IVectorWidth<TVector>
+            where TVector : unmanaged
+        {
+            // A dense sweep of [−104, 89] plus random points; the error is measured in ulps of the correctly rounded
+            // result wherever that result is a normal float.
+            const int steps = 1_000_000;
+            var random = new Random(12345);
+            float[] input = new float[steps + 200_000];
+            for (int i = 0; i <= steps; i++)
+            {
+                input[i] = -104f + (193f * i / steps);
+            }
+
+            for (int i = steps + 1; i < input.Length; i++)
+            {
+                input[i] = (float)((random.NextDouble() * 193) - 104);
+            }
+
+            float[] output = ApplyExp<TWidth, TVector>(input);
+            double worst = 0;
+            float worstAt = 0;
+            for (int i = 0; i < input.Length; i++)
+            {
+                double exact = Math.Exp(input[i]);
+                float rounded = (float)exact;
+                if (rounded < 1.17549435e-38f || float.IsInfinity(rounded))
+                {
+                    continue;
+                }
+
+                double ulp = MathF.BitIncrement(rounded) - rounded;
+                double error = Math.Abs(output[i] - exact) / ulp;
+                if (error > worst)
+                {
+                    worst = error;
+                    worstAt = input[i];
+                }
+            }
+
+            Assert.True(worst <= 2.0, $"{typeof(TWidth).Name}: {worst:F3} ulp at x = {worstAt:R}");
+        }
+    }
+
+    [Fact]
+    public void Exp_IsWithinTwoUlp_WhereTheResultIsNormal() =>
+        Assert.True(WidthRunner.RunOnAcceleratedWidths(new ExpAccuracy()) >= 1);
+
+    private readonly struct ExpSpecialValues : IWidthTest
+    {
+        public void Run<TWidth, TVector>()
+            where TWidth : IVectorWidth<TVector>
+            where TVector : unmanaged
+        {
+            float[] input = [float.NaN, float.NegativeInfinity, float.PositiveInfinity, -105f, -1000f, 88.7f, 89f, 1000f, 0f, -0f, -87.5f, -100f];
+            float[] output = ApplyExp<TWidth, TVector>(input);
+            Assert.True(float.IsNaN(output[0]), $"{typeof(TWidth).Name}: exp(NaN) = {output[0]}");
+            Assert.Equal(0f, output[1]);
+            Assert.Equal(float.PositiveInfinity, output[2]);
+            Assert.Equal(0f, output[3]);
+            Assert.Equal(0f, output[4]);
+            Assert.Equal(MathF.Exp(88.7f), output[5], MathF.Exp(88.7f) * 3e-7f);
+            Assert.Equal(float.PositiveInfinity, output[6]);
+            Assert.Equal(float.PositiveInfinity, output[7]);
+            Assert.Equal(1f, output[8]);
+            Assert.Equal(1f, output[9]);
+
+            // Subnormal results: approximate (gradual underflow), never garbage.
+            Assert.InRange(output[10], 0.5f * MathF.Exp(-87.5f), 1.5f * MathF.Exp(-87.5f));
+            Assert.InRange(output[11], 0f, 1e-43f);
+        }
+    }
+
+    [Fact]
+    public void Exp_HandlesSpecialValues() => WidthRunner.RunOnAcceleratedWidths(new ExpSpecialValues());
+
+    private readonly struct WideningIsExact : IWidthTest
+    {
+        public void Run<TWidth, TVector>()
+            where TWidth : IVectorWidth<TVector>
+            where TVector : unmanaged
+        {
+            // Every one of the 65536 bit patterns, through the in-register widening, against the scalar conversion.
+            ushort[] bits = Enumerable.Range(0, 65536).Select(i => (ushort)i).ToArray();
+            Half[] halves = MemoryMarshal.Cast<ushort, Half>(bits).ToArray();
+            BFloat16[] brains = bits.Select(BFloat16.FromRawBits).ToArray();
+            var fromHalf = new float[bits.Length];
+            var fromBrain = new float[bits.Length];
+            for (int i = 0; i < bits.Length; i += TWidth.Count)
+            {
+                TWidth.Store(VectorMath.Load<Half, TWidth, TVector>(ref halves[0], (nuint)i), ref fromHalf[0], (nuint)i);
+                TWidth.Store(VectorMath.Load<BFloat16, TWidth, TVector>(ref brains[0], (nuint)i), ref fromBrain[0], (nuint)i);
+            }
+
+            for (int i = 0; i < bits.Length; i++)
+            {
+                float expectedHalf = (float)halves[i];
+                float expectedBrain = (float)brains[i];
+                Assert.True(float.IsNaN(expectedHalf) ? float.IsNaN(fromHalf[i]) : BitConverter.SingleToUInt32Bits(expectedHalf) == BitConverter.SingleToUInt32Bits(fromHalf[i]), $"{typeof(TWidth).Name}: half 0x{i:X4} gave {fromHalf[i]} not {expectedHalf}");
+                Assert.True(float.IsNaN(expectedBrain) ? float.IsNaN(fromBrain[i]) : BitConverter.SingleToUInt32Bits(expectedBrain) == BitConverter.SingleToUInt32Bits(fromBrain[i]), $"{typeof(TWidth).Name}: bf16 0x{i:X4} gave {fromBrain[i]} not {expectedBrain}");
+            }
+        }
+    }
+
+    [Fact]
+    public void HalfAndBFloat16_WidenExactly_ForEveryBitPattern() => WidthRunner.RunOnAcceleratedWidths(new WideningIsExact());
+}

@@ -1,0 +1,362 @@
+using LossEngine.Tests.Reference;
+
+namespace LossEngine.Tests;
+
+/// <summary>
+/// The row kernels' contract, run for every element type: accuracy against the float64 reference, exact argmax and
+/// rank, invariances, special values, errors and allocation. Each dtype subclass runs every test.
+/// </summary>
+public abstract class LogitsContractTests<T, TElement>
+    where T : unmanaged
+    where TElement : IElementType<T>
+{
+    /// <summary>Lengths around multiples of every vector width up to V = 262144, plus common vocabulary sizes.</summary>
+    public static TheoryData<int> LargeLengths => new(
+        15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 129, 255, 257, 1023, 1025, 4095, 4097,
+        32000, 32767, 50257, 65535, 65537, 128256, 131071, 131073, 151936, 262143, 262144);
+
+    protected static T[] Convert(float[] row) => row.Select(TElement.FromSingle).ToArray();
+
+    protected static double[] Widen(T[] row) => row.Select(v => (double)TElement.ToSingle(v)).ToArray();
+
+    protected static (T[] Row, double[] Widened) Build(RowCase rowCase)
+    {
+        T[] row = Convert(rowCase.BuildSingles());
+        return (row, Widen(row));
+    }
+
+    private static void AssertMatchesReference(T[] row, double[] widened, int target)
+    {
+        TokenStatistics stats = Logits.Statistics<T>(row, target);
+        double lse = NaiveReference.LogSumExp(widened);
+        double loss = lse - widened[target];
+        double entropy = NaiveReference.Entropy(widened);
+
+        double tolerance = NaiveReference.LogSumExpTolerance(lse);
+        AssertClose(lse, stats.LogSumExp, tolerance, $"V={row.Length} LSE");
+        double lossTolerance = NaiveReference.LossTolerance(lse, loss);
+        AssertClose(loss, stats.Loss, lossTolerance, $"V={row.Length} loss");
+        AssertClose(entropy, stats.Entropy, NaiveReference.EntropyTolerance(entropy), $"V={row.Length} entropy");
+        Assert.Equal(NaiveReference.ArgMax(widened), stats.ArgMax);
+        Assert.Equal(NaiveReference.Rank(widened, target), stats.TargetRank);
+        Assert.Equal((float)widened.Max(), stats.MaxLogit);
+        Assert.Equal((float)widened[target], stats.TargetLogit);
+        double probabilityTolerance = double.IsFinite(loss) ? (2 * lossTolerance * Math.Exp(-loss)) + 1e-30 : 0;
+        AssertClose(Math.Exp(-loss), stats.TargetProbability, probabilityTolerance, "p(target)");
+        AssertClose(lse, Logits.LogSumExp<T>(row), tolerance, $"V={row.Length} LogSumExp");
+        AssertClose(loss, Logits.CrossEntropy<T>(row, target), lossTolerance, $"V={row.Length} CrossEntropy");
+    }
+
+    /// <summary>Within the tolerance; an infinite expectation must be matched exactly.</summary>
+    protected static void AssertClose(double expected, double actual, double tolerance, string what)
+    {
+        bool close = double.IsFinite(expected) ? Math.Abs(actual - expected) <= tolerance : actual.Equals(expected);
+        Assert.True(close, $"{what}: {actual:R} vs reference {expected:R} (tolerance {tolerance:G3})");
+    }
+
+    [Fact]
+    public void Statistics_MatchReference_OnRandomRows()
+    {
+        PropertyCheck.ForAll(RowCase.Arbitrary(), rowCase =>
+        {
+            (T[] row, double[] widened) = Build(rowCase);
+            AssertMatchesReference(row, widened, rowCase.Target);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(LargeLengths))]
+    public void Statistics_MatchReference_OnLongRows(int length)
+    {
+        foreach ((double scale, double mask, int seed) in new[] { (1.0, 0.0, 1), (4.0, 0.3, 2), (0.01, 0.0, 3), (25.0, 0.0, 4) })
+        {
+            var rowCase = new RowCase(length, seed * 7919, Shift: seed == 3 ? -1e4 : 2.5, scale, mask, TieCount: seed == 1 ? 3 : 0, OneHot: false, TargetSelector: seed * 104729);
+            (T[] row, double[] widened) = Build(rowCase);
+            AssertMatchesReference(row, widened, rowCase.Target);
+            AssertMatchesReference(row, widened, length - 1);
+            AssertMatchesReference(row, widened, NaiveReference.ArgMax(widened));
+        }
+    }
+
+    [Fact]
+    public void Statistics_AreExact_ForUniformRows()
+    {
+        // Every entry tied: LSE = x + log V, entropy = log V, argmax 0, rank = target.
+        foreach (int length in new[] { 1, 7, 16, 100, 4099, 262144 })
+        {
+            T[] row = Convert(Enumerable.Repeat(1.5f, length).ToArray());
+            TokenStatistics stats = Logits.Statistics<T>(row, length / 2);
+            double expected = 1.5 + Math.Log(length);
+            Assert.True(Math.Abs(stats.LogSumExp - expected) <= NaiveReference.LogSumExpTolerance(expected));
+            Assert.True(Math.Abs(stats.Entropy - Math.Log(length)) <= NaiveReference.EntropyTolerance(Math.Log(length)));
+            Assert.Equal(0, stats.ArgMax);
+            Assert.Equal(length / 2, stats.TargetRank);
+        }
+    }
+
+    [Fact]
+    public void Statistics_ArgMaxIsLowestIndex_AmongTies()
+    {
+        foreach (int length in new[] { 3, 17, 64, 300, 5000 })
+        {
+            var values = new float[length];
+            values.AsSpan().Fill(-1f);
+            int first = length / 3;
+            values[first] = 2f;
+            values[length - 1] = 2f;
+            values[(first + length) / 2] = 2f;
+            T[] row = Convert(values);
+            TokenStatistics stats = Logits.Statistics<T>(row, length - 1);
+            Assert.Equal(first, stats.ArgMax);
+            Assert.Equal(NaiveReference.Rank(Widen(row), length - 1), stats.TargetRank);
+            Assert.Equal(0, Logits.Statistics<T>(Convert(values), first).TargetRank);
+        }
+    }
+
+    [Fact]
+    public void LogSumExp_IsShiftInvariant()
+    {
+        // Values on a 1/4 grid within ±8 and shifts of 4, −8 and 16 are exact in float, fp16 and bf16, so the shifted
+        // row is exactly x + c and LSE(x + c) − c must equal LSE(x) within the bound.
+        PropertyCheck.ForAll(RowCase.Arbitrary(), rowCase =>
+        {
+            var random = new Random(rowCase.Seed);
+            float[] grid = Enumerable.Range(0, rowCase.Length).Select(_ => random.Next(-32, 33) / 4f).ToArray();
+            float baseLse = Logits.LogSumExp<T>(Convert(grid));
+            foreach (float shift in new[] { 4f, -8f, 16f })
+            {
+                float shifted = Logits.LogSumExp<T>(Convert(grid.Select(v => v + shift).ToArray()));
+                double tolerance = 2 * NaiveReference.LogSumExpTolerance(baseLse + shift);
+                Assert.True(Math.Abs(shifted - shift - baseLse) <= tolerance, $"shift {shift}: {shifted} vs {baseLse}");
+            }
+        });
+    }
+
+    [Fact]
+    public void SoftmaxAndLogSoftmax_MatchReference()
+    {
+        PropertyCheck.ForAll(RowCase.Arbitrary(), rowCase =>
+        {
+            (T[] row, double[] widened) = Build(rowCase);
+            double[] expected = NaiveReference.LogSoftmax(widened);
+            double tolerance = NaiveReference.LogSumExpTolerance(NaiveReference.LogSumExp(widened));
+
+            var logProbabilities = new float[row.Length];
+            Logits.LogSoftmax<T>(row, logProbabilities);
+            var probabilities = new float[row.Length + 3];
+            Logits.Softmax<T>(row, probabilities);
+
+            double total = 0;
+            for (int i = 0; i < row.Length; i++)
+            {
+                if (double.IsNegativeInfinity(expected[i]))
+                {
+                    Assert.Equal(float.NegativeInfinity, logProbabilities[i]);
+                    Assert.Equal(0f, probabilities[i]);
+                    continue;
+                }
+
+                // (x − max) − log-sum in float: the bound plus two roundings, each half an ulp of the larger operand.
+                double ulpOfX = Math.Max(Math.Abs(widened[i]), Math.Abs(expected[i])) * 1.2e-7;
+                Assert.True(Math.Abs(logProbabilities[i] - expected[i]) <= tolerance + ulpOfX, $"log p[{i}] {logProbabilities[i]} vs {expected[i]}");
+                double p = Math.Exp(expected[i]);
+                Assert.True(Math.Abs(probabilities[i] - p) <= (p * (tolerance + ulpOfX + 3e-7)) + 1e-38, $"p[{i}] {probabilities[i]} vs {p}");
+                total += probabilities[i];
+            }
+
+            Assert.True(Math.Abs(total - 1) <= 1e-5, $"softmax sums to {total}");
+            Assert.Equal(0f, probabilities[row.Length]);
+        });
+    }
+
+    [Fact]
+    public void Softmax_DoesNotOverflow_OnLargeLogits()
+    {
+        var probabilities = new float[2];
+        Logits.Softmax<T>(Convert([100f, 0f]), probabilities);
+        Assert.Equal(1f, probabilities[0]);
+        Assert.InRange(probabilities[1], 0f, 1e-43f);
+
+        // The largest finite magnitude of each type: float 3.4e38, bf16 3.39e38, fp16 65504.
+        float big = typeof(T) == typeof(Half) ? 65504f : typeof(T) == typeof(BFloat16) ? (float)BFloat16.MaxValue : float.MaxValue;
+        T[] huge = Convert([big, -big, big * 0.5f, 0f, -big * 0.5f]);
+        TokenStatistics stats = Logits.Statistics<T>(huge, 3);
+        Assert.Equal((double)big, stats.LogSumExp, 1e-6 * big);
+        Assert.Equal((double)big, stats.Loss, 1e-6 * big);
+        Assert.Equal(0, stats.ArgMax);
+        Assert.Equal(2, stats.TargetRank);
+        Assert.True(float.IsFinite(stats.Loss) && stats.Loss > 0, $"loss {stats.Loss}");
+        Assert.Equal(0f, stats.Entropy, 1e-6f);
+    }
+
+    public static TheoryData<int, int> SpecialPositions => new()
+    {
+        { 1, 0 }, { 5, 4 }, { 16, 0 }, { 17, 16 }, { 100, 37 }, { 1000, 999 }, { 4099, 2048 },
+    };
+
+    [Theory]
+    [MemberData(nameof(SpecialPositions))]
+    public void NaN_AnywhereGivesNaN(int length, int position)
+    {
+        float[] values = new RowCase(length, position, 0, 2, 0, 0, false, 0).BuildSingles();
+        values[position] = float.NaN;
+        T[] row = Convert(values);
+        TokenStatistics stats = Logits.Statistics<T>(row, 0);
+        Assert.True(float.IsNaN(stats.LogSumExp) && float.IsNaN(stats.Loss) && float.IsNaN(stats.Entropy) && float.IsNaN(stats.TargetProbability));
+        Assert.Equal(-1, stats.ArgMax);
+        Assert.Equal(-1, stats.TargetRank);
+        Assert.True(float.IsNaN(Logits.LogSumExp<T>(row)));
+        Assert.True(float.IsNaN(Logits.CrossEntropy<T>(row, length - 1)));
+        var output = new float[length];
+        Logits.Softmax<T>(row, output);
+        Assert.All(output, p => Assert.True(float.IsNaN(p)));
+    }
+
+    [Theory]
+    [MemberData(nameof(SpecialPositions))]
+    public void PositiveInfinity_GivesInfiniteLogSumExp(int length, int position)
+    {
+        float[] values = new RowCase(length, position, 0, 2, 0, 0, false, 0).BuildSingles();
+        values[position] = float.PositiveInfinity;
+        T[] row = Convert(values);
+        Assert.Equal(float.PositiveInfinity, Logits.LogSumExp<T>(row));
+        TokenStatistics stats = Logits.Statistics<T>(row, position);
+        Assert.Equal(float.PositiveInfinity, stats.LogSumExp);
+        Assert.True(float.IsNaN(stats.Loss), "∞ − ∞ for a +∞ target");
+        Assert.Equal(position, stats.ArgMax);
+        Assert.Equal(0, stats.TargetRank);
+        if (length > 1)
+        {
+            int other = position == 0 ? 1 : 0;
+            Assert.Equal(float.PositiveInfinity, Logits.CrossEntropy<T>(row, other));
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16)]
+    [InlineData(31)]
+    [InlineData(1000)]
+    public void AllNegativeInfinity_GivesNegativeInfiniteLogSumExpAndNaNLoss(int length)
+    {
+        T[] row = Convert(Enumerable.Repeat(float.NegativeInfinity, length).ToArray());
+        Assert.Equal(float.NegativeInfinity, Logits.LogSumExp<T>(row));
+        Assert.True(float.IsNaN(Logits.CrossEntropy<T>(row, length - 1)));
+        TokenStatistics stats = Logits.Statistics<T>(row, length - 1);
+        Assert.Equal(float.NegativeInfinity, stats.LogSumExp);
+        Assert.True(float.IsNaN(stats.Loss));
+        Assert.Equal(0, stats.ArgMax);
+        Assert.Equal(length - 1, stats.TargetRank);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(40)]
+    [InlineData(3001)]
+    public void MaskedTarget_GivesInfiniteLoss(int length)
+    {
+        float[] values = new RowCase(length, 11, 0, 1, 0, 0, false, 0).BuildSingles();
+        values[1] = float.NegativeInfinity;
+        T[] row = Convert(values);
+        double[] widened = Widen(row);
+        Assert.Equal(float.PositiveInfinity, Logits.CrossEntropy<T>(row, 1));
+        TokenStatistics stats = Logits.Statistics<T>(row, 1);
+        Assert.Equal(float.PositiveInfinity, stats.Loss);
+        Assert.Equal(0f, stats.TargetProbability);
+        Assert.Equal(NaiveReference.Rank(widened, 1), stats.TargetRank);
+        Assert.Equal(NaiveReference.LogSumExp(widened), stats.LogSumExp, NaiveReference.LogSumExpTolerance(stats.LogSumExp));
+    }
+
+    [Fact]
+    public void InvalidArguments_Throw_WithClearMessages()
+    {
+        Assert.Throws<ArgumentException>("row", () => Logits.LogSumExp<T>(ReadOnlySpan<T>.Empty));
+        Assert.Throws<ArgumentException>("row", () => Logits.Statistics<T>(ReadOnlySpan<T>.Empty, 0));
+        T[] row = Convert([1f, 2f, 3f]);
+        var error = Assert.Throws<ArgumentOutOfRangeException>("target", () => Logits.CrossEntropy<T>(row, 3));
+        Assert.Contains("3", error.Message, StringComparison.Ordinal);
+        Assert.Contains("[0, 3)", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>("target", () => Logits.Statistics<T>(row, -1));
+        Assert.Throws<ArgumentException>("probabilities", () => Logits.Softmax<T>(row, new float[2]));
+        Assert.Throws<ArgumentException>("logProbabilities", () => Logits.LogSoftmax<T>(row, new float[1]));
+    }
+
+    [Fact]
+    public void Kernels_DoNotAllocate()
+    {
+        T[] row = Convert(new RowCase(50_000, 5, 1, 3, 0.1, 0, false, 0).BuildSingles());
+        var output = new float[row.Length];
+        void CallAll()
+        {
+            Logits.LogSumExp<T>(row);
+            Logits.CrossEntropy<T>(row, 7);
+            Logits.Statistics<T>(row, 7);
+            Logits.Softmax<T>(row, output);
+            Logits.LogSoftmax<T>(row, output);
+        }
+
+        // The first rounds may allocate while the JIT tiers the methods up; a per-call allocation would show in every
+        // round, so the steady state (the last round) must be zero.
+        long allocated = -1;
+        for (int round = 0; round < 6; round++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10; i++)
+            {
+                CallAll();
+            }
+
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Thread.Sleep(20);
+        }
+
+        Assert.Equal(0, allocated);
+    }
+}
+
+public sealed class SingleLogitsTests : LogitsContractTests<float, SingleElement>
+{
+    [Fact]
+    public void Softmax_InPlace_MatchesOutOfPlace()
+    {
+        foreach (int length in new[] { 3, 17, 1000, 4097 })
+        {
+            float[] row = new RowCase(length, length, 0, 3, 0, 0, false, 0).BuildSingles();
+            var expected = new float[length];
+            Logits.Softmax<float>(row, expected);
+            Logits.Softmax<float>(row, row);
+            Assert.Equal(expected, row);
+        }
+    }
+
+    [Fact]
+    public void Softmax_PartialOverlap_Throws()
+    {
+        float[] buffer = new float[40];
+        buffer.AsSpan().Fill(1f);
+        Assert.Throws<ArgumentException>("probabilities", () => Logits.Softmax<float>(buffer.AsSpan(0, 32), buffer.AsSpan(1, 32)));
+    }
+
+    [Fact]
+    public void LargestFiniteMagnitudes_DoNotOverflow()
+    {
+        float[] row = [float.MaxValue, -float.MaxValue, float.MinValue, 3e38f, -3e38f];
+        TokenStatistics stats = Logits.Statistics<float>(row, 3);
+        Assert.Equal(float.MaxValue, stats.LogSumExp);
+        Assert.Equal((double)float.MaxValue - 3e38, stats.Loss, 1e31);
+        Assert.Equal(0, stats.ArgMax);
+        float[] allMin = Enumerable.Repeat(float.MinValue, 33).ToArray();
+        Assert.Equal(float.MinValue + Math.Log(33), Logits.LogSumExp<float>(allMin), 1e32);
+        Assert.Equal(0, Logits.Statistics<float>(allMin, 5).ArgMax);
+    }
+
+    [Fact]
+    public void UnsupportedElementType_Throws()
+    {
+        Assert.Throws<NotSupportedException>(() => Logits.LogSumExp<double>(new double[] { 1, 2 }));
+    }
+}
+
+public sealed class HalfLogitsTests : LogitsContractTests<Half, HalfElement>;
+
+public sealed class BFloat16LogitsTests : LogitsContractTests<BFloat16, BFloat16Element>;
