@@ -33,18 +33,25 @@ internal static class RowStatisticsKernel
     private const int PrefetchDistanceBytes = 4096;
     private const int CacheLineBytes = 64;
 
+    /// <summary>Summarises one row in one read.</summary>
+    /// <param name="row">The logits.</param>
+    /// <param name="target">The target index (read only in <see cref="AllStatisticsMode"/>).</param>
+    /// <param name="scale">Every logit is multiplied by this first (1/temperature); 1 skips the multiply.</param>
     [SkipLocalsInit]
-    public static unsafe RowSummary Compute<T, TWidth, TVector, TMode>(ReadOnlySpan<T> row, int target)
+    public static unsafe RowSummary Compute<T, TWidth, TVector, TMode>(ReadOnlySpan<T> row, int target, float scale)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
     {
-        float targetLogit = TMode.TracksAll ? ElementConversion.ToSingle(row[target]) : 0f;
+        float targetLogit = TMode.TracksAll ? ElementConversion.ToSingle(row[target]) * scale : 0f;
         if (row.Length > MaxVectorRowLength || (TMode.TracksAll && !float.IsFinite(targetLogit)))
         {
-            return SpecialRowStatistics.Compute(row, target);
+            return SpecialRowStatistics.Compute(row, target, scale);
         }
+
+        bool scaled = scale != 1f;
+        TVector scaleVector = TWidth.Create(scale);
 
         int count = TWidth.Count;
         nuint length = (nuint)row.Length;
@@ -63,13 +70,10 @@ internal static class RowStatisticsKernel
         TVector entropySum = TWidth.Create(0f);
         TVector rankCount = TWidth.Create(0f);
         TVector argMax = TWidth.Indices;
+        TVector logitSum = TWidth.Create(0f);
 
-        Span<double> sums = stackalloc double[count];
-        Span<double> entropySums = stackalloc double[count];
-        Span<float> foldedMax = stackalloc float[count];
-        sums.Clear();
-        entropySums.Clear();
-        foldedMax.Fill(float.MinValue);
+        var folded = new FoldedLanes(
+            stackalloc double[count], stackalloc double[count], stackalloc double[count], stackalloc float[count]);
 
         ref T source = ref MemoryMarshal.GetReference(row);
         LaneState<TVector> state;
@@ -91,10 +95,16 @@ internal static class RowStatisticsKernel
                 TVector groupMax = TWidth.MaxNative(
                     TWidth.MaxNative(VectorMath.Load<T, TWidth, TVector>(ref source, i), VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)count)),
                     TWidth.MaxNative(VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)(2 * count)), VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)(3 * count))));
+                if (scaled)
+                {
+                    // A positive scale preserves order, so the group maximum can be scaled after the fact.
+                    groupMax = TWidth.Multiply(groupMax, scaleVector);
+                }
+
                 if (TWidth.GreaterThanAny(groupMax, max))
                 {
                     state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum, ArgMax = argMax };
-                    RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref state, ref source, i);
+                    RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref state, ref source, i, scaleVector);
                     (max, sum, entropySum, argMax) = (state.Max, state.Sum, state.EntropySum, state.ArgMax);
                 }
 
@@ -103,6 +113,19 @@ internal static class RowStatisticsKernel
                 TVector x1 = VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)count);
                 TVector x2 = VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)(2 * count));
                 TVector x3 = VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)(3 * count));
+                if (scaled)
+                {
+                    x0 = TWidth.Multiply(x0, scaleVector);
+                    x1 = TWidth.Multiply(x1, scaleVector);
+                    x2 = TWidth.Multiply(x2, scaleVector);
+                    x3 = TWidth.Multiply(x3, scaleVector);
+                }
+
+                if (TMode.TracksLogitSum)
+                {
+                    logitSum = TWidth.Add(logitSum, TWidth.Add(TWidth.Add(x0, x1), TWidth.Add(x2, x3)));
+                }
+
                 TVector d0 = ShiftedLogit<TWidth, TVector>(x0, max);
                 TVector d1 = ShiftedLogit<TWidth, TVector>(x1, max);
                 TVector d2 = ShiftedLogit<TWidth, TVector>(x2, max);
@@ -139,18 +162,20 @@ internal static class RowStatisticsKernel
 
                 if (++groupsSinceFold == FoldInterval)
                 {
-                    state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum };
-                    Fold<TWidth, TVector, TMode>(ref state, sums, entropySums, foldedMax);
-                    (sum, entropySum) = (state.Sum, state.EntropySum);
+                    state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum, LogitSum = logitSum };
+                    Fold<TWidth, TVector, TMode>(ref state, folded);
+                    (sum, entropySum, logitSum) = (state.Sum, state.EntropySum, state.LogitSum);
                     groupsSinceFold = 0;
                 }
             }
 
-            state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum, RankCount = rankCount, ArgMax = argMax };
+            state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum, RankCount = rankCount, ArgMax = argMax, LogitSum = logitSum };
+            TVector allLanes = TWidth.GreaterThanOrEqual(TWidth.Indices, TWidth.Create(0f));
             for (; i + (nuint)count <= length; i += (nuint)count)
             {
                 TVector x = VectorMath.Load<T, TWidth, TVector>(ref source, i);
-                Step<TWidth, TVector, TMode>(ref state, x, i, targetIndex, thresholdBefore, thresholdAfter);
+                x = scaled ? TWidth.Multiply(x, scaleVector) : x;
+                Step<TWidth, TVector, TMode>(ref state, x, allLanes, i, targetIndex, thresholdBefore, thresholdAfter);
             }
 
             if (i < length)
@@ -159,23 +184,30 @@ internal static class RowStatisticsKernel
                 // replaced by −∞, which adds e^−∞ = 0, never raises the maximum and never outranks a finite target.
                 nuint start = length - (nuint)count;
                 TVector x = VectorMath.Load<T, TWidth, TVector>(ref source, start);
+                x = scaled ? TWidth.Multiply(x, scaleVector) : x;
                 TVector fresh = TWidth.GreaterThanOrEqual(TWidth.Indices, TWidth.Create((float)(i - start)));
                 x = TWidth.ConditionalSelect(fresh, x, TWidth.Create(float.NegativeInfinity));
-                Step<TWidth, TVector, TMode>(ref state, x, start, targetIndex, thresholdBefore, thresholdAfter);
+                Step<TWidth, TVector, TMode>(ref state, x, fresh, start, targetIndex, thresholdBefore, thresholdAfter);
             }
         }
 
-        Fold<TWidth, TVector, TMode>(ref state, sums, entropySums, foldedMax);
-        return Finish<T, TWidth, TVector, TMode>(ref state, sums, entropySums, foldedMax, row, target);
+        Fold<TWidth, TVector, TMode>(ref state, folded);
+        return Finish<T, TWidth, TVector, TMode>(ref state, folded, row, target, scale);
     }
 
-    /// <summary>One vector outside the main groups: the remainder vectors and the masked tail.</summary>
+    /// <summary>One vector outside the main groups: the remainder vectors and the masked tail. <c>fresh</c> marks the
+    /// lanes not yet counted (all but the tail's overlap), for the logit sum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x, nuint start, nuint targetIndex, TVector thresholdBefore, TVector thresholdAfter)
+    private static void Step<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x, TVector fresh, nuint start, nuint targetIndex, TVector thresholdBefore, TVector thresholdAfter)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
     {
+        if (TMode.TracksLogitSum)
+        {
+            state.LogitSum = TWidth.Add(state.LogitSum, TWidth.BitwiseAnd(x, fresh));
+        }
+
         if (TWidth.GreaterThanAny(x, state.Max))
         {
             RaiseMaximum<TWidth, TVector, TMode>(ref state, x, start);
@@ -226,7 +258,7 @@ internal static class RowStatisticsKernel
 
     /// <summary>The rare path for a main-loop group: raises the lane maxima over its four vectors in index order.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start)
+    private static void RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start, TVector scale)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
@@ -235,7 +267,7 @@ internal static class RowStatisticsKernel
         for (int k = 0; k < GroupVectors; k++)
         {
             nuint offset = start + (nuint)(k * TWidth.Count);
-            TVector x = VectorMath.Load<T, TWidth, TVector>(ref source, offset);
+            TVector x = TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref source, offset), scale);
             if (TWidth.GreaterThanAny(x, state.Max))
             {
                 RaiseMaximum<TWidth, TVector, TMode>(ref state, x, offset);
@@ -274,7 +306,7 @@ internal static class RowStatisticsKernel
 
     /// <summary>Moves the float lane sums into per-lane doubles, rebasing the doubles to each lane's current maximum.</summary>
     [SkipLocalsInit]
-    private static void Fold<TWidth, TVector, TMode>(ref LaneState<TVector> state, Span<double> sums, Span<double> entropySums, Span<float> foldedMax)
+    private static void Fold<TWidth, TVector, TMode>(ref LaneState<TVector> state, FoldedLanes folded)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
@@ -283,44 +315,55 @@ internal static class RowStatisticsKernel
         Span<float> max = stackalloc float[count];
         Span<float> sum = stackalloc float[count];
         Span<float> entropySum = stackalloc float[count];
+        Span<float> logitSum = stackalloc float[count];
         TWidth.Store(state.Max, ref MemoryMarshal.GetReference(max), 0);
         TWidth.Store(state.Sum, ref MemoryMarshal.GetReference(sum), 0);
         TWidth.Store(state.EntropySum, ref MemoryMarshal.GetReference(entropySum), 0);
+        TWidth.Store(state.LogitSum, ref MemoryMarshal.GetReference(logitSum), 0);
 
         for (int lane = 0; lane < count; lane++)
         {
-            if (max[lane] != foldedMax[lane])
+            if (max[lane] != folded.Max[lane])
             {
-                if (sums[lane] != 0)
+                if (folded.Sums[lane] != 0)
                 {
-                    double delta = (double)foldedMax[lane] - max[lane];
+                    double delta = (double)folded.Max[lane] - max[lane];
                     double scale = Math.Exp(delta);
-                    entropySums[lane] = scale * (entropySums[lane] + (delta * sums[lane]));
-                    sums[lane] *= scale;
+                    folded.EntropySums[lane] = scale * (folded.EntropySums[lane] + (delta * folded.Sums[lane]));
+                    folded.Sums[lane] *= scale;
                 }
 
-                foldedMax[lane] = max[lane];
+                folded.Max[lane] = max[lane];
             }
 
-            sums[lane] += sum[lane];
+            folded.Sums[lane] += sum[lane];
             if (TMode.TracksAll)
             {
-                entropySums[lane] += entropySum[lane];
+                folded.EntropySums[lane] += entropySum[lane];
+            }
+
+            if (TMode.TracksLogitSum)
+            {
+                folded.LogitSums[lane] += logitSum[lane];
             }
         }
 
         state.Sum = TWidth.Create(0f);
         state.EntropySum = TWidth.Create(0f);
+        state.LogitSum = TWidth.Create(0f);
     }
 
     [SkipLocalsInit]
-    private static RowSummary Finish<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, Span<double> sums, Span<double> entropySums, Span<float> laneMax, ReadOnlySpan<T> row, int target)
+    private static RowSummary Finish<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, FoldedLanes folded, ReadOnlySpan<T> row, int target, float scale)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
     {
         int count = TWidth.Count;
+        Span<float> laneMax = folded.Max;
+        Span<double> sums = folded.Sums;
+        Span<double> entropySums = folded.EntropySums;
         float max = float.NegativeInfinity;
         for (int lane = 0; lane < count; lane++)
         {
@@ -334,9 +377,9 @@ internal static class RowStatisticsKernel
             if (sums[lane] != 0)
             {
                 double delta = (double)laneMax[lane] - max;
-                double scale = Math.Exp(delta);
-                sum += scale * sums[lane];
-                entropySum += scale * (entropySums[lane] + (delta * sums[lane]));
+                double rebase = Math.Exp(delta);
+                sum += rebase * sums[lane];
+                entropySum += rebase * (entropySums[lane] + (delta * sums[lane]));
             }
         }
 
@@ -344,14 +387,23 @@ internal static class RowStatisticsKernel
         // maximum at its start value. All of these are settled exactly by the scalar path.
         if (!(max > float.MinValue) || !double.IsFinite(sum) || !double.IsFinite(entropySum))
         {
-            return SpecialRowStatistics.Compute(row, target);
+            return SpecialRowStatistics.Compute(row, target, scale);
+        }
+
+        double logitSum = 0;
+        if (TMode.TracksLogitSum)
+        {
+            foreach (double laneSum in folded.LogitSums)
+            {
+                logitSum += laneSum;
+            }
         }
 
         double logSum = Math.Log(sum);
         double logSumExp = max + logSum;
         if (!TMode.TracksAll)
         {
-            return new RowSummary(logSumExp, double.NaN, max, -1, -1);
+            return new RowSummary(logSumExp, double.NaN, max, -1, -1, logitSum);
         }
 
         Span<float> argMax = stackalloc float[count];
@@ -372,7 +424,7 @@ internal static class RowStatisticsKernel
 
         // Σ p·(x−M) = entropySum / sum ≤ 0, so H = log S − that is a sum of two non-negative terms: no cancellation.
         double entropy = logSum - (entropySum / sum);
-        return new RowSummary(logSumExp, Math.Max(entropy, 0), max, (int)bestIndex, (int)rankTotal);
+        return new RowSummary(logSumExp, Math.Max(entropy, 0), max, (int)bestIndex, (int)rankTotal, logitSum);
     }
 
     /// <summary>The per-lane running state. Kept in one struct so the helpers take it by reference.</summary>
@@ -384,5 +436,30 @@ internal static class RowStatisticsKernel
         public TVector EntropySum;
         public TVector RankCount;
         public TVector ArgMax;
+        public TVector LogitSum;
+    }
+
+    /// <summary>The per-lane double accumulators and the maximum each is relative to.</summary>
+    private readonly ref struct FoldedLanes(Span<double> sums, Span<double> entropySums, Span<double> logitSums, Span<float> max)
+    {
+        public Span<double> Sums { get; } = Clear(sums);
+
+        public Span<double> EntropySums { get; } = Clear(entropySums);
+
+        public Span<double> LogitSums { get; } = Clear(logitSums);
+
+        public Span<float> Max { get; } = Fill(max, float.MinValue);
+
+        private static Span<TElement> Clear<TElement>(Span<TElement> span)
+        {
+            span.Clear();
+            return span;
+        }
+
+        private static Span<float> Fill(Span<float> span, float value)
+        {
+            span.Fill(value);
+            return span;
+        }
     }
 }

@@ -6,23 +6,39 @@ internal readonly record struct RowSummary(
     double Entropy,
     float MaxLogit,
     int ArgMax,
-    int TargetRank);
+    int TargetRank,
+    double LogitSum);
 
 /// <summary>Chooses how much of a row's statistics the single-pass kernel tracks, resolved at JIT time.</summary>
 internal interface IStatisticsMode
 {
     /// <summary>True: also argmax, target rank and entropy. False: only max and Σ e^(x−max), for log-sum-exp.</summary>
     static abstract bool TracksAll { get; }
+
+    /// <summary>True: also Σ x over the row, for label smoothing.</summary>
+    static abstract bool TracksLogitSum { get; }
 }
 
 /// <summary>Only what log-sum-exp needs: the lightest pass.</summary>
 internal readonly struct LogSumExpMode : IStatisticsMode
 {
     public static bool TracksAll => false;
+
+    public static bool TracksLogitSum => false;
+}
+
+/// <summary>Log-sum-exp and Σ x: what label-smoothed cross-entropy needs.</summary>
+internal readonly struct SmoothedLogSumExpMode : IStatisticsMode
+{
+    public static bool TracksAll => false;
+
+    public static bool TracksLogitSum => true;
 }
 
 /// <summary>Everything in <see cref="TokenStatistics"/>.</summary>
 internal readonly struct AllStatisticsMode : IStatisticsMode
 {
     public static bool TracksAll => true;
+
+    public static bool TracksLogitSum => false;
 }

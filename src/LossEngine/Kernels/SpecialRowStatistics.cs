@@ -6,17 +6,17 @@ namespace LossEngine.Kernels;
 /// </summary>
 internal static class SpecialRowStatistics
 {
-    public static RowSummary Compute<T>(ReadOnlySpan<T> row, int target)
+    public static RowSummary Compute<T>(ReadOnlySpan<T> row, int target, float scale)
         where T : unmanaged
     {
         double max = double.NegativeInfinity;
         int argMax = 0;
         for (int i = 0; i < row.Length; i++)
         {
-            double x = ElementConversion.ToSingle(row[i]);
+            double x = ElementConversion.ToSingle(row[i]) * scale;
             if (double.IsNaN(x))
             {
-                return new RowSummary(double.NaN, double.NaN, float.NaN, -1, -1);
+                return new RowSummary(double.NaN, double.NaN, float.NaN, -1, -1, double.NaN);
             }
 
             if (x > max)
@@ -26,13 +26,15 @@ internal static class SpecialRowStatistics
             }
         }
 
-        double targetLogit = ElementConversion.ToSingle(row[target]);
+        double targetLogit = ElementConversion.ToSingle(row[target]) * scale;
         int rank = 0;
+        double logitSum = 0;
         double sum = 0;
         double entropySum = 0;
         for (int i = 0; i < row.Length; i++)
         {
-            double x = ElementConversion.ToSingle(row[i]);
+            double x = ElementConversion.ToSingle(row[i]) * scale;
+            logitSum += x;
             if (x > targetLogit || (x == targetLogit && i < target))
             {
                 rank++;
@@ -50,15 +52,15 @@ internal static class SpecialRowStatistics
         if (double.IsPositiveInfinity(max))
         {
             // The distribution puts all its mass on the +∞ entries: LSE is +∞ and the entropy is undefined.
-            return new RowSummary(double.PositiveInfinity, double.NaN, float.PositiveInfinity, argMax, rank);
+            return new RowSummary(double.PositiveInfinity, double.NaN, float.PositiveInfinity, argMax, rank, logitSum);
         }
 
         if (double.IsNegativeInfinity(max))
         {
-            return new RowSummary(double.NegativeInfinity, double.NaN, float.NegativeInfinity, argMax, rank);
+            return new RowSummary(double.NegativeInfinity, double.NaN, float.NegativeInfinity, argMax, rank, logitSum);
         }
 
         double logSum = Math.Log(sum);
-        return new RowSummary(max + logSum, Math.Max(logSum - (entropySum / sum), 0), (float)max, argMax, rank);
+        return new RowSummary(max + logSum, Math.Max(logSum - (entropySum / sum), 0), (float)max, argMax, rank, logitSum);
     }
 }
