@@ -27,6 +27,13 @@ public readonly struct TokenStatistics : IEquatable<TokenStatistics>
         TargetRank = targetRank;
     }
 
+    /// <summary>What the batch kernels write for a row whose target is the ignore index: Loss 0 (as PyTorch), ArgMax and
+    /// TargetRank −1, every other field NaN. The row is not read.</summary>
+    public static TokenStatistics Ignored { get; } = new(0f, float.NaN, float.NaN, float.NaN, float.NaN, float.NaN, -1, -1);
+
+    /// <summary>True for <see cref="Ignored"/> rows.</summary>
+    public bool IsIgnored => Loss == 0 && ArgMax == -1 && float.IsNaN(TargetLogit);
+
     /// <summary>The negative log-likelihood of the target in nats: LSE(x) − x[t]. +∞ when x[t] = −∞.</summary>
     public float Loss { get; }
 

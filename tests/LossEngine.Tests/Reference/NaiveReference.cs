@@ -86,4 +86,46 @@ public static class NaiveReference
 
     /// <summary>The library's stated bound for entropy.</summary>
     public static double EntropyTolerance(double referenceEntropy) => 2e-6 * Math.Max(1, referenceEntropy);
+
+    /// <summary>torch.nn.functional.cross_entropy for one row, written from its documentation: logits divided by T,
+    /// (1−ε)·NLL + ε·(−Σ log_softmax / V), plus PaLM's z-loss c·LSE².</summary>
+    public static double CrossEntropy(double[] x, int target, double temperature, double labelSmoothing, double zLoss)
+    {
+        double[] scaled = x.Select(v => v / temperature).ToArray();
+        double lse = LogSumExp(scaled);
+        double nll = lse - scaled[target];
+        double loss = nll;
+        if (labelSmoothing > 0)
+        {
+            double smooth = -scaled.Select(v => v - lse).Sum() / x.Length;
+            loss = ((1 - labelSmoothing) * nll) + (labelSmoothing * smooth);
+        }
+
+        return loss + (zLoss * lse * lse);
+    }
+
+    /// <summary>KL(p‖q) = Σ p (log p − log q) over the entries where p &gt; 0; +∞ if q = 0 there.</summary>
+    public static double KlDivergence(double[] reference, double[] candidate)
+    {
+        double lseA = LogSumExp(reference);
+        double lseB = LogSumExp(candidate);
+        double kl = 0;
+        for (int i = 0; i < reference.Length; i++)
+        {
+            if (double.IsNegativeInfinity(reference[i]))
+            {
+                continue;
+            }
+
+            if (double.IsNegativeInfinity(candidate[i]))
+            {
+                return double.PositiveInfinity;
+            }
+
+            double logP = reference[i] - lseA;
+            kl += Math.Exp(logP) * (logP - (candidate[i] - lseB));
+        }
+
+        return kl;
+    }
 }

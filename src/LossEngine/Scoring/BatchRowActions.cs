@@ -1,0 +1,98 @@
+using LossEngine.Kernels;
+
+namespace LossEngine.Scoring;
+
+/// <summary>Reads target ids from pinned int or long storage.</summary>
+internal static unsafe class TargetPointer
+{
+    public static long At<TIndex>(TIndex* targets, int row)
+        where TIndex : unmanaged =>
+        typeof(TIndex) == typeof(int) ? ((int*)targets)[row] : ((long*)targets)[row];
+}
+
+/// <summary>Per-row cross-entropy with the PyTorch options, written to a float per row.</summary>
+internal readonly unsafe struct CrossEntropyRows<T, TIndex>(LogitRows<T> logits, TIndex* targets, float* losses, CrossEntropyOptions options) : IRowBlockAction
+    where T : unmanaged
+    where TIndex : unmanaged
+{
+    private readonly long _ignoreIndex = options.IgnoreIndex;
+    private readonly float _scale = 1f / options.Temperature;
+    private readonly float _labelSmoothing = options.LabelSmoothing;
+    private readonly float _zLoss = options.ZLoss;
+
+    public void Invoke(int startRow, int endRow)
+    {
+        for (int row = startRow; row < endRow; row++)
+        {
+            long target = TargetPointer.At(targets, row);
+            losses[row] = target == _ignoreIndex
+                ? 0f
+                : RowLoss(logits.Row(row), (int)target, _scale, _labelSmoothing, _zLoss);
+        }
+    }
+
+    /// <summary>(1−ε)·(LSE − x_t) + ε·(LSE − mean x) + c·LSE², on logits scaled by 1/T, evaluated in double.</summary>
+    public static float RowLoss(ReadOnlySpan<T> row, int target, float scale, float labelSmoothing, float zLoss)
+    {
+        RowSummary summary = labelSmoothing > 0
+            ? Logits.Summarize<T, SmoothedLogSumExpMode>(row, 0, scale)
+            : Logits.Summarize<T, LogSumExpMode>(row, 0, scale);
+        double logSumExp = summary.LogSumExp;
+        double loss = logSumExp - (ElementConversion.ToSingle(row[target]) * scale);
+        if (labelSmoothing > 0)
+        {
+            loss = ((1 - (double)labelSmoothing) * loss) + (labelSmoothing * (logSumExp - (summary.LogitSum / row.Length)));
+        }
+
+        if (zLoss > 0)
+        {
+            loss += zLoss * logSumExp * logSumExp;
+        }
+
+        return (float)loss;
+    }
+}
+
+/// <summary>Per-row <see cref="TokenStatistics"/>; ignored rows get <see cref="TokenStatistics.Ignored"/>.</summary>
+internal readonly unsafe struct StatisticsRows<T, TIndex>(LogitRows<T> logits, TIndex* targets, TokenStatistics* statistics, ScoringOptions options) : IRowBlockAction
+    where T : unmanaged
+    where TIndex : unmanaged
+{
+    private readonly long _ignoreIndex = options.IgnoreIndex;
+    private readonly float _scale = 1f / options.Temperature;
+
+    public void Invoke(int startRow, int endRow)
+    {
+        for (int row = startRow; row < endRow; row++)
+        {
+            long target = TargetPointer.At(targets, row);
+            if (target == _ignoreIndex)
+            {
+                statistics[row] = TokenStatistics.Ignored;
+                continue;
+            }
+
+            ReadOnlySpan<T> logitRow = logits.Row(row);
+            RowSummary summary = Logits.Summarize<T, AllStatisticsMode>(logitRow, (int)target, _scale);
+            statistics[row] = Logits.ToTokenStatistics(summary, ElementConversion.ToSingle(logitRow[(int)target]) * _scale);
+        }
+    }
+}
+
+/// <summary>Per-row model comparison; ignored rows keep their KL and argmaxes, with NaN losses.</summary>
+internal readonly unsafe struct ComparisonRows<T, TIndex>(LogitRows<T> reference, LogitRows<T> candidate, TIndex* targets, ComparisonStatistics* results, ScoringOptions options) : IRowBlockAction
+    where T : unmanaged
+    where TIndex : unmanaged
+{
+    private readonly long _ignoreIndex = options.IgnoreIndex;
+    private readonly float _scale = 1f / options.Temperature;
+
+    public void Invoke(int startRow, int endRow)
+    {
+        for (int row = startRow; row < endRow; row++)
+        {
+            long target = TargetPointer.At(targets, row);
+            results[row] = Logits.CompareRow(reference.Row(row), candidate.Row(row), target == _ignoreIndex ? -1 : target, _scale);
+        }
+    }
+}

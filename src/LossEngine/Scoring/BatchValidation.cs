@@ -1,0 +1,74 @@
+namespace LossEngine.Scoring;
+
+/// <summary>Checks made once, before any output is written, so an error never leaves a half-written destination.</summary>
+internal static class BatchValidation
+{
+    public static void CheckShape(int rows, int width, string matrixName)
+    {
+        if (rows > 0 && width == 0)
+        {
+            throw new ArgumentException($"The {matrixName} matrix has {rows} rows of width 0; a distribution needs at least one entry.", matrixName);
+        }
+    }
+
+    public static void CheckTargetCount(int targets, int rows, string targetsName)
+    {
+        if (targets != rows)
+        {
+            throw new ArgumentException($"There are {targets} targets for {rows} rows of logits; they must match one to one.", targetsName);
+        }
+    }
+
+    public static void CheckDestination(int length, int rows, string destinationName)
+    {
+        if (length < rows)
+        {
+            throw new ArgumentException($"The destination holds {length} elements but there are {rows} rows (row {length} has nowhere to go).", destinationName);
+        }
+    }
+
+    /// <summary>Every target must be the ignore index or lie in [0, width). Returns how many rows are not ignored.</summary>
+    public static int CheckTargets<TIndex>(ReadOnlySpan<TIndex> targets, int width, long ignoreIndex, string targetsName)
+        where TIndex : unmanaged
+    {
+        int counted = 0;
+        for (int row = 0; row < targets.Length; row++)
+        {
+            long target = TargetIndex.At(targets, row);
+            if (target == ignoreIndex)
+            {
+                continue;
+            }
+
+            if ((ulong)target >= (ulong)width)
+            {
+                throw new ArgumentOutOfRangeException(targetsName, target, $"Row {row} has target {target}, outside the vocabulary [0, {width}) and not the ignore index {ignoreIndex}.");
+            }
+
+            counted++;
+        }
+
+        return counted;
+    }
+}
+
+/// <summary>Reads a target id from int or long storage.</summary>
+internal static class TargetIndex
+{
+    public static long At<TIndex>(ReadOnlySpan<TIndex> targets, int row)
+        where TIndex : unmanaged
+    {
+        TIndex value = targets[row];
+        if (typeof(TIndex) == typeof(int))
+        {
+            return System.Runtime.CompilerServices.Unsafe.As<TIndex, int>(ref value);
+        }
+
+        if (typeof(TIndex) == typeof(long))
+        {
+            return System.Runtime.CompilerServices.Unsafe.As<TIndex, long>(ref value);
+        }
+
+        throw new NotSupportedException($"Targets of type {typeof(TIndex).Name} are not supported; use int or long.");
+    }
+}

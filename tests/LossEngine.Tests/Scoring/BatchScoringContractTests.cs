@@ -1,0 +1,371 @@
+using CommunityToolkit.HighPerformance;
+using LossEngine.Tests.Reference;
+
+namespace LossEngine.Tests.Scoring;
+
+/// <summary>The batch API's contract, run for every element type: PyTorch semantics of every cross-entropy option
+/// against reference formulas written here, batch statistics, KL comparison, pitched views, errors, and results that do
+/// not depend on the thread count or block size.</summary>
+public abstract class BatchScoringContractTests<T, TElement>
+    where T : unmanaged
+    where TElement : IElementType<T>
+{
+    private static T[] Convert(float[] values) => values.Select(TElement.FromSingle).ToArray();
+
+    private static double[] WidenRow(T[] logits, int row, int width) =>
+        logits.AsSpan(row * width, width).ToArray().Select(v => (double)TElement.ToSingle(v)).ToArray();
+
+    private static void AssertClose(double expected, double actual, double tolerance, string what)
+    {
+        bool close = double.IsFinite(expected) ? Math.Abs(actual - expected) <= tolerance : actual.Equals(expected);
+        Assert.True(close, $"{what}: {actual:R} vs reference {expected:R} (tolerance {tolerance:G3})");
+    }
+
+    public static TheoryData<float, float, float> OptionSets => new()
+    {
+        { 1f, 0f, 0f }, { 1f, 0.1f, 0f }, { 1f, 1f, 0f }, { 1f, 0f, 1e-4f }, { 2.5f, 0f, 0f }, { 0.7f, 0.2f, 1e-3f },
+    };
+
+    [Theory]
+    [MemberData(nameof(OptionSets))]
+    public void CrossEntropy_MatchesPyTorchSemantics(float temperature, float labelSmoothing, float zLoss)
+    {
+        PropertyCheck.ForAll(MatrixCase.Arbitrary(), matrixCase =>
+        {
+            (float[] values, int[] targets) = matrixCase.Build();
+            T[] logits = Convert(values);
+            var span = new ReadOnlySpan2D<T>(logits, matrixCase.Rows, matrixCase.Width);
+            var losses = new float[matrixCase.Rows];
+            var options = new CrossEntropyOptions { Temperature = temperature, LabelSmoothing = labelSmoothing, ZLoss = zLoss, Reduction = Reduction.Sum };
+            double sum = Logits.CrossEntropy(span, targets, losses, options);
+
+            double referenceSum = 0;
+            double sumTolerance = 0;
+            int counted = 0;
+            for (int row = 0; row < matrixCase.Rows; row++)
+            {
+                if (targets[row] == -100)
+                {
+                    Assert.Equal(0f, losses[row]);
+                    continue;
+                }
+
+                double[] x = WidenRow(logits, row, matrixCase.Width);
+                double expected = NaiveReference.CrossEntropy(x, targets[row], temperature, labelSmoothing, zLoss);
+                double lse = NaiveReference.LogSumExp(x.Select(v => v / temperature).ToArray());
+                double mean = x.Where(double.IsFinite).Select(v => Math.Abs(v / temperature)).DefaultIfEmpty(0).Max();
+                double tolerance = NaiveReference.LossTolerance(Math.Max(Math.Abs(lse), mean), expected) * (1 + (2 * zLoss * Math.Abs(lse)));
+                AssertClose(expected, losses[row], tolerance, $"row {row} of {matrixCase}");
+                referenceSum += expected;
+                sumTolerance += tolerance;
+                counted++;
+            }
+
+            AssertClose(referenceSum, sum, sumTolerance + 1e-9, "sum");
+            double mean2 = Logits.CrossEntropy(span, targets, Span<float>.Empty, options with { Reduction = Reduction.Mean });
+            if (counted == 0)
+            {
+                Assert.True(double.IsNaN(mean2), "an all-ignored mean is NaN, as in PyTorch");
+            }
+            else
+            {
+                Assert.Equal(sum / counted, mean2);
+            }
+        });
+    }
+
+    [Fact]
+    public void CrossEntropy_ZeroLabelSmoothing_EqualsPlainNll()
+    {
+        (float[] values, int[] targets) = new MatrixCase(17, 333, 5, 3, 0.1, 0.2).Build();
+        T[] logits = Convert(values);
+        var span = new ReadOnlySpan2D<T>(logits, 17, 333);
+        var smoothed = new float[17];
+        var plain = new float[17];
+        Logits.CrossEntropy(span, targets, smoothed, new CrossEntropyOptions { LabelSmoothing = 0f, Reduction = Reduction.None });
+        Logits.CrossEntropy(span, targets, plain, new CrossEntropyOptions { Reduction = Reduction.None });
+        Assert.Equal(plain, smoothed);
+        for (int row = 0; row < 17; row++)
+        {
+            float single = targets[row] == -100 ? 0f : Logits.CrossEntropy<T>(span.GetRowSpan(row), targets[row]);
+            Assert.Equal(single, plain[row]);
+        }
+    }
+
+    [Fact]
+    public void CrossEntropy_AllIgnored_MeanIsNaN_SumIsZero()
+    {
+        T[] logits = Convert(new float[3 * 5]);
+        int[] targets = [-100, -100, -100];
+        var span = new ReadOnlySpan2D<T>(logits, 3, 5);
+        Assert.True(double.IsNaN(Logits.CrossEntropy(span, targets, Span<float>.Empty)));
+        Assert.Equal(0.0, Logits.CrossEntropy(span, targets, Span<float>.Empty, new CrossEntropyOptions { Reduction = Reduction.Sum }));
+        Assert.True(double.IsNaN(Logits.CrossEntropy(new ReadOnlySpan2D<T>(logits, 0, 5), ReadOnlySpan<int>.Empty, Span<float>.Empty)));
+    }
+
+    [Fact]
+    public void CrossEntropy_CustomIgnoreIndex_AndLongTargets()
+    {
+        (float[] values, int[] targets) = new MatrixCase(9, 50, 8, 1, 0, 0.3).Build(ignoreIndex: 7);
+        T[] logits = Convert(values);
+        var span = new ReadOnlySpan2D<T>(logits, 9, 50);
+        var options = new CrossEntropyOptions { IgnoreIndex = 7, Reduction = Reduction.None };
+        var fromInt = new float[9];
+        var fromLong = new float[9];
+        Logits.CrossEntropy(span, targets, fromInt, options);
+        Logits.CrossEntropy(span, targets.Select(t => (long)t).ToArray(), fromLong, options);
+        Assert.Equal(fromInt, fromLong);
+        for (int row = 0; row < 9; row++)
+        {
+            Assert.Equal(targets[row] == 7 ? 0f : Logits.CrossEntropy<T>(span.GetRowSpan(row), targets[row]), fromInt[row]);
+        }
+    }
+
+    [Fact]
+    public void PitchedView_OfBatchSequenceVocab_ScoresShiftedRows()
+    {
+        // A [B=3, S=6, V=41] tensor scored the causal-LM way: logits[:, :-1] against labels[:, 1:], as a 2-D view with a
+        // pitch of one row per sequence.
+        const int batch = 3, sequence = 6, vocab = 41;
+        float[] values = new MatrixCase(batch * sequence, vocab, 21, 2, 0, 0).Build().Logits;
+        T[] logits = Convert(values);
+        var labels = Enumerable.Range(0, batch * sequence).Select(i => (i * 7) % vocab).ToArray();
+        var statistics = new TokenStatistics[batch * (sequence - 1)];
+        var losses = new float[batch * (sequence - 1)];
+        for (int b = 0; b < batch; b++)
+        {
+            var view = new ReadOnlySpan2D<T>(logits, b * sequence * vocab, sequence - 1, vocab, 0);
+            int[] shiftedLabels = labels.AsSpan((b * sequence) + 1, sequence - 1).ToArray();
+            Logits.CrossEntropy(view, shiftedLabels, losses.AsSpan(b * (sequence - 1), sequence - 1), new CrossEntropyOptions { Reduction = Reduction.None });
+            Logits.Statistics(view, shiftedLabels, statistics.AsSpan(b * (sequence - 1), sequence - 1));
+        }
+
+        // The same rows through a single pitched view over all batches: row stride V, skipping one row per sequence.
+        var pitched = new ReadOnlySpan2D<T>(logits, 0, batch * sequence, vocab, 0).Slice(0, 0, batch * sequence, vocab);
+        for (int b = 0; b < batch; b++)
+        {
+            for (int s = 0; s < sequence - 1; s++)
+            {
+                ReadOnlySpan<T> row = pitched.GetRowSpan((b * sequence) + s);
+                int label = labels[(b * sequence) + s + 1];
+                Assert.Equal(Logits.CrossEntropy<T>(row, label), losses[(b * (sequence - 1)) + s]);
+                Assert.Equal(Logits.Statistics<T>(row, label), statistics[(b * (sequence - 1)) + s]);
+            }
+        }
+
+        // A real pitch: the first V−3 columns of every row.
+        var narrow = new ReadOnlySpan2D<T>(logits, 0, batch * sequence, vocab - 3, 3);
+        int[] narrowTargets = Enumerable.Range(0, batch * sequence).Select(i => i % (vocab - 3)).ToArray();
+        var narrowLosses = new float[batch * sequence];
+        Logits.CrossEntropy(narrow, narrowTargets, narrowLosses, new CrossEntropyOptions { Reduction = Reduction.None, RowsPerBlock = 4 });
+        for (int row = 0; row < batch * sequence; row++)
+        {
+            Assert.Equal(Logits.CrossEntropy<T>(logits.AsSpan(row * vocab, vocab - 3), narrowTargets[row]), narrowLosses[row]);
+        }
+    }
+
+    [Fact]
+    public void Results_AreBitwiseIdentical_ForAnyThreadCountAndBlockSize()
+    {
+        (float[] values, int[] targets) = new MatrixCase(61, 3001, 99, 4, 0.05, 0.1).Build();
+        T[] logits = Convert(values);
+        T[] candidateLogits = Convert(values.Select((v, i) => v + (float)Math.Sin(i)).ToArray());
+        var span = new ReadOnlySpan2D<T>(logits, 61, 3001);
+        var candidate = new ReadOnlySpan2D<T>(candidateLogits, 61, 3001);
+
+        float[]? firstLosses = null;
+        TokenStatistics[]? firstStatistics = null;
+        ComparisonStatistics[]? firstComparisons = null;
+        double firstMean = 0, firstSum = 0;
+        foreach (int threads in new[] { 1, 2, 3, 8 })
+        {
+            foreach (int rowsPerBlock in new[] { 0, 1, 7, 61 })
+            {
+                var options = new CrossEntropyOptions { MaxDegreeOfParallelism = threads, RowsPerBlock = rowsPerBlock, LabelSmoothing = 0.1f, ZLoss = 1e-4f };
+                var losses = new float[61];
+                double mean = Logits.CrossEntropy(span, targets, losses, options);
+                double sum = Logits.CrossEntropy(span, targets, Span<float>.Empty, options with { Reduction = Reduction.Sum });
+                var statistics = new TokenStatistics[61];
+                Logits.Statistics(span, targets, statistics, options);
+                var comparisons = new ComparisonStatistics[61];
+                Logits.Compare(span, candidate, targets, comparisons, options);
+                if (firstLosses is null)
+                {
+                    (firstLosses, firstStatistics, firstComparisons, firstMean, firstSum) = (losses, statistics, comparisons, mean, sum);
+                    continue;
+                }
+
+                Assert.Equal(firstLosses, losses);
+                Assert.Equal(firstStatistics, statistics);
+                Assert.Equal(firstComparisons, comparisons);
+                Assert.Equal(BitConverter.DoubleToInt64Bits(firstMean), BitConverter.DoubleToInt64Bits(mean));
+                Assert.Equal(BitConverter.DoubleToInt64Bits(firstSum), BitConverter.DoubleToInt64Bits(sum));
+            }
+        }
+    }
+
+    [Fact]
+    public void Statistics_Batch_EqualsRowByRow_WithIgnoredRowsDefined()
+    {
+        (float[] values, int[] targets) = new MatrixCase(23, 130, 3, 2, 0.1, 0.25).Build();
+        T[] logits = Convert(values);
+        var span = new ReadOnlySpan2D<T>(logits, 23, 130);
+        var statistics = new TokenStatistics[23];
+        Logits.Statistics(span, targets, statistics, new ScoringOptions { RowsPerBlock = 5 });
+        for (int row = 0; row < 23; row++)
+        {
+            if (targets[row] == -100)
+            {
+                Assert.Equal(TokenStatistics.Ignored, statistics[row]);
+                Assert.True(statistics[row].IsIgnored);
+                continue;
+            }
+
+            Assert.Equal(Logits.Statistics<T>(span.GetRowSpan(row), targets[row]), statistics[row]);
+            Assert.False(statistics[row].IsIgnored);
+        }
+    }
+
+    [Fact]
+    public void Temperature_ScalesTheLogits()
+    {
+        (float[] values, int[] targets) = new MatrixCase(6, 77, 4, 3, 0, 0).Build();
+        T[] logits = Convert(values);
+        var span = new ReadOnlySpan2D<T>(logits, 6, 77);
+        var statistics = new TokenStatistics[6];
+        Logits.Statistics(span, targets, statistics, new ScoringOptions { Temperature = 2f });
+        for (int row = 0; row < 6; row++)
+        {
+            // Multiplying by 1/2 is exact, so the scaled float row gives bit-identical statistics.
+            float[] scaled = logits.AsSpan(row * 77, 77).ToArray().Select(v => TElement.ToSingle(v) * 0.5f).ToArray();
+            Assert.Equal(Logits.Statistics<float>(scaled, targets[row]), statistics[row]);
+        }
+    }
+
+    [Fact]
+    public void Errors_NameTheRowAndValue_AndWriteNothing()
+    {
+        (float[] values, int[] targets) = new MatrixCase(5, 10, 1, 1, 0, 0).Build();
+        T[] logits = Convert(values);
+        var losses = Enumerable.Repeat(-7f, 5).ToArray();
+        targets[3] = 10;
+        var outOfRange = Assert.Throws<ArgumentOutOfRangeException>("targets", () => Logits.CrossEntropy(new ReadOnlySpan2D<T>(logits, 5, 10), targets, losses, new CrossEntropyOptions { Reduction = Reduction.None }));
+        Assert.Contains("Row 3", outOfRange.Message, StringComparison.Ordinal);
+        Assert.Contains("target 10", outOfRange.Message, StringComparison.Ordinal);
+        Assert.All(losses, l => Assert.Equal(-7f, l));
+
+        targets[3] = -1;
+        Assert.Throws<ArgumentOutOfRangeException>("targets", () => Logits.CrossEntropy(new ReadOnlySpan2D<T>(logits, 5, 10), targets, losses));
+        targets[3] = 2;
+        var count = Assert.Throws<ArgumentException>("targets", () => Logits.CrossEntropy(new ReadOnlySpan2D<T>(logits, 5, 10), targets.AsSpan(0, 4), losses));
+        Assert.Contains("4 targets for 5 rows", count.Message, StringComparison.Ordinal);
+        var shortDestination = Assert.Throws<ArgumentException>("losses", () => Logits.CrossEntropy(new ReadOnlySpan2D<T>(logits, 5, 10), targets, losses.AsSpan(0, 2)));
+        Assert.Contains("row 2", shortDestination.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>("losses", () => Logits.CrossEntropy(new ReadOnlySpan2D<T>(logits, 5, 10), targets, Span<float>.Empty, new CrossEntropyOptions { Reduction = Reduction.None }));
+        Assert.Throws<ArgumentException>("statistics", () => Logits.Statistics(new ReadOnlySpan2D<T>(logits, 5, 10), targets, new TokenStatistics[4]));
+        Assert.Throws<ArgumentException>("candidate", () => Logits.Compare(new ReadOnlySpan2D<T>(logits, 5, 10), new ReadOnlySpan2D<T>(logits, 5, 9), targets, new ComparisonStatistics[5]));
+        Assert.Throws<ArgumentOutOfRangeException>("LabelSmoothing", () => Logits.CrossEntropy(new ReadOnlySpan2D<T>(logits, 5, 10), targets, losses, new CrossEntropyOptions { LabelSmoothing = 1.5f }));
+        Assert.Throws<ArgumentOutOfRangeException>("Temperature", () => Logits.CrossEntropy(new ReadOnlySpan2D<T>(logits, 5, 10), targets, losses, new CrossEntropyOptions { Temperature = 0f }));
+        Assert.All(losses, l => Assert.Equal(-7f, l));
+    }
+
+    [Fact]
+    public void MemoryOverloads_MatchSpanOverloads()
+    {
+        (float[] values, int[] targets) = new MatrixCase(40, 900, 12, 2, 0, 0.1).Build();
+        T[] logits = Convert(values);
+        var memory = new ReadOnlyMemory2D<T>(logits, 40, 900);
+        var fromMemory = new float[40];
+        var fromSpan = new float[40];
+        double a = Logits.CrossEntropy(memory, targets, fromMemory);
+        double b = Logits.CrossEntropy(memory.Span, targets, fromSpan);
+        Assert.Equal(fromSpan, fromMemory);
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void Compare_MatchesReference_OnRandomPairs()
+    {
+        PropertyCheck.ForAll(RowCase.Arbitrary(maxLength: 400), rowCase =>
+        {
+            var random = new Random(rowCase.Seed);
+            float[] a = rowCase.BuildSingles();
+            double noise = new[] { 0.0, 0.01, 0.3, 3.0 }[random.Next(4)];
+            float[] b = a.Select(v => v + (float)(noise * RowCase.Gaussian(random))).ToArray();
+            for (int i = 0; i < b.Length; i++)
+            {
+                if (i != rowCase.Target && random.NextDouble() < 0.05)
+                {
+                    // Masks on either side: q = 0 where p > 0 makes KL infinite; p = 0 contributes nothing.
+                    if (random.Next(2) == 0)
+                    {
+                        b[i] = float.NegativeInfinity;
+                    }
+                    else
+                    {
+                        a[i] = float.NegativeInfinity;
+                    }
+                }
+            }
+
+            T[] reference = Convert(a);
+            T[] candidate = Convert(b);
+            double[] ra = reference.Select(v => (double)TElement.ToSingle(v)).ToArray();
+            double[] rb = candidate.Select(v => (double)TElement.ToSingle(v)).ToArray();
+            ComparisonStatistics result = Logits.Compare<T>(reference, candidate, rowCase.Target);
+            double kl = NaiveReference.KlDivergence(ra, rb);
+            AssertClose(kl, result.KlDivergence, 2e-6 + (1e-6 * kl), $"KL of {rowCase} with noise {noise}");
+            Assert.True(result.KlDivergence >= 0);
+            double lseA = NaiveReference.LogSumExp(ra);
+            double lseB = NaiveReference.LogSumExp(rb);
+            AssertClose(lseA - ra[rowCase.Target], result.ReferenceLoss, NaiveReference.LossTolerance(lseA, lseA - ra[rowCase.Target]), "reference loss");
+            AssertClose(lseB - rb[rowCase.Target], result.CandidateLoss, NaiveReference.LossTolerance(lseB, lseB - rb[rowCase.Target]), "candidate loss");
+            Assert.Equal(NaiveReference.ArgMax(ra) == NaiveReference.ArgMax(rb), result.SameArgMax);
+            Assert.Equal(NaiveReference.ArgMax(ra), result.ReferenceArgMax);
+
+            ComparisonStatistics self = Logits.Compare<T>(reference, reference, rowCase.Target);
+            Assert.True(self.KlDivergence <= 2e-6, $"KL(p, p) = {self.KlDivergence}");
+            Assert.True(self.SameArgMax);
+        });
+    }
+
+    [Theory]
+    [InlineData(32000)]
+    [InlineData(128257)]
+    [InlineData(262144)]
+    public void Compare_IsAccurate_OnLongRows(int length)
+    {
+        var random = new Random(length);
+        float[] a = Enumerable.Range(0, length).Select(_ => (float)(3 * RowCase.Gaussian(random))).ToArray();
+        foreach (double noise in new[] { 1e-3, 0.05, 1.0 })
+        {
+            float[] b = a.Select(v => v + (float)(noise * RowCase.Gaussian(random))).ToArray();
+            T[] reference = Convert(a);
+            T[] candidate = Convert(b);
+            double kl = NaiveReference.KlDivergence(reference.Select(v => (double)TElement.ToSingle(v)).ToArray(), candidate.Select(v => (double)TElement.ToSingle(v)).ToArray());
+            AssertClose(kl, Logits.Compare<T>(reference, candidate, 5).KlDivergence, 2e-6 + (1e-6 * kl), $"V={length} noise {noise}");
+        }
+    }
+
+    [Fact]
+    public void Compare_SpecialRows()
+    {
+        T[] finite = Convert([1f, 2f, 3f, 4f, 5f]);
+        T[] masked = Convert([1f, float.NegativeInfinity, 3f, 4f, 5f]);
+        T[] nan = Convert([1f, float.NaN, 3f, 4f, 5f]);
+        T[] allMasked = Convert(Enumerable.Repeat(float.NegativeInfinity, 5).ToArray());
+        Assert.Equal(float.PositiveInfinity, Logits.Compare<T>(finite, masked, 0).KlDivergence);
+        Assert.True(float.IsFinite(Logits.Compare<T>(masked, finite, 0).KlDivergence));
+        Assert.True(float.IsNaN(Logits.Compare<T>(finite, nan, 0).KlDivergence));
+        Assert.True(float.IsNaN(Logits.Compare<T>(allMasked, finite, 0).KlDivergence));
+        Assert.Equal(float.PositiveInfinity, Logits.Compare<T>(finite, allMasked, 0).KlDivergence);
+        Assert.Throws<ArgumentException>("candidate", () => Logits.Compare<T>(finite, finite.AsSpan(0, 4), 0));
+        Assert.Throws<ArgumentOutOfRangeException>("target", () => Logits.Compare<T>(finite, finite, 5));
+    }
+}
+
+public sealed class SingleBatchScoringTests : BatchScoringContractTests<float, SingleElement>;
+
+public sealed class HalfBatchScoringTests : BatchScoringContractTests<Half, HalfElement>;
+
+public sealed class BFloat16BatchScoringTests : BatchScoringContractTests<BFloat16, BFloat16Element>;
