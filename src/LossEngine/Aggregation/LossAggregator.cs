@@ -1,0 +1,214 @@
+namespace LossEngine.Aggregation;
+
+/// <summary>
+/// Streams per-token statistics into per-task and overall metrics with memory O(tasks + k): loss, perplexity and its
+/// interval, accuracy, top-k, MRR, exact match, example log-likelihood, entropy, calibration, standard errors, the loss
+/// decomposition, the worst examples and possible label errors. Aggregators of different shards merge exactly.
+/// </summary>
+/// <remarks>
+/// <para>Every sum is exact (<see cref="ExactSum"/>), so the state, and every reported number, is identical to the last
+/// bit whatever the order of tokens within a task, the sharding, the order of merges or the thread count.</para>
+/// <para>An example is a contiguous run of tokens with the same (task, example id). The first example a stream sees and
+/// the one still running stay open, so an example split across two shards is joined when they merge; open examples
+/// are closed (on a copy) when a report is made.</para>
+/// <para>Not thread-safe: use one aggregator per thread or shard and <see cref="Merge"/> them.</para>
+/// </remarks>
+public sealed class LossAggregator
+{
+    private readonly TaskState[] _tasks;
+    private readonly Dictionary<(int Task, long ExampleId), ExampleState> _open = [];
+    private ExampleState? _current;
+    private ExampleState? _firstOfStream;
+    private long? _lastExampleId;
+
+    /// <summary>Creates an empty aggregator.</summary>
+    /// <exception cref="ArgumentException">The options are invalid (no task names, weights of the wrong count…).</exception>
+    public LossAggregator(AggregatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        _tasks = [.. options.TaskNames.Select(_ => new TaskState())];
+        NextPosition = options.FirstPosition;
+    }
+
+    /// <summary>The options this aggregator was made with.</summary>
+    public AggregatorOptions Options { get; }
+
+    /// <summary>The position the next token will get.</summary>
+    public long NextPosition { get; private set; }
+
+    /// <summary>Adds a batch of tokens.</summary>
+    /// <param name="tokens">Per-token statistics from the row kernels; <see cref="TokenStatistics.Ignored"/> rows take a
+    /// position but are not counted.</param>
+    /// <param name="taskIds">Each token's task id, in [0, number of tasks).</param>
+    /// <param name="exampleIds">Each token's example id.</param>
+    /// <param name="targets">Optional: each token's target id, shown in the worst-example and label-error lists.</param>
+    /// <param name="byteLengths">Optional: the byte length of each target token's text, for bits per byte.</param>
+    /// <exception cref="ArgumentException">Span lengths differ, or an example id does not increase (ordered mode); the
+    /// message names the positions. The tokens before the bad one are kept.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A task id is out of range; the message names the position.</exception>
+    public void Add(ReadOnlySpan<TokenStatistics> tokens, ReadOnlySpan<int> taskIds, ReadOnlySpan<long> exampleIds, ReadOnlySpan<int> targets = default, ReadOnlySpan<int> byteLengths = default)
+    {
+        if (taskIds.Length != tokens.Length || exampleIds.Length != tokens.Length
+            || (!targets.IsEmpty && targets.Length != tokens.Length) || (!byteLengths.IsEmpty && byteLengths.Length != tokens.Length))
+        {
+            throw new ArgumentException($"All spans must have one entry per token: {tokens.Length} tokens, {taskIds.Length} task ids, {exampleIds.Length} example ids, {targets.Length} targets, {byteLengths.Length} byte lengths.", nameof(taskIds));
+        }
+
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            long position = NextPosition;
+            ref readonly TokenStatistics token = ref tokens[i];
+            int task = taskIds[i];
+            if ((uint)task >= (uint)_tasks.Length)
+            {
+                throw new ArgumentOutOfRangeException(nameof(taskIds), task, $"The token at position {position} has task id {task}, outside [0, {_tasks.Length}).");
+            }
+
+            ExampleState example = ExampleFor(task, exampleIds[i], position);
+            NextPosition++;
+            if (token.IsIgnored)
+            {
+                continue;
+            }
+
+            int target = targets.IsEmpty ? -1 : targets[i];
+            example.AddToken(token, position, target);
+            TaskState state = _tasks[task];
+            if (float.IsNaN(token.Loss))
+            {
+                state.NaNLosses++;
+                continue;
+            }
+
+            state.AddToken(token, Options.TopK, byteLengths.IsEmpty ? null : byteLengths[i]);
+            double confidence = TaskState.Confidence(token);
+            if (confidence >= Options.LabelErrorConfidence && token.TargetRank >= Options.LabelErrorMinimumRank)
+            {
+                var entry = new PossibleLabelError(Options.TaskNames[task], example.ExampleId, position, token.Loss, target, token.TargetRank, token.ArgMax, confidence);
+                BoundedList.Insert(state.LabelErrors, entry, Options.WorstExamples, LabelErrorOrder.Instance);
+            }
+        }
+    }
+
+    private ExampleState ExampleFor(int task, long exampleId, long position)
+    {
+        if (_current is not null && _current.Task == task && _current.ExampleId == exampleId)
+        {
+            return _current;
+        }
+
+        if (!Options.ExamplesUnordered)
+        {
+            if (_lastExampleId is long last && exampleId <= last)
+            {
+                throw new ArgumentException(
+                    $"Example id {exampleId} (task {task}) at position {position} follows example {last} (ended at position {position - 1}); in ordered mode each example's tokens are contiguous and ids increase. Set ExamplesUnordered if tokens of different examples interleave.",
+                    "exampleIds");
+            }
+
+            // The running example is finished; the stream's first one stays open in case it continues a previous shard.
+            if (_current is not null && !ReferenceEquals(_current, _firstOfStream))
+            {
+                _open.Remove(_current.Key);
+                _tasks[_current.Task].AddExample(_current, Options.TaskNames[_current.Task], Options.WorstExamples);
+            }
+
+            _lastExampleId = exampleId;
+        }
+
+        if (!_open.TryGetValue((task, exampleId), out ExampleState? example))
+        {
+            example = new ExampleState { Task = task, ExampleId = exampleId };
+            _open.Add(example.Key, example);
+        }
+
+        _firstOfStream ??= example;
+        _current = example;
+        return example;
+    }
+
+    /// <summary>Adds another aggregator's state (another shard, thread or file). Commutative and associative: merged
+    /// shards report exactly what one pass over all tokens reports. Examples open at the shards' edges with the same
+    /// (task, example id) are joined.</summary>
+    /// <exception cref="ArgumentException">The aggregators were made with different task names or report settings.</exception>
+    public void Merge(LossAggregator other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (!Options.TaskNames.SequenceEqual(other.Options.TaskNames) || Options.TopK != other.Options.TopK
+            || Options.WorstExamples != other.Options.WorstExamples || Options.LabelErrorConfidence != other.Options.LabelErrorConfidence
+            || Options.LabelErrorMinimumRank != other.Options.LabelErrorMinimumRank)
+        {
+            throw new ArgumentException("Only aggregators with the same task names, top-k, worst-example count and label-error thresholds can be merged.", nameof(other));
+        }
+
+        for (int task = 0; task < _tasks.Length; task++)
+        {
+            _tasks[task].Merge(other._tasks[task], Options.WorstExamples);
+        }
+
+        foreach (ExampleState part in other._open.Values)
+        {
+            if (_open.TryGetValue(part.Key, out ExampleState? mine))
+            {
+                mine.Merge(part);
+            }
+            else
+            {
+                _open.Add(part.Key, part.Clone());
+            }
+        }
+    }
+
+    /// <summary>Computes the report from the current state, closing open examples on a copy (the aggregator can keep
+    /// streaming and merging afterwards).</summary>
+    public AggregateReport Report()
+    {
+        TaskState[] tasks = [.. _tasks.Select(t => t.Clone())];
+        foreach (ExampleState example in _open.Values.OrderBy(e => e.Task).ThenBy(e => e.ExampleId))
+        {
+            tasks[example.Task].AddExample(example, Options.TaskNames[example.Task], Options.WorstExamples);
+        }
+
+        return MetricsCalculator.Report(tasks, Options);
+    }
+
+    /// <summary>The full mergeable state as JSON (System.Text.Json source generation; exact sums as integer limbs).</summary>
+    public string ToJson() => AggregatorJson.Serialize(CaptureState());
+
+    /// <summary>Restores an aggregator from <see cref="ToJson"/>'s output. The result merges and reports exactly like
+    /// the original.</summary>
+    /// <exception cref="FormatException">The JSON is not an aggregator state of this version.</exception>
+    public static LossAggregator FromJson(string json)
+    {
+        AggregatorStateDocument state = AggregatorJson.Deserialize(json);
+        var aggregator = new LossAggregator(state.Options.ToOptions()) { NextPosition = state.NextPosition };
+        if (state.Tasks.Count != aggregator._tasks.Length)
+        {
+            throw new FormatException($"The state has {state.Tasks.Count} task states for {aggregator._tasks.Length} task names.");
+        }
+
+        for (int task = 0; task < aggregator._tasks.Length; task++)
+        {
+            aggregator._tasks[task] = state.Tasks[task];
+        }
+
+        foreach (ExampleState example in state.OpenExamples)
+        {
+            aggregator._open[example.Key] = example;
+        }
+
+        aggregator._lastExampleId = state.LastExampleId;
+        return aggregator;
+    }
+
+    private AggregatorStateDocument CaptureState() => new()
+    {
+        Options = OptionsDocument.From(Options),
+        NextPosition = NextPosition,
+        LastExampleId = _lastExampleId,
+        Tasks = [.. _tasks],
+        OpenExamples = [.. _open.Values.OrderBy(e => e.Task).ThenBy(e => e.ExampleId)],
+    };
+}
