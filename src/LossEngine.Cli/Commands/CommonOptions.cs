@@ -1,0 +1,63 @@
+using System.CommandLine;
+using LossEngine.Cli.Input;
+using LossEngine.Formats;
+
+namespace LossEngine.Cli.Commands;
+
+/// <summary>The options every dump-reading command shares.</summary>
+internal sealed class CommonOptions
+{
+    public Argument<string[]> Dumps { get; } = new("dumps") { Description = "safetensors dump files or globs, scored in order as one dataset", Arity = ArgumentArity.ZeroOrMore };
+
+    public Option<string?> Logits { get; } = new("--logits") { Description = ".npy logits [N,V] or [B,S,V] (instead of safetensors)" };
+
+    public Option<string?> Targets { get; } = new("--targets") { Description = ".npy targets [N] or [B,S]" };
+
+    public Option<string?> TaskIds { get; } = new("--task-ids") { Description = ".npy task ids [N], [B] or [B,S]" };
+
+    public Option<string?> ExampleIds { get; } = new("--example-ids") { Description = ".npy example ids [N], [B] or [B,S]" };
+
+    public Option<string?> DataType { get; } = new("--dtype") { Description = "read 2-byte .npy logits ('|V2') as this type: bf16" };
+
+    public Option<bool> Shift { get; } = new("--shift") { Description = "causal-LM convention: score logits[:, :-1] against labels[:, 1:]" };
+
+    public Option<long> IgnoreIndex { get; } = new("--ignore-index") { Description = "targets equal to this are skipped", DefaultValueFactory = _ => -100 };
+
+    public Option<string?> TaskNames { get; } = new("--task-names") { Description = "file with task names: a JSON array or one per line" };
+
+    public Option<int> Threads { get; } = new("--threads") { Description = "threads for the kernels (default: all cores)", DefaultValueFactory = _ => -1 };
+
+    public void AddTo(Command command)
+    {
+        command.Arguments.Add(Dumps);
+        foreach (Option option in new Option[] { Logits, Targets, TaskIds, ExampleIds, DataType, Shift, IgnoreIndex, TaskNames, Threads })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    public DumpSource Source(ParseResult result, IReadOnlyList<string>? paths = null)
+    {
+        string? dtype = result.GetValue(DataType);
+        TensorDataType? twoByte = dtype switch
+        {
+            null => null,
+            "bf16" or "bfloat16" => TensorDataType.BFloat16,
+            "f16" or "float16" => TensorDataType.Float16,
+            _ => throw new UsageException($"--dtype {dtype}: only bf16 or f16 can be chosen for 2-byte .npy data."),
+        };
+        var options = new DumpOptions { Shift = result.GetValue(Shift), IgnoreIndex = result.GetValue(IgnoreIndex), NpyTwoByteType = twoByte };
+        return new DumpSource(paths ?? result.GetValue(Dumps) ?? [], result.GetValue(Logits), result.GetValue(Targets), result.GetValue(TaskIds), result.GetValue(ExampleIds), options);
+    }
+
+    public ScoringOptions Scoring(ParseResult result)
+    {
+        int threads = result.GetValue(Threads);
+        if (threads == 0 || threads < -1)
+        {
+            throw new UsageException($"--threads {threads}: use a positive count, or omit it for all cores.");
+        }
+
+        return new ScoringOptions { MaxDegreeOfParallelism = threads, IgnoreIndex = result.GetValue(IgnoreIndex) };
+    }
+}

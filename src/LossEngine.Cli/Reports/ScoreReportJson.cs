@@ -1,0 +1,158 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using LossEngine.Aggregation;
+
+namespace LossEngine.Cli.Reports;
+
+/// <summary>
+/// The stable JSON report of <c>score</c> and <c>merge</c> (schema "lossengine.score/1"): an <c>overall</c> object, a
+/// <c>tasks</c> array, and the aggregator's mergeable <c>state</c>. Field names are snake_case; non-finite numbers are
+/// written as the strings "NaN", "Infinity" and "-Infinity".
+/// </summary>
+internal static class ScoreReportJson
+{
+    public const string Schema = "lossengine.score/1";
+
+    public static string Write(AggregateReport report, LossAggregator aggregator, IReadOnlyList<string> inputs)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("schema", Schema);
+            writer.WriteStartArray("inputs");
+            foreach (string input in inputs)
+            {
+                writer.WriteStringValue(input);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteNumber("top_k", report.TopK);
+            writer.WritePropertyName("overall");
+            WriteMetrics(writer, report.Overall, includeLists: false);
+            writer.WritePropertyName("decomposition");
+            writer.WriteStartObject();
+            Number(writer, "macro_loss", report.MacroLoss);
+            Number(writer, "weighted_loss", report.WeightedLoss);
+            Number(writer, "lm_eval_group_loss", report.LmEvalGroupLoss);
+            Number(writer, "lm_eval_group_accuracy", report.LmEvalGroupAccuracy);
+            writer.WriteEndObject();
+            writer.WriteStartArray("tasks");
+            foreach (TaskMetrics task in report.Tasks)
+            {
+                WriteMetrics(writer, task, includeLists: true);
+            }
+
+            writer.WriteEndArray();
+            writer.WritePropertyName("state");
+            writer.WriteRawValue(aggregator.ToJson());
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteMetrics(Utf8JsonWriter writer, TaskMetrics m, bool includeLists)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("task", m.Task);
+        writer.WriteNumber("tokens", m.Tokens);
+        writer.WriteNumber("examples", m.Examples);
+        writer.WriteNumber("nan_losses", m.NaNLosses);
+        Number(writer, "loss", m.Loss);
+        Number(writer, "loss_stderr", m.LossStandardError);
+        Number(writer, "perplexity", m.Perplexity);
+        Number(writer, "perplexity_ci_low", m.PerplexityLow);
+        Number(writer, "perplexity_ci_high", m.PerplexityHigh);
+        Number(writer, "p_next", m.TargetProbability);
+        Number(writer, "bits_per_token", m.BitsPerToken);
+        Number(writer, "bits_per_byte", m.BitsPerByte);
+        Number(writer, "accuracy", m.Accuracy);
+        Number(writer, "accuracy_stderr", m.AccuracyStandardError);
+        Number(writer, "top_k_accuracy", m.TopKAccuracy);
+        Number(writer, "mrr", m.MeanReciprocalRank);
+        Number(writer, "exact_match", m.ExactMatch);
+        Number(writer, "exact_match_stderr", m.ExactMatchStandardError);
+        Number(writer, "mean_example_loglikelihood", m.MeanExampleLogLikelihood);
+        Number(writer, "mean_example_loglikelihood_stderr", m.MeanExampleLogLikelihoodStandardError);
+        Number(writer, "mean_entropy", m.MeanEntropy);
+        Number(writer, "ece", m.ExpectedCalibrationError);
+        Number(writer, "weight", m.Weight);
+        Number(writer, "contribution", m.Contribution);
+        Number(writer, "share_of_loss", m.ShareOfLoss);
+        if (includeLists)
+        {
+            writer.WriteStartArray("worst_examples");
+            foreach (WorstExample w in m.WorstExamples)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("example_id", w.ExampleId);
+                writer.WriteNumber("first_position", w.FirstPosition);
+                writer.WriteNumber("last_position", w.LastPosition);
+                writer.WriteNumber("tokens", w.Tokens);
+                Number(writer, "mean_loss", w.MeanLoss);
+                writer.WriteNumber("worst_position", w.WorstPosition);
+                Number(writer, "worst_loss", w.WorstLoss);
+                writer.WriteNumber("target", w.Target);
+                writer.WriteNumber("argmax", w.ArgMax);
+                Number(writer, "argmax_probability", w.ArgMaxProbability);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteStartArray("possible_label_errors");
+            foreach (PossibleLabelError e in m.PossibleLabelErrors)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("example_id", e.ExampleId);
+                writer.WriteNumber("position", e.Position);
+                Number(writer, "loss", e.Loss);
+                writer.WriteNumber("target", e.Target);
+                writer.WriteNumber("target_rank", e.TargetRank);
+                writer.WriteNumber("argmax", e.ArgMax);
+                Number(writer, "argmax_probability", e.ArgMaxProbability);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        writer.WriteEndObject();
+    }
+
+    public static void Number(Utf8JsonWriter writer, string name, double value)
+    {
+        if (double.IsFinite(value))
+        {
+            writer.WriteNumber(name, value);
+        }
+        else
+        {
+            writer.WriteString(name, double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
+        }
+    }
+
+    /// <summary>Reads the mergeable state back out of a report written by <see cref="Write"/>.</summary>
+    public static LossAggregator ReadState(string path)
+    {
+        string text = File.Exists(path) ? File.ReadAllText(path) : throw new Formats.DumpFormatException($"{path}: no such file.");
+        try
+        {
+            using JsonDocument document = JsonDocument.Parse(text);
+            if (!document.RootElement.TryGetProperty("state", out JsonElement state))
+            {
+                throw new Formats.DumpFormatException($"{path}: not a LossEngine report (no 'state' section); write one with 'lossengine score --json'.");
+            }
+
+            return LossAggregator.FromJson(state.GetRawText());
+        }
+        catch (Exception error) when (error is JsonException or FormatException)
+        {
+            throw new Formats.DumpFormatException($"{path}: {error.Message}", error);
+        }
+    }
+}
+
+[JsonSerializable(typeof(string[]))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;

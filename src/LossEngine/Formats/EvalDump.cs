@@ -1,0 +1,240 @@
+namespace LossEngine.Formats;
+
+/// <summary>How to read an eval dump.</summary>
+public sealed record DumpOptions
+{
+    /// <summary>Apply the causal-LM convention to [B, S, V] logits: logits[:, :-1] are scored against labels[:, 1:].</summary>
+    public bool Shift { get; init; }
+
+    /// <summary>Targets equal to this are ignored rows; default −100.</summary>
+    public long IgnoreIndex { get; init; } = -100;
+
+    /// <summary>How to read 2-byte .npy data ('|V2'): bf16 for ml_dtypes arrays.</summary>
+    public TensorDataType? NpyTwoByteType { get; init; }
+}
+
+/// <summary>
+/// One shard of an eval dump: validated, memory-mapped logits [N, V] or [B, S, V], targets, and optional task and example
+/// ids, seen as a sequence of scored rows. Targets are checked at open, so every later read is in range.
+/// </summary>
+/// <remarks>Rows are indexed after the optional shift. Each sequence of a [B, S, V] dump is an example unless example ids
+/// are given; each row of an [N, V] dump is its own example unless example ids are given.</remarks>
+public sealed unsafe class EvalDump : IDisposable
+{
+    private readonly List<IDisposable> _owners;
+    private readonly TensorView _logits;
+    private readonly TensorView _targets;
+    private readonly TensorView? _taskIds;
+    private readonly TensorView? _exampleIds;
+    private readonly long _batch;
+    private readonly long _sequence;
+    private readonly bool _shift;
+
+    private EvalDump(List<IDisposable> owners, TensorView logits, TensorView targets, TensorView? taskIds, TensorView? exampleIds, DumpOptions options, IReadOnlyList<string>? taskNames)
+    {
+        _owners = owners;
+        _logits = logits;
+        _targets = targets;
+        _taskIds = taskIds;
+        _exampleIds = exampleIds;
+        TaskNames = taskNames;
+        _shift = options.Shift;
+        IReadOnlyList<long> shape = logits.Shape;
+        if (logits.DataType is not (TensorDataType.Float32 or TensorDataType.Float16 or TensorDataType.BFloat16))
+        {
+            throw new DumpFormatException($"{logits.Describe()} has element type {logits.DataType}; logits must be F32, F16 or BF16.");
+        }
+
+        if (shape.Count is not (2 or 3))
+        {
+            throw new DumpFormatException($"{logits.Describe()} has rank {shape.Count} (shape [{string.Join(", ", shape)}]); logits must be [N, V] or [B, S, V].");
+        }
+
+        Vocabulary = checked((int)shape[^1]);
+        (_batch, _sequence) = shape.Count == 3 ? (shape[0], shape[1]) : (1, shape[0]);
+        if (_shift && shape.Count != 3)
+        {
+            throw new DumpFormatException($"{logits.Describe()}: --shift needs [B, S, V] logits, not [{string.Join(", ", shape)}].");
+        }
+
+        Rows = _shift ? _batch * Math.Max(0, _sequence - 1) : _batch * _sequence;
+        long[] tokenShape = shape.Count == 3 ? [_batch, _sequence] : [_sequence];
+        CheckShape(targets, tokenShape, "targets");
+        if (taskIds is not null && !(shape.Count == 3 && taskIds.Shape.Count == 1 && taskIds.Shape[0] == _batch))
+        {
+            CheckShape(taskIds, tokenShape, "task ids");
+        }
+
+        if (exampleIds is not null && !(shape.Count == 3 && exampleIds.Shape.Count == 1 && exampleIds.Shape[0] == _batch))
+        {
+            CheckShape(exampleIds, tokenShape, "example ids");
+        }
+
+        for (long row = 0; row < Rows; row++)
+        {
+            long target = Target(row);
+            if (target != options.IgnoreIndex && (target < 0 || target >= Vocabulary))
+            {
+                throw new DumpFormatException($"{targets.Describe()}, {DescribeRow(row)}: target {target} is outside the vocabulary [0, {Vocabulary}) and not the ignore index {options.IgnoreIndex}.");
+            }
+        }
+    }
+
+    /// <summary>The logits file.</summary>
+    public string File => _logits.File;
+
+    /// <summary>The element type of the logits.</summary>
+    public TensorDataType LogitType => _logits.DataType;
+
+    /// <summary>V.</summary>
+    public int Vocabulary { get; }
+
+    /// <summary>The number of scored rows (after the shift).</summary>
+    public long Rows { get; }
+
+    /// <summary>Bytes of logits read to score every row.</summary>
+    public long LogitBytes => Rows * Vocabulary * TensorDataTypes.SizeOf(LogitType);
+
+    /// <summary>Task names from the safetensors metadata ("task_names", a JSON array), if any.</summary>
+    public IReadOnlyList<string>? TaskNames { get; }
+
+    /// <summary>Whether the dump has task ids.</summary>
+    public bool HasTaskIds => _taskIds is not null;
+
+    /// <summary>Opens a safetensors dump: tensors 'logits', 'labels' or 'targets', optional 'task_ids' and 'example_ids'.</summary>
+    /// <exception cref="DumpFormatException">Anything wrong with the file, a tensor, a shape or a target.</exception>
+    public static EvalDump OpenSafetensors(string path, DumpOptions options)
+    {
+        SafetensorsFile file = SafetensorsFile.Open(path);
+        try
+        {
+            TensorView logits = file.Tensors.GetValueOrDefault("logits") ?? throw new DumpFormatException($"{path}: no tensor named 'logits' (found: {string.Join(", ", file.Tensors.Keys)}).");
+            TensorView targets = file.Tensors.GetValueOrDefault("labels") ?? file.Tensors.GetValueOrDefault("targets")
+                ?? throw new DumpFormatException($"{path}: no tensor named 'labels' or 'targets'.");
+            IReadOnlyList<string>? names = null;
+            if (file.Metadata.TryGetValue("task_names", out string? json))
+            {
+                try
+                {
+                    names = System.Text.Json.JsonSerializer.Deserialize(json, FormatsJsonContext.Default.StringArray);
+                }
+                catch (System.Text.Json.JsonException error)
+                {
+                    throw new DumpFormatException($"{path}: __metadata__.task_names is not a JSON array of strings: {error.Message}", error);
+                }
+            }
+
+            return new EvalDump([file], logits, targets, file.Tensors.GetValueOrDefault("task_ids"), file.Tensors.GetValueOrDefault("example_ids"), options, names);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Opens a dump stored as separate .npy files.</summary>
+    /// <exception cref="DumpFormatException">Anything wrong with a file, a shape or a target.</exception>
+    public static EvalDump OpenNpy(string logitsPath, string targetsPath, string? taskIdsPath, string? exampleIdsPath, DumpOptions options)
+    {
+        var owners = new List<IDisposable>();
+        try
+        {
+            TensorView Load(string path, TensorDataType? twoByte)
+            {
+                (TensorView tensor, IDisposable owner) = NpyFile.Open(path, twoByte);
+                owners.Add(owner);
+                return tensor;
+            }
+
+            TensorView logits = Load(logitsPath, options.NpyTwoByteType);
+            TensorView targets = Load(targetsPath, null);
+            TensorView? taskIds = taskIdsPath is null ? null : Load(taskIdsPath, null);
+            TensorView? exampleIds = exampleIdsPath is null ? null : Load(exampleIdsPath, null);
+            return new EvalDump(owners, logits, targets, taskIds, exampleIds, options, null);
+        }
+        catch
+        {
+            owners.ForEach(o => o.Dispose());
+            throw;
+        }
+    }
+
+    private static void CheckShape(TensorView tensor, long[] expected, string role)
+    {
+        if (tensor.DataType is not (TensorDataType.Int32 or TensorDataType.Int64))
+        {
+            throw new DumpFormatException($"{tensor.Describe()} ({role}) has element type {tensor.DataType}; ids must be I32 or I64.");
+        }
+
+        if (!tensor.Shape.SequenceEqual(expected))
+        {
+            throw new DumpFormatException($"{tensor.Describe()} ({role}) has shape [{string.Join(", ", tensor.Shape)}] but the logits need [{string.Join(", ", expected)}].");
+        }
+    }
+
+    /// <summary>"row r" or "row r (sequence b, position s)" for messages.</summary>
+    public string DescribeRow(long row)
+    {
+        if (_logits.Shape.Count == 2)
+        {
+            return $"row {row}";
+        }
+
+        (long b, long s) = Position(row);
+        return $"row {row} (sequence {b}, position {s})";
+    }
+
+    private (long Batch, long Position) Position(long row) =>
+        _shift ? (row / (_sequence - 1), row % (_sequence - 1)) : (row / _sequence, row % _sequence);
+
+    /// <summary>The flat token index that holds row <paramref name="row"/>'s label (one further along when shifted).</summary>
+    private long LabelIndex(long row)
+    {
+        (long b, long s) = Position(row);
+        return (b * _sequence) + s + (_shift ? 1 : 0);
+    }
+
+    /// <summary>The target id of a row.</summary>
+    public long Target(long row) => _targets.ReadInteger(LabelIndex(row));
+
+    /// <summary>The task id of a row (0 when the dump has none).</summary>
+    public long TaskId(long row) =>
+        _taskIds is null ? 0 : _taskIds.Shape.Count == 1 && _logits.Shape.Count == 3 ? _taskIds.ReadInteger(Position(row).Batch) : _taskIds.ReadInteger(LabelIndex(row));
+
+    /// <summary>The example id of a row: given, or the sequence index ([B, S, V]) or the row index ([N, V]).</summary>
+    public long ExampleId(long row)
+    {
+        if (_exampleIds is null)
+        {
+            return _logits.Shape.Count == 3 ? Position(row).Batch : row;
+        }
+
+        return _exampleIds.Shape.Count == 1 && _logits.Shape.Count == 3 ? _exampleIds.ReadInteger(Position(row).Batch) : _exampleIds.ReadInteger(LabelIndex(row));
+    }
+
+    /// <summary>The longest run of rows from <paramref name="row"/> (at most <paramref name="maxRows"/>) that are evenly
+    /// spaced in memory: a view for the batch kernels.</summary>
+    public (nint Origin, int Rows, int Pitch) Run(long row, int maxRows)
+    {
+        long left = Rows - row;
+        long inSequence = _shift ? (_sequence - 1) - Position(row).Position : left;
+        int rows = (int)Math.Min(Math.Min(left, inSequence), maxRows);
+        (long b, long s) = Position(row);
+        long flat = (b * _sequence) + s;
+        byte* origin = _logits.Data + (flat * Vocabulary * TensorDataTypes.SizeOf(LogitType));
+        return ((nint)origin, rows, 0);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (IDisposable owner in _owners)
+        {
+            owner.Dispose();
+        }
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]
+internal sealed partial class FormatsJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
