@@ -11,6 +11,11 @@ internal sealed record DumpSource(IReadOnlyList<string> Paths, string? NpyLogits
         var files = new List<string>();
         foreach (string pattern in patterns)
         {
+            if (pattern.StartsWith('-'))
+            {
+                throw new UsageException($"Unknown option '{pattern}'. Run 'lossengine --help' for usage.");
+            }
+
             string name = Path.GetFileName(pattern);
             if (name.Contains('*', StringComparison.Ordinal) || name.Contains('?', StringComparison.Ordinal))
             {
@@ -67,6 +72,11 @@ internal sealed record DumpSource(IReadOnlyList<string> Paths, string? NpyLogits
             if (dumps.Count == 0)
             {
                 throw new UsageException("No dump given: pass safetensors paths, or --logits and --targets .npy files.");
+            }
+
+            if (dumps.All(d => d.Rows == 0))
+            {
+                throw new DumpFormatException($"{dumps[0].File}: the dump has no rows to score.");
             }
 
             return dumps;

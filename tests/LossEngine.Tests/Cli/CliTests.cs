@@ -1,0 +1,173 @@
+using System.Text.Json;
+using LossEngine.Cli;
+using LossEngine.Formats;
+using LossEngine.Tests.Formats;
+using LossEngine.Tests.Reference;
+
+namespace LossEngine.Tests.Cli;
+
+/// <summary>The command line, run in-process on dumps written with the project's own writers.</summary>
+public sealed class CliTests : IDisposable
+{
+    private readonly DumpBuilder _files = new();
+
+    public void Dispose() => _files.Dispose();
+
+    private static (int Exit, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int exit = CliApplication.Run(args, output, error);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    private static double Number(JsonElement element, string name) =>
+        element.GetProperty(name).ValueKind == JsonValueKind.Number ? element.GetProperty(name).GetDouble() : double.Parse(element.GetProperty(name).GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+
+    [Theory]
+    [InlineData(TensorDataType.Float32)]
+    [InlineData(TensorDataType.Float16)]
+    [InlineData(TensorDataType.BFloat16)]
+    public void Score_MatchesTheNaiveReference_AndWritesTheDocumentedSchema(TensorDataType dtype)
+    {
+        const int rows = 60, vocab = 257;
+        (float[] logits, long[] labels, int[] tasks, long[] examples) = DumpBuilder.Random(rows, vocab, 3, 7);
+        labels[5] = -100;
+        string dump = _files.WriteSafetensors("dump.safetensors", logits, labels, tasks, examples, vocab, dtype, ["grammar", "arithmetic", "translation"]);
+        string json = _files.PathOf("report.json");
+        string tokens = _files.PathOf("tokens.npy");
+        (int exit, string output, string error) = Run("score", dump, "--json", json, "--csv", _files.PathOf("r.csv"), "--markdown", _files.PathOf("r.md"), "--tokens", tokens, "--threads", "2");
+        Assert.True(exit == 0, error);
+        Assert.Contains("grammar", output, StringComparison.Ordinal);
+        Assert.Contains("Loss decomposition", output, StringComparison.Ordinal);
+
+        // Golden numbers: the reference loss over the widened logits of the non-ignored rows.
+        Func<float, double> widen = dtype switch
+        {
+            TensorDataType.Float16 => v => (double)(float)(Half)v,
+            TensorDataType.BFloat16 => v => (double)(float)(BFloat16)v,
+            _ => v => v,
+        };
+        var losses = Enumerable.Range(0, rows).Where(r => labels[r] != -100)
+            .Select(r => (Task: tasks[r], Loss: NaiveReference.LogSumExp(logits.AsSpan(r * vocab, vocab).ToArray().Select(widen).ToArray()) - widen(logits[(r * vocab) + labels[r]])))
+            .ToList();
+        using JsonDocument report = JsonDocument.Parse(File.ReadAllText(json));
+        JsonElement root = report.RootElement;
+        Assert.Equal("lossengine.score/1", root.GetProperty("schema").GetString());
+        Assert.Equal(losses.Average(l => l.Loss), Number(root.GetProperty("overall"), "loss"), 1e-5);
+        Assert.Equal(losses.Count, root.GetProperty("overall").GetProperty("tokens").GetInt64());
+        JsonElement arithmetic = root.GetProperty("tasks")[1];
+        Assert.Equal("arithmetic", arithmetic.GetProperty("task").GetString());
+        Assert.Equal(losses.Where(l => l.Task == 1).Average(l => l.Loss), Number(arithmetic, "loss"), 1e-5);
+        foreach (string field in new[] { "task", "tokens", "examples", "loss", "perplexity", "accuracy", "top_k_accuracy", "exact_match", "ece", "loss_stderr", "share_of_loss", "worst_examples", "possible_label_errors" })
+        {
+            Assert.True(arithmetic.TryGetProperty(field, out _), $"tasks[] lacks '{field}'");
+        }
+
+        Assert.True(root.GetProperty("decomposition").TryGetProperty("macro_loss", out _));
+        Assert.True(root.TryGetProperty("state", out _));
+        Assert.StartsWith("task,tokens", File.ReadAllText(_files.PathOf("r.csv")), StringComparison.Ordinal);
+        Assert.Contains("| arithmetic |", File.ReadAllText(_files.PathOf("r.md")), StringComparison.Ordinal);
+
+        (TensorView tokenLosses, IDisposable owner) = NpyFile.Open(tokens);
+        using (owner)
+        {
+            Assert.Equal([(long)rows], tokenLosses.Shape);
+        }
+    }
+
+    [Fact]
+    public void Merge_OfShardReports_EqualsScoringAllShardsTogether()
+    {
+        const int vocab = 100;
+        (float[] logits, long[] labels, int[] tasks, long[] examples) = DumpBuilder.Random(40, vocab, 2, 3);
+        string first = _files.WriteSafetensors("shard-0.safetensors", logits[..(20 * vocab)], labels[..20], tasks[..20], examples[..20], vocab, taskNames: ["a", "b"]);
+        string second = _files.WriteSafetensors("shard-1.safetensors", logits[(20 * vocab)..], labels[20..], tasks[20..], [.. examples[20..].Select(e => e - examples[20])], vocab, taskNames: ["a", "b"]);
+        Assert.Equal(0, Run("score", Path.Combine(_files.Folder, "shard-*.safetensors"), "--json", _files.PathOf("all.json")).Exit);
+        Assert.Equal(0, Run("score", first, "--json", _files.PathOf("s0.json")).Exit);
+        Assert.Equal(0, Run("score", second, "--json", _files.PathOf("s1.json")).Exit);
+        (int exit, _, string error) = Run("merge", _files.PathOf("s1.json"), _files.PathOf("s0.json"), "--json", _files.PathOf("merged.json"));
+        Assert.True(exit == 0, error);
+
+        using JsonDocument all = JsonDocument.Parse(File.ReadAllText(_files.PathOf("all.json")));
+        using JsonDocument merged = JsonDocument.Parse(File.ReadAllText(_files.PathOf("merged.json")));
+        foreach (string field in new[] { "tokens", "examples", "loss", "loss_stderr", "accuracy", "ece", "exact_match", "mean_entropy" })
+        {
+            Assert.Equal(all.RootElement.GetProperty("overall").GetProperty(field).GetRawText(), merged.RootElement.GetProperty("overall").GetProperty(field).GetRawText());
+        }
+    }
+
+    [Fact]
+    public void Npy_WithShiftAndBf16()
+    {
+        // [B=2, S=4, V=9] bf16 logits saved as '|V2', scored the causal-LM way.
+        var random = new Random(5);
+        BFloat16[] logits = [.. Enumerable.Range(0, 2 * 4 * 9).Select(_ => (BFloat16)(float)random.NextDouble())];
+        long[] labels = [.. Enumerable.Range(0, 8).Select(i => (long)(i % 9))];
+        NpyFile.Write(_files.PathOf("logits.npy"), "|V2", [2, 4, 9], DumpBuilder.Bytes(logits));
+        NpyFile.Write(_files.PathOf("labels.npy"), "<i8", [2, 4], DumpBuilder.Bytes(labels));
+        (int exit, string output, string error) = Run("score", "--logits", _files.PathOf("logits.npy"), "--targets", _files.PathOf("labels.npy"), "--dtype", "bf16", "--shift");
+        Assert.True(exit == 0, error);
+        Assert.Contains("6 rows", output, StringComparison.Ordinal);
+        Assert.Equal(1, Run("score", "--logits", _files.PathOf("logits.npy"), "--targets", _files.PathOf("labels.npy")).Exit);
+    }
+
+    [Fact]
+    public void Compare_PrintsLlamaCppStatistics()
+    {
+        const int vocab = 64;
+        (float[] logits, long[] labels, int[] tasks, long[] examples) = DumpBuilder.Random(30, vocab, 2, 11);
+        string reference = _files.WriteSafetensors("ref.safetensors", logits, labels, tasks, examples, vocab, taskNames: ["a", "b"]);
+        string candidate = _files.WriteSafetensors("cand.safetensors", [.. logits.Select((v, i) => v + (0.1f * MathF.Sin(i)))], labels, tasks, examples, vocab, taskNames: ["a", "b"]);
+        (int exit, string output, string error) = Run("compare", reference, candidate);
+        Assert.True(exit == 0, error);
+        Assert.Contains("Mean    KLD", output, StringComparison.Ordinal);
+        Assert.Contains("Same top p", output, StringComparison.Ordinal);
+        Assert.Contains("====== b:", output, StringComparison.Ordinal);
+        (int selfExit, string self, _) = Run("compare", reference, reference);
+        Assert.Equal(0, selfExit);
+        Assert.Contains("Mean    KLD:   0.000000", self, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BadInput_ExitsOne_WithTheFileNamed_AndUsageExitsTwo()
+    {
+        (float[] logits, long[] labels, int[] tasks, long[] examples) = DumpBuilder.Random(6, 8, 1, 2);
+        string good = _files.WriteSafetensors("good.safetensors", logits, labels, tasks, examples, 8);
+        string wider = _files.WriteSafetensors("wider.safetensors", [.. logits, .. new float[6]], labels, tasks, examples, 9);
+        (int exit, _, string error) = Run("score", good, wider);
+        Assert.Equal(1, exit);
+        Assert.Contains("wider.safetensors", error, StringComparison.Ordinal);
+        Assert.Contains("V = 9", error, StringComparison.Ordinal);
+
+        File.WriteAllBytes(_files.PathOf("empty.safetensors"), []);
+        Assert.Contains("empty", Run("score", _files.PathOf("empty.safetensors")).Error, StringComparison.Ordinal);
+        Assert.Equal(1, Run("score", _files.PathOf("missing.safetensors")).Exit);
+
+        int[] badTasks = [0, 0, 0, 5, 0, 0];
+        string taskOut = _files.WriteSafetensors("bad-task.safetensors", logits, labels, badTasks, examples, 8, taskNames: ["only"]);
+        (int taskExit, _, string taskError) = Run("score", taskOut);
+        Assert.Equal(1, taskExit);
+        Assert.Contains("task id 5", taskError, StringComparison.Ordinal);
+
+        float[] withNaN = [.. logits];
+        withNaN[10] = float.NaN;
+        (int nanExit, string nanOutput, _) = Run("score", _files.WriteSafetensors("nan.safetensors", withNaN, labels, tasks, examples, 8));
+        Assert.Equal(0, nanExit);
+        Assert.Matches(@"overall \(micro\)\s+5\s", nanOutput); // one row is NaN: counted apart, not averaged
+
+        Assert.Equal(2, Run("score", good, "--no-such-option").Exit);
+        Assert.Equal(2, Run("score", good, "--threads", "0").Exit);
+        Assert.Equal(2, Run("score").Exit);
+        Assert.Equal(1, Run("merge", good).Exit);
+    }
+
+    [Fact]
+    public void Demo_FindsThePlantedLabelErrors()
+    {
+        (int exit, string output, string error) = Run("demo", "--out", _files.Folder);
+        Assert.True(exit == 0, error);
+        Assert.Contains("arithmetic", output, StringComparison.Ordinal);
+        Assert.Matches(@"found (\d) of \1\.", output);
+    }
+}
