@@ -95,6 +95,14 @@ internal static class VectorMath
             return TWidth.LoadSingle(ref Unsafe.As<T, float>(ref source), elementOffset);
         }
 
+        if (TWidth.Count == 1)
+        {
+            // One lane: convert the element directly. Building float bits from a zero-extended ushort load is folded by
+            // the .NET 10 ARM64 JIT into a 4-byte load, which reads the next element's bits and past the row's end
+            // (found by the qemu ARM64 run of the widening test).
+            return TWidth.Create(ElementConversion.ToSingle(Unsafe.Add(ref source, elementOffset)));
+        }
+
         TVector bits = TWidth.LoadWidenedBits(ref Unsafe.As<T, ushort>(ref source), elementOffset);
         if (typeof(T) == typeof(BFloat16))
         {

@@ -23,4 +23,23 @@ public sealed class InstructionSetTests
 
         Assert.Equal(int.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), actual);
     }
+
+    /// <summary>The ARM64 run (eng/test-arm64.sh) sets LOSSENGINE_EXPECT_ADVSIMD=1: the suite must really have run on
+    /// NEON, not on a software fallback.</summary>
+    [Fact]
+    public void ArmRun_UsesAdvSimd()
+    {
+        bool arm = System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+        TestContext.Current.SendDiagnosticMessage($"AdvSimd.IsSupported = {arm}, architecture {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}");
+        if (Environment.GetEnvironmentVariable("LOSSENGINE_EXPECT_ADVSIMD") == "1")
+        {
+            Assert.True(arm, "this run was meant to exercise NEON, but AdvSimd is not supported");
+            Assert.True(Vector128.IsHardwareAccelerated);
+            Assert.Equal(System.Runtime.InteropServices.Architecture.Arm64, System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture);
+        }
+        else
+        {
+            Assert.Equal(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.Arm64, arm);
+        }
+    }
 }

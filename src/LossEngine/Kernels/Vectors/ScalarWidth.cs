@@ -22,8 +22,10 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float LoadSingle(ref float source, nuint elementOffset) => Unsafe.Add(ref source, elementOffset);
 
+    // Not used by VectorMath.Load, which converts single elements directly (see the note there); kept correct for callers
+    // that want raw bits, with an explicit integer widening.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float LoadWidenedBits(ref ushort source, nuint elementOffset) => BitConverter.UInt32BitsToSingle(Unsafe.Add(ref source, elementOffset));
+    public static float LoadWidenedBits(ref ushort source, nuint elementOffset) => BitConverter.UInt32BitsToSingle((uint)Unsafe.Add(ref source, elementOffset) & 0xFFFFu);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Store(float value, ref float destination, nuint elementOffset) => Unsafe.Add(ref destination, elementOffset) = value;
