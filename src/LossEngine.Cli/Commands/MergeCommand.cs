@@ -20,7 +20,7 @@ internal static class MergeCommand
             LossAggregator? merged = null;
             foreach (string path in paths)
             {
-                LossAggregator shard = ScoreReportJson.ReadState(path);
+                LossAggregator shard = ReportFiles.ReadState(path);
                 if (merged is null)
                 {
                     merged = shard;

@@ -72,7 +72,7 @@ internal static class ScoreCommand
     {
         if (json is not null)
         {
-            File.WriteAllText(json, ScoreReportJson.Write(report, aggregator, inputs));
+            File.WriteAllText(json, ReportJson.Write(report, aggregator, inputs));
         }
 
         if (csv is not null)

@@ -1,21 +1,27 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using LossEngine.Aggregation;
-
-namespace LossEngine.Cli.Reports;
+namespace LossEngine.Aggregation;
 
 /// <summary>
-/// The stable JSON report of <c>score</c> and <c>merge</c> (schema "lossengine.score/1"): an <c>overall</c> object, a
-/// <c>tasks</c> array, and the aggregator's mergeable <c>state</c>. Field names are snake_case; non-finite numbers are
-/// written as the strings "NaN", "Infinity" and "-Infinity".
+/// The stable JSON report (schema "lossengine.score/1") written by the CLI's <c>score</c> and <c>merge</c> and by the C
+/// ABI: an <c>overall</c> object, a <c>decomposition</c>, a <c>tasks</c> array, and the aggregator's mergeable
+/// <c>state</c>. Field names are snake_case; non-finite numbers are the strings "NaN", "Infinity" and "-Infinity".
 /// </summary>
-internal static class ScoreReportJson
+public static class ReportJson
 {
+    /// <summary>The schema name written in every report.</summary>
     public const string Schema = "lossengine.score/1";
 
+    /// <summary>Writes the report of <paramref name="aggregator"/> with its state.</summary>
+    /// <param name="report">The report, usually <c>aggregator.Report()</c>.</param>
+    /// <param name="aggregator">The aggregator whose state goes in the "state" section.</param>
+    /// <param name="inputs">The input files, listed in "inputs".</param>
     public static string Write(AggregateReport report, LossAggregator aggregator, IReadOnlyList<string> inputs)
     {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(aggregator);
+        ArgumentNullException.ThrowIfNull(inputs);
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
@@ -121,7 +127,7 @@ internal static class ScoreReportJson
         writer.WriteEndObject();
     }
 
-    public static void Number(Utf8JsonWriter writer, string name, double value)
+    private static void Number(Utf8JsonWriter writer, string name, double value)
     {
         if (double.IsFinite(value))
         {
@@ -133,26 +139,24 @@ internal static class ScoreReportJson
         }
     }
 
-    /// <summary>Reads the mergeable state back out of a report written by <see cref="Write"/>.</summary>
-    public static LossAggregator ReadState(string path)
+    /// <summary>Reads the mergeable state back out of a report written by <see cref="Write"/>, or of a bare state.</summary>
+    /// <exception cref="FormatException">The text is not such a report.</exception>
+    public static LossAggregator ReadState(string json)
     {
-        string text = File.Exists(path) ? File.ReadAllText(path) : throw new Formats.DumpFormatException($"{path}: no such file.");
         try
         {
-            using JsonDocument document = JsonDocument.Parse(text);
-            if (!document.RootElement.TryGetProperty("state", out JsonElement state))
+            using JsonDocument document = JsonDocument.Parse(json);
+            JsonElement root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("state", out JsonElement state))
             {
-                throw new Formats.DumpFormatException($"{path}: not a LossEngine report (no 'state' section); write one with 'lossengine score --json'.");
+                return LossAggregator.FromJson(state.GetRawText());
             }
 
-            return LossAggregator.FromJson(state.GetRawText());
+            return LossAggregator.FromJson(json);
         }
-        catch (Exception error) when (error is JsonException or FormatException)
+        catch (JsonException error)
         {
-            throw new Formats.DumpFormatException($"{path}: {error.Message}", error);
+            throw new FormatException($"Not a LossEngine report: {error.Message}", error);
         }
     }
 }
-
-[JsonSerializable(typeof(string[]))]
-internal sealed partial class CliJsonContext : JsonSerializerContext;

@@ -1,0 +1,187 @@
+"""Tests of the ctypes binding against numpy (and torch, where it is installed) references."""
+
+import math
+import sys
+import unittest
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import lossengine  # noqa: E402
+
+try:
+    import torch  # noqa: F401
+    HAVE_TORCH = True
+except ImportError:
+    HAVE_TORCH = False
+
+
+def reference_lse(x):
+    x = np.asarray(x, dtype=np.float64)
+    m = x.max()
+    return m + math.log(np.exp(x - m).sum())
+
+
+def bf16_bits(x):
+    """float32 -> bfloat16 bits, round to nearest even (the values here are finite)."""
+    bits = np.asarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    bits = bits + 0x7FFF + ((bits >> 16) & 1)
+    return (bits >> 16).astype(np.uint16)
+
+
+def bf16_values(bits):
+    return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
+class RowKernels(unittest.TestCase):
+    def setUp(self):
+        self.rng = np.random.default_rng(7)
+
+    def test_version_and_width(self):
+        self.assertEqual(lossengine.version(), "0.1.0")
+        self.assertIn(lossengine.vector_bits(), (0, 128, 256, 512))
+
+    def test_logsumexp_every_dtype(self):
+        for length in (1, 15, 16, 17, 1000, 32000, 128257):
+            x = (self.rng.standard_normal(length) * 3).astype(np.float32)
+            for row, dtype, widened in ((x, None, x),
+                                        (x.astype(np.float16), None, x.astype(np.float16).astype(np.float32)),
+                                        (bf16_bits(x), "bf16", bf16_values(bf16_bits(x)))):
+                expected = reference_lse(widened)
+                self.assertLessEqual(abs(lossengine.logsumexp(row, dtype=dtype) - expected), 1e-7 * abs(expected) + 2e-6)
+
+    def test_softmax_and_log_softmax(self):
+        x = (self.rng.standard_normal(5000) * 4).astype(np.float32)
+        p = lossengine.softmax(x)
+        self.assertAlmostEqual(float(p.sum()), 1.0, delta=1e-5)
+        np.testing.assert_allclose(lossengine.log_softmax(x), x.astype(np.float64) - reference_lse(x), atol=2e-5)
+        np.testing.assert_allclose(lossengine.softmax(np.array([100, 0], dtype=np.float32)), [1.0, 0.0], atol=1e-40)
+
+    def test_input_checks(self):
+        x = np.zeros(8, dtype=np.float32)
+        with self.assertRaises(TypeError):
+            lossengine.logsumexp(x.astype(np.float64))
+        with self.assertRaises(TypeError):
+            lossengine.logsumexp(x.view(np.uint16))
+        with self.assertRaises(ValueError):
+            lossengine.logsumexp(np.zeros((4, 4), dtype=np.float32)[:, 0])
+        with self.assertRaises(ValueError):
+            lossengine.logsumexp(np.zeros(0, dtype=np.float32))
+
+
+class Batch(unittest.TestCase):
+    def setUp(self):
+        rng = np.random.default_rng(11)
+        self.logits = (rng.standard_normal((37, 1003)) * 2).astype(np.float32)
+        self.targets = rng.integers(0, 1003, 37)
+        self.targets[5] = -100
+
+    def reference_losses(self, logits, label_smoothing=0.0, z_loss=0.0, temperature=1.0):
+        losses = []
+        for row, target in zip(logits.astype(np.float64) / temperature, self.targets):
+            if target == -100:
+                losses.append(0.0)
+                continue
+            lse = reference_lse(row)
+            loss = (1 - label_smoothing) * (lse - row[target])
+            if label_smoothing:
+                loss += label_smoothing * (lse - row.mean())
+            losses.append(loss + z_loss * lse * lse)
+        return np.array(losses)
+
+    def test_cross_entropy_options(self):
+        for smoothing, z, temperature in ((0, 0, 1), (0.1, 0, 1), (0, 1e-4, 1), (0.2, 1e-3, 0.7)):
+            expected = self.reference_losses(self.logits, smoothing, z, temperature)
+            losses = lossengine.cross_entropy(self.logits, self.targets, label_smoothing=smoothing, z_loss=z,
+                                              temperature=temperature, reduction="none")
+            np.testing.assert_allclose(losses, expected, atol=2e-5, rtol=1e-6)
+            mean = lossengine.cross_entropy(self.logits, self.targets, label_smoothing=smoothing, z_loss=z,
+                                            temperature=temperature)
+            self.assertAlmostEqual(mean, expected.sum() / 36, delta=1e-5)
+        all_ignored = np.full(37, -100)
+        self.assertTrue(math.isnan(lossengine.cross_entropy(self.logits, all_ignored)))
+
+    def test_pitched_view_and_threads(self):
+        wide = np.zeros((37, 1010), dtype=np.float32)
+        wide[:, :1003] = self.logits
+        view = wide[:, :1003]                     # rows at a stride of 1010 elements: no copy
+        one = lossengine.cross_entropy(view, self.targets, reduction="none", threads=1)
+        two = lossengine.cross_entropy(view, self.targets, reduction="none", threads=2)
+        np.testing.assert_array_equal(one, two)
+        np.testing.assert_allclose(one, self.reference_losses(self.logits), atol=2e-5)
+
+    def test_statistics_and_bf16(self):
+        bits = bf16_bits(self.logits)
+        stats = lossengine.statistics(bits, self.targets, dtype="bf16")
+        widened = bf16_values(bits)
+        for i, target in enumerate(self.targets):
+            if target == -100:
+                self.assertEqual(stats["argmax"][i], -1)
+                continue
+            row = widened[i]
+            self.assertEqual(stats["argmax"][i], int(np.argmax(row)))
+            rank = int((row > row[target]).sum() + (row[:target] == row[target]).sum())
+            self.assertEqual(stats["target_rank"][i], rank)
+
+    def test_compare(self):
+        rng = np.random.default_rng(3)
+        candidate = (self.logits + rng.standard_normal(self.logits.shape).astype(np.float32) * 0.1).astype(np.float32)
+        result = lossengine.compare(self.logits, candidate, self.targets)
+        for i in range(len(self.targets)):
+            a, b = self.logits[i].astype(np.float64), candidate[i].astype(np.float64)
+            log_p, log_q = a - reference_lse(a), b - reference_lse(b)
+            kl = float((np.exp(log_p) * (log_p - log_q)).sum())
+            self.assertLessEqual(abs(result["kl_divergence"][i] - kl), 2e-6 + 1e-6 * kl)
+
+    def test_errors_carry_the_message(self):
+        bad = self.targets.copy()
+        bad[2] = 5000
+        with self.assertRaises(lossengine.LossEngineError) as caught:
+            lossengine.cross_entropy(self.logits, bad)
+        self.assertIn("Row 2", str(caught.exception))
+        with self.assertRaises(ValueError):
+            lossengine.cross_entropy(self.logits, self.targets[:-1])
+        with self.assertRaises(ValueError):
+            lossengine.cross_entropy(np.asfortranarray(self.logits), self.targets)
+
+    @unittest.skipUnless(HAVE_TORCH, "torch is not installed")
+    def test_matches_torch(self):
+        import torch
+        import torch.nn.functional as F
+        logits = torch.from_numpy(self.logits)
+        targets = torch.from_numpy(self.targets)
+        expected = F.cross_entropy(logits.double(), targets, reduction="none", label_smoothing=0.1).numpy()
+        np.testing.assert_allclose(lossengine.cross_entropy(self.logits, self.targets, label_smoothing=0.1,
+                                                            reduction="none"), expected, atol=2e-5)
+
+
+class Aggregation(unittest.TestCase):
+    def test_aggregate_merge_and_json(self):
+        rng = np.random.default_rng(5)
+        logits = rng.standard_normal((40, 300)).astype(np.float32)
+        targets = rng.integers(0, 300, 40)
+        stats = lossengine.statistics(logits, targets)
+        tasks = np.repeat([0, 1], 20)
+        examples = np.arange(40) // 4
+        whole = lossengine.Aggregator(["grammar", "arithmetic"])
+        whole.add(stats, tasks, examples, targets)
+        first, second = lossengine.Aggregator(["grammar", "arithmetic"]), lossengine.Aggregator(["grammar", "arithmetic"])
+        first.add(stats[:22], tasks[:22], examples[:22])
+        second.add(stats[22:], tasks[22:], examples[22:])
+        second.merge(first)
+        a, b = whole.report(), second.report()
+        self.assertEqual(a["schema"], "lossengine.score/1")
+        self.assertEqual(a["overall"]["loss"], b["overall"]["loss"])
+        self.assertEqual(a["overall"]["loss_stderr"], b["overall"]["loss_stderr"])
+        losses = stats["loss"].astype(np.float64)
+        self.assertAlmostEqual(a["overall"]["loss"], losses.mean(), delta=1e-9)
+        self.assertAlmostEqual(a["tasks"][1]["loss"], losses[20:].mean(), delta=1e-9)
+        restored = lossengine.Aggregator.from_json(whole.to_json())
+        self.assertEqual(restored.report()["overall"], a["overall"])
+        with self.assertRaises(lossengine.LossEngineError):
+            whole.add(stats[:1], [7], [100])
+
+
+if __name__ == "__main__":
+    unittest.main()

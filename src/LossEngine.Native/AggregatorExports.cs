@@ -1,0 +1,110 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using LossEngine.Aggregation;
+
+namespace LossEngine.Native;
+
+/// <summary>The streaming aggregator behind an opaque handle.</summary>
+internal static unsafe class AggregatorExports
+{
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_aggregator_create")]
+    public static int Create(byte** taskNames, int taskCount, int topK, int worstExamples, nint* handle) => NativeErrors.Guard(() =>
+    {
+        NativeErrors.NotNull(taskNames, "task_names");
+        NativeErrors.NotNull(handle, "out");
+        if (taskCount <= 0)
+        {
+            throw new NativeArgumentException(Status.InvalidArgument, $"task_count is {taskCount}; at least one task is needed.");
+        }
+
+        var names = new string[taskCount];
+        for (int i = 0; i < taskCount; i++)
+        {
+            NativeErrors.NotNull(taskNames[i], $"task_names[{i}]");
+            names[i] = Marshal.PtrToStringUTF8((nint)taskNames[i])!;
+        }
+
+        var aggregator = new LossAggregator(new AggregatorOptions
+        {
+            TaskNames = names,
+            TopK = topK <= 0 ? 5 : topK,
+            WorstExamples = worstExamples < 0 ? 10 : worstExamples,
+        });
+        *handle = GCHandle.ToIntPtr(GCHandle.Alloc(aggregator));
+        return 0;
+    });
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_aggregator_add")]
+    public static int Add(nint handle, TokenStatistics* tokens, int* taskIds, long* exampleIds, int* targets, long count) => NativeErrors.Guard(() =>
+    {
+        LossAggregator aggregator = From(handle);
+        NativeErrors.NotNull(tokens, "tokens");
+        NativeErrors.NotNull(taskIds, "task_ids");
+        NativeErrors.NotNull(exampleIds, "example_ids");
+        int n = NativeErrors.Length(count, "count");
+        aggregator.Add(new ReadOnlySpan<TokenStatistics>(tokens, n), new ReadOnlySpan<int>(taskIds, n), new ReadOnlySpan<long>(exampleIds, n),
+            targets == null ? ReadOnlySpan<int>.Empty : new ReadOnlySpan<int>(targets, n));
+        return 0;
+    });
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_aggregator_merge")]
+    public static int Merge(nint into, nint other) => NativeErrors.Guard(() =>
+    {
+        From(into).Merge(From(other));
+        return 0;
+    });
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_aggregator_to_json")]
+    public static int ToJson(nint handle, byte** json) => NativeErrors.Guard(() =>
+    {
+        NativeErrors.NotNull(json, "json");
+        LossAggregator aggregator = From(handle);
+        string text = NativeReportJson.Write(aggregator);
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        byte* copy = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
+        bytes.CopyTo(new Span<byte>(copy, bytes.Length));
+        copy[bytes.Length] = 0;
+        *json = copy;
+        return 0;
+    });
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_aggregator_from_json")]
+    public static int FromJson(byte* json, nint* handle) => NativeErrors.Guard(() =>
+    {
+        NativeErrors.NotNull(json, "json");
+        NativeErrors.NotNull(handle, "out");
+        string text = Marshal.PtrToStringUTF8((nint)json)!;
+        LossAggregator aggregator = NativeReportJson.ReadState(text);
+        *handle = GCHandle.ToIntPtr(GCHandle.Alloc(aggregator));
+        return 0;
+    });
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_free_string")]
+    public static void FreeString(byte* text)
+    {
+        if (text != null)
+        {
+            NativeMemory.Free(text);
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_aggregator_free")]
+    public static void Free(nint handle)
+    {
+        if (handle != 0)
+        {
+            GCHandle.FromIntPtr(handle).Free();
+        }
+    }
+
+    private static LossAggregator From(nint handle)
+    {
+        if (handle == 0)
+        {
+            throw new NativeArgumentException(Status.NullPointer, "the aggregator handle is NULL.");
+        }
+
+        return GCHandle.FromIntPtr(handle).Target as LossAggregator
+            ?? throw new NativeArgumentException(Status.InvalidArgument, "the handle is not a LossEngine aggregator.");
+    }
+}

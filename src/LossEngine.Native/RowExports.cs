@@ -1,0 +1,104 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace LossEngine.Native;
+
+/// <summary>The single-row kernels and the library's identity, as C functions.</summary>
+internal static unsafe class RowExports
+{
+    private static readonly byte* s_version = Utf8("0.1.0");
+
+    private static byte* Utf8(string text)
+    {
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(text + "\0");
+        byte* copy = (byte*)NativeMemory.Alloc((nuint)bytes.Length);
+        bytes.CopyTo(new Span<byte>(copy, bytes.Length));
+        return copy;
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_version")]
+    public static byte* Version() => s_version;
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_last_error")]
+    public static byte* LastError() => NativeErrors.LastMessage;
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_vector_bits")]
+    public static int VectorBits() => Logits.VectorWidthInBits;
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_logsumexp")]
+    public static int LogSumExp(void* row, long length, int dtype, float* result) => NativeErrors.Guard(() =>
+    {
+        NativeErrors.NotNull(row, "row");
+        NativeErrors.NotNull(result, "result");
+        int n = NativeErrors.Length(length, "length");
+        *result = (DataType)dtype switch
+        {
+            DataType.Float32 => Logits.LogSumExp(new ReadOnlySpan<float>(row, n)),
+            DataType.Float16 => Logits.LogSumExp(new ReadOnlySpan<Half>(row, n)),
+            DataType.BFloat16 => Logits.LogSumExp(new ReadOnlySpan<BFloat16>(row, n)),
+            _ => throw UnknownType(dtype),
+        };
+        return 0;
+    });
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_softmax")]
+    public static int Softmax(void* row, long length, int dtype, float* probabilities) =>
+        Map(row, length, dtype, probabilities, logarithm: false);
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_log_softmax")]
+    public static int LogSoftmax(void* row, long length, int dtype, float* logProbabilities) =>
+        Map(row, length, dtype, logProbabilities, logarithm: true);
+
+    private static int Map(void* row, long length, int dtype, float* output, bool logarithm) => NativeErrors.Guard(() =>
+    {
+        NativeErrors.NotNull(row, "row");
+        NativeErrors.NotNull(output, "output");
+        int n = NativeErrors.Length(length, "length");
+        var destination = new Span<float>(output, n);
+        switch ((DataType)dtype)
+        {
+            case DataType.Float32 when logarithm: Logits.LogSoftmax(new ReadOnlySpan<float>(row, n), destination); break;
+            case DataType.Float32: Logits.Softmax(new ReadOnlySpan<float>(row, n), destination); break;
+            case DataType.Float16 when logarithm: Logits.LogSoftmax(new ReadOnlySpan<Half>(row, n), destination); break;
+            case DataType.Float16: Logits.Softmax(new ReadOnlySpan<Half>(row, n), destination); break;
+            case DataType.BFloat16 when logarithm: Logits.LogSoftmax(new ReadOnlySpan<BFloat16>(row, n), destination); break;
+            case DataType.BFloat16: Logits.Softmax(new ReadOnlySpan<BFloat16>(row, n), destination); break;
+            default: throw UnknownType(dtype);
+        }
+
+        return 0;
+    });
+
+    public static NativeArgumentException UnknownType(int dtype) =>
+        new(Status.UnsupportedDataType, $"dtype {dtype} is not one of LOSSENGINE_F32 (0), LOSSENGINE_F16 (1), LOSSENGINE_BF16 (2).");
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_scoring_options_init")]
+    public static void InitScoringOptions(ScoringOptionsC* options)
+    {
+        if (options != null)
+        {
+            *options = new ScoringOptionsC { IgnoreIndex = -100, Temperature = 1f, Threads = 0 };
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_cross_entropy_options_init")]
+    public static void InitCrossEntropyOptions(CrossEntropyOptionsC* options)
+    {
+        if (options != null)
+        {
+            *options = new CrossEntropyOptionsC { IgnoreIndex = -100, Temperature = 1f, Threads = 0, Reduction = (int)Reduction.Mean };
+        }
+    }
+
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_struct_sizes")]
+    public static void StructSizes(long* sizes)
+    {
+        if (sizes != null)
+        {
+            sizes[0] = Unsafe.SizeOf<TokenStatistics>();
+            sizes[1] = Unsafe.SizeOf<ComparisonStatistics>();
+            sizes[2] = Unsafe.SizeOf<ScoringOptionsC>();
+            sizes[3] = Unsafe.SizeOf<CrossEntropyOptionsC>();
+        }
+    }
+}
