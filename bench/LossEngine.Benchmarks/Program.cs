@@ -15,6 +15,11 @@ public static class Program
             return Smoke();
         }
 
+        if (args.Length > 0 && args[0] == "quick")
+        {
+            return Quick.QuickMode.Run(args[1..]);
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -43,7 +43,8 @@ public static partial class Logits
             ThrowHelper.ThrowPartialOverlap(destinationName);
         }
 
-        // NaN, ±∞ and all −∞ rows make max or the log-sum non-finite, which turns every output into NaN.
+        // NaN, ±∞ and all −∞ rows make max or the log-sum non-finite, which turns every output into NaN. The reference
+        // maximum may sit a little below the true one; (x − ref) − (LSE − ref) is the same quantity.
         RowSummary summary = Summarize<T, LogSumExpMode>(row, 0);
         float logSumOfShifted = (float)(summary.LogSumExp - summary.MaxLogit);
         var call = new RowMapCall<T, TMap>(row, destination, summary.MaxLogit, logSumOfShifted);

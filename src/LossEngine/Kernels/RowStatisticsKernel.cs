@@ -27,6 +27,12 @@ internal static class RowStatisticsKernel
     public const int MaxVectorRowLength = 1 << 24;
 
     private const int GroupVectors = 4;
+
+    /// <summary>A lane's reference maximum m is only raised when a logit exceeds it by more than this. Terms e^(x−m) are
+    /// then at most e^8 ≈ 3000, harmless for float sums folded every 128 terms, and after the first few vectors of a
+    /// row almost nothing takes the rescaling path (its mispredicted branch and call cost ~40% of the time when every
+    /// new record took it). The exact maximum and argmax are tracked apart, inline, in full-statistics mode.</summary>
+    private const float RescaleMargin = 8f;
     private const int FoldInterval = 32;
 
     // About 4 KiB ahead of the loads: far enough to cover DRAM latency at ~16 GB/s, near enough to stay in L1/L2.
@@ -70,7 +76,10 @@ internal static class RowStatisticsKernel
         TVector entropySum = TWidth.Create(0f);
         TVector rankCount = TWidth.Create(0f);
         TVector argMax = TWidth.Indices;
+        TVector best = TWidth.Create(float.MinValue);
         TVector logitSum = TWidth.Create(0f);
+        TVector margin = TWidth.Create(RescaleMargin);
+        TVector trigger = TWidth.Add(max, margin);
 
         var folded = new FoldedLanes(
             stackalloc double[count], stackalloc double[count], stackalloc double[count], stackalloc float[count]);
@@ -101,11 +110,26 @@ internal static class RowStatisticsKernel
                     groupMax = TWidth.Multiply(groupMax, scaleVector);
                 }
 
-                if (TWidth.GreaterThanAny(groupMax, max))
+                if (TMode.TracksAll && TWidth.GreaterThanAny(groupMax, best))
                 {
-                    state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum, ArgMax = argMax };
-                    RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref state, ref source, i, scaleVector);
-                    (max, sum, entropySum, argMax) = (state.Max, state.Sum, state.EntropySum, state.ArgMax);
+                    // A new record in some lane: update the exact maximum and its first index, inline. Records are
+                    // O(log n) per lane, and the reference maximum never exceeds the exact one, so a rescale below
+                    // can only happen inside this branch.
+                    for (int k = 0; k < GroupVectors; k++)
+                    {
+                        nuint offset = i + (nuint)(k * count);
+                        TVector x = VectorMath.Load<T, TWidth, TVector>(ref source, offset);
+                        x = scaled ? TWidth.Multiply(x, scaleVector) : x;
+                        TrackArgMax<TWidth, TVector>(ref best, ref argMax, x, offset);
+                    }
+                }
+
+                if (TWidth.GreaterThanAny(groupMax, trigger))
+                {
+                    state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum };
+                    RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref state, ref source, i, scaleVector, margin);
+                    (max, sum, entropySum) = (state.Max, state.Sum, state.EntropySum);
+                    trigger = TWidth.Add(max, margin);
                 }
 
                 // Loaded again rather than kept live across the rare call, which would spill them on every group.
@@ -169,13 +193,13 @@ internal static class RowStatisticsKernel
                 }
             }
 
-            state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum, RankCount = rankCount, ArgMax = argMax, LogitSum = logitSum };
+            state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum, RankCount = rankCount, ArgMax = argMax, Best = best, LogitSum = logitSum };
             TVector allLanes = TWidth.GreaterThanOrEqual(TWidth.Indices, TWidth.Create(0f));
             for (; i + (nuint)count <= length; i += (nuint)count)
             {
                 TVector x = VectorMath.Load<T, TWidth, TVector>(ref source, i);
                 x = scaled ? TWidth.Multiply(x, scaleVector) : x;
-                Step<TWidth, TVector, TMode>(ref state, x, allLanes, i, targetIndex, thresholdBefore, thresholdAfter);
+                Step<TWidth, TVector, TMode>(ref state, x, allLanes, i, targetIndex, thresholdBefore, thresholdAfter, margin);
             }
 
             if (i < length)
@@ -187,7 +211,7 @@ internal static class RowStatisticsKernel
                 x = scaled ? TWidth.Multiply(x, scaleVector) : x;
                 TVector fresh = TWidth.GreaterThanOrEqual(TWidth.Indices, TWidth.Create((float)(i - start)));
                 x = TWidth.ConditionalSelect(fresh, x, TWidth.Create(float.NegativeInfinity));
-                Step<TWidth, TVector, TMode>(ref state, x, fresh, start, targetIndex, thresholdBefore, thresholdAfter);
+                Step<TWidth, TVector, TMode>(ref state, x, fresh, start, targetIndex, thresholdBefore, thresholdAfter, margin);
             }
         }
 
@@ -198,7 +222,7 @@ internal static class RowStatisticsKernel
     /// <summary>One vector outside the main groups: the remainder vectors and the masked tail. <c>fresh</c> marks the
     /// lanes not yet counted (all but the tail's overlap), for the logit sum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Step<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x, TVector fresh, nuint start, nuint targetIndex, TVector thresholdBefore, TVector thresholdAfter)
+    private static void Step<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x, TVector fresh, nuint start, nuint targetIndex, TVector thresholdBefore, TVector thresholdAfter, TVector margin)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
@@ -208,9 +232,14 @@ internal static class RowStatisticsKernel
             state.LogitSum = TWidth.Add(state.LogitSum, TWidth.BitwiseAnd(x, fresh));
         }
 
-        if (TWidth.GreaterThanAny(x, state.Max))
+        if (TMode.TracksAll && TWidth.GreaterThanAny(x, state.Best))
         {
-            RaiseMaximum<TWidth, TVector, TMode>(ref state, x, start);
+            TrackArgMax<TWidth, TVector>(ref state.Best, ref state.ArgMax, x, start);
+        }
+
+        if (TWidth.GreaterThanAny(x, TWidth.Add(state.Max, margin)))
+        {
+            RaiseMaximum<TWidth, TVector, TMode>(ref state, x);
         }
 
         TVector threshold = TMode.TracksAll ? LaneThreshold<TWidth, TVector>(start, targetIndex, thresholdBefore, thresholdAfter) : thresholdAfter;
@@ -229,7 +258,8 @@ internal static class RowStatisticsKernel
         return TWidth.ConditionalSelect(before, thresholdBefore, thresholdAfter);
     }
 
-    /// <summary>Adds e^(x−m), and in full mode e^(x−m)·(x−m) and the rank count, assuming no lane of x exceeds m.</summary>
+    /// <summary>Adds e^(x−m), and in full mode e^(x−m)·(x−m) and the rank count, assuming no lane of x exceeds m by more
+    /// than the rescale margin.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Accumulate<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x, TVector threshold)
         where TWidth : IVectorWidth<TVector>
@@ -258,7 +288,7 @@ internal static class RowStatisticsKernel
 
     /// <summary>The rare path for a main-loop group: raises the lane maxima over its four vectors in index order.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start, TVector scale)
+    private static void RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start, TVector scale, TVector margin)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
@@ -268,28 +298,34 @@ internal static class RowStatisticsKernel
         {
             nuint offset = start + (nuint)(k * TWidth.Count);
             TVector x = TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref source, offset), scale);
-            if (TWidth.GreaterThanAny(x, state.Max))
+            if (TWidth.GreaterThanAny(x, TWidth.Add(state.Max, margin)))
             {
-                RaiseMaximum<TWidth, TVector, TMode>(ref state, x, offset);
+                RaiseMaximum<TWidth, TVector, TMode>(ref state, x);
             }
         }
     }
 
-    /// <summary>The rare path: some lane of x exceeds its running maximum.</summary>
+    /// <summary>Lanes where x beats the exact maximum so far take x and its index; equal values never replace the
+    /// first, which gives the lowest index among ties.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RaiseMaximum<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x, nuint start)
+    private static void TrackArgMax<TWidth, TVector>(ref TVector best, ref TVector argMax, TVector x, nuint start)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector better = TWidth.GreaterThan(x, best);
+        argMax = TWidth.ConditionalSelect(better, TWidth.Add(TWidth.Indices, TWidth.Create((float)start)), argMax);
+        best = TWidth.ConditionalSelect(better, x, best);
+    }
+
+    /// <summary>The rare path: some lane of x exceeds its reference maximum by more than the margin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RaiseMaximum<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
     {
         TVector oldMax = state.Max;
         TVector newMax = TWidth.MaxNative(oldMax, x);
-        if (TMode.TracksAll)
-        {
-            TVector grew = TWidth.GreaterThan(x, oldMax);
-            TVector laneIndex = TWidth.Add(TWidth.Indices, TWidth.Create((float)start));
-            state.ArgMax = TWidth.ConditionalSelect(grew, laneIndex, state.ArgMax);
-        }
 
         // delta ≤ 0. It is −∞ or huge when a lane first sees a finite value after float.MinValue; the clamp turns
         // that into scale = 0 and keeps 0·delta finite.
@@ -407,14 +443,22 @@ internal static class RowStatisticsKernel
         }
 
         Span<float> argMax = stackalloc float[count];
+        Span<float> best = stackalloc float[count];
         Span<float> rank = stackalloc float[count];
         TWidth.Store(state.ArgMax, ref MemoryMarshal.GetReference(argMax), 0);
+        TWidth.Store(state.Best, ref MemoryMarshal.GetReference(best), 0);
         TWidth.Store(state.RankCount, ref MemoryMarshal.GetReference(rank), 0);
+        float maxLogit = float.NegativeInfinity;
+        for (int lane = 0; lane < count; lane++)
+        {
+            maxLogit = MathF.Max(maxLogit, best[lane]);
+        }
+
         float bestIndex = float.PositiveInfinity;
         long rankTotal = 0;
         for (int lane = 0; lane < count; lane++)
         {
-            if (laneMax[lane] == max)
+            if (best[lane] == maxLogit)
             {
                 bestIndex = MathF.Min(bestIndex, argMax[lane]);
             }
@@ -422,9 +466,11 @@ internal static class RowStatisticsKernel
             rankTotal += (long)rank[lane];
         }
 
-        // Σ p·(x−M) = entropySum / sum ≤ 0, so H = log S − that is a sum of two non-negative terms: no cancellation.
+        // Relative to the reference maximum M: Σ p·(x−M) = entropySum / sum, and H = log S − that, which does not
+        // depend on M. (With M the exact maximum both terms are non-negative, so there is no cancellation; M is within
+        // the rescale margin of it.)
         double entropy = logSum - (entropySum / sum);
-        return new RowSummary(logSumExp, Math.Max(entropy, 0), max, (int)bestIndex, (int)rankTotal, logitSum);
+        return new RowSummary(logSumExp, Math.Max(entropy, 0), maxLogit, (int)bestIndex, (int)rankTotal, logitSum);
     }
 
     /// <summary>The per-lane running state. Kept in one struct so the helpers take it by reference.</summary>
@@ -436,6 +482,7 @@ internal static class RowStatisticsKernel
         public TVector EntropySum;
         public TVector RankCount;
         public TVector ArgMax;
+        public TVector Best;
         public TVector LogitSum;
     }
 

@@ -1,6 +1,8 @@
 namespace LossEngine.Kernels;
 
-/// <summary>What one read of a row yields, in double where it matters, before it is packaged for callers.</summary>
+/// <summary>What one read of a row yields, in double where it matters, before it is packaged for callers. In
+/// <see cref="LogSumExpMode"/> <c>MaxLogit</c> is the reference maximum the sums are relative to: the row's maximum,
+/// or up to 8 below it (see the kernel's rescale margin); LogSumExp is exact either way.</summary>
 internal readonly record struct RowSummary(
     double LogSumExp,
     double Entropy,

@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+
+namespace LossEngine.Benchmarks.Quick;
+
+/// <summary>
+/// Seeded logits in 64-byte-aligned native buffers, large enough (512 MiB and more in all) that rows stream from DRAM
+/// rather than the 260 MiB L3. Each buffer holds whole rows.
+/// </summary>
+internal sealed unsafe class LogitBuffers : IDisposable
+{
+    private const long BufferBytes = 128L << 20;
+
+    public LogitBuffers(string dtype, int vocab, long totalBytes, int seed = 1234)
+    {
+        ElementSize = dtype == "f32" ? 4 : 2;
+        DataType = dtype;
+        Vocabulary = vocab;
+        RowsPerBuffer = (int)Math.Max(1, BufferBytes / ((long)vocab * ElementSize));
+        int buffers = (int)Math.Max(1, totalBytes / ((long)RowsPerBuffer * vocab * ElementSize));
+        ulong state = (ulong)seed * 0x9E3779B97F4A7C15UL | 1;
+        for (int b = 0; b < buffers; b++)
+        {
+            long elements = (long)RowsPerBuffer * vocab;
+            void* memory = NativeMemory.AlignedAlloc((nuint)(elements * ElementSize), 64);
+            _buffers.Add((nint)memory);
+            for (long i = 0; i < elements; i++)
+            {
+                // A sum of four uniforms scaled to standard deviation 3: cheap, seeded, and logit-like.
+                float sum = 0;
+                for (int k = 0; k < 4; k++)
+                {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    sum += (state >> 40) * (1f / (1 << 24));
+                }
+
+                float x = (sum - 2f) * 5.196f;
+                switch (dtype)
+                {
+                    case "f32": ((float*)memory)[i] = x; break;
+                    case "f16": ((Half*)memory)[i] = (Half)x; break;
+                    default: ((BFloat16*)memory)[i] = (BFloat16)x; break;
+                }
+            }
+        }
+
+        Targets = [.. Enumerable.Range(0, Rows).Select(r => (long)((r * 7919L) % vocab))];
+    }
+
+    private readonly List<nint> _buffers = [];
+
+    public string DataType { get; }
+
+    public int ElementSize { get; }
+
+    public int Vocabulary { get; }
+
+    public int RowsPerBuffer { get; }
+
+    public int Buffers => _buffers.Count;
+
+    public int Rows => RowsPerBuffer * _buffers.Count;
+
+    public long Bytes => (long)Rows * Vocabulary * ElementSize;
+
+    public long[] Targets { get; }
+
+    public void* Buffer(int index) => (void*)_buffers[index];
+
+    public void* Row(int row) => (byte*)_buffers[row / RowsPerBuffer] + ((long)(row % RowsPerBuffer) * Vocabulary * ElementSize);
+
+    public double Widened(int row, int column) => DataType switch
+    {
+        "f32" => ((float*)Row(row))[column],
+        "f16" => (float)((Half*)Row(row))[column],
+        _ => (float)((BFloat16*)Row(row))[column],
+    };
+
+    public void Dispose()
+    {
+        foreach (nint buffer in _buffers)
+        {
+            NativeMemory.AlignedFree((void*)buffer);
+        }
+
+        _buffers.Clear();
+    }
+}

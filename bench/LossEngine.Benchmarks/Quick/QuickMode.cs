@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
+using CommunityToolkit.HighPerformance;
+
+namespace LossEngine.Benchmarks.Quick;
+
+/// <summary>
+/// <c>quick [--threads N] [--vocab V] [--dtype f32|bf16|f16] [--kernel NAME] [--buffer-mib M] [--seconds S] [--smoke]</c>:
+/// one JSON line per kernel with its throughput, the read ceiling measured just before on the same buffers, and the
+/// kernel's max error against float64 on a sample of rows. Kernels: lse, cross_entropy, statistics, tensorprimitives
+/// (f32), naive (scalar double), c_peer (f32, when bench/native is built).
+/// </summary>
+internal static unsafe class QuickMode
+{
+    private static readonly string[] AllKernels = ["lse", "cross_entropy", "statistics", "tensorprimitives", "naive", "c_peer"];
+
+    public static int Run(string[] args)
+    {
+        int threads = Environment.ProcessorCount;
+        int vocab = 128256;
+        string dtype = "f32";
+        string? kernel = null;
+        long bufferMib = 1024;
+        double seconds = 3;
+        for (int i = 0; i < args.Length; i++)
+        {
+            string value = i + 1 < args.Length ? args[i + 1] : string.Empty;
+            switch (args[i])
+            {
+                case "--threads": threads = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--vocab": vocab = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--dtype": dtype = value; i++; break;
+                case "--kernel": kernel = value; i++; break;
+                case "--buffer-mib": bufferMib = long.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--seconds": seconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--smoke": bufferMib = 4; seconds = 0; vocab = Math.Min(vocab, 4099); break;
+                default: Console.Error.WriteLine($"quick: unknown argument {args[i]}"); return 2;
+            }
+        }
+
+        if (dtype is not ("f32" or "f16" or "bf16") || threads < 1 || vocab < 1)
+        {
+            Console.Error.WriteLine("quick: --dtype f32|bf16|f16, --threads ≥ 1, --vocab ≥ 1");
+            return 2;
+        }
+
+        using var buffers = new LogitBuffers(dtype, vocab, bufferMib << 20);
+        foreach (string name in kernel is null ? AllKernels : [kernel])
+        {
+            if ((name is "tensorprimitives" or "c_peer") && dtype != "f32")
+            {
+                continue;
+            }
+
+            if (name == "c_peer" && !NativePeer.IsAvailable)
+            {
+                Console.Error.WriteLine("quick: c_peer skipped: build bench/native first (cmake -S bench/native -B bench/native/build && cmake --build bench/native/build)");
+                continue;
+            }
+
+            double ceiling = Measure(buffers, "ceiling", threads, seconds);
+            double rate = Measure(buffers, name, threads, name == "naive" ? Math.Min(seconds, 2) : seconds);
+            double error = MaxError(buffers, name);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{{\"kernel\":\"{name}\",\"dtype\":\"{dtype}\",\"vocab\":{vocab},\"rows\":{buffers.Rows},\"threads\":{threads},\"gbps\":{rate / 1e9:F3},\"gelems\":{rate / buffers.ElementSize / 1e9:F3},\"ceiling_gbps\":{ceiling / 1e9:F3},\"ratio_to_ceiling\":{rate / ceiling:F3},\"max_abs_error\":{error:E2},\"simd_bits\":{Logits.VectorWidthInBits}}}"));
+        }
+
+        return 0;
+    }
+
+    /// <summary>Bytes per second: whole passes over every row until the time is spent (at least one), median pass.</summary>
+    private static double Measure(LogitBuffers buffers, string kernel, int threads, double seconds)
+    {
+        var passes = new List<double>();
+        var total = Stopwatch.StartNew();
+        int rowsPerPass = kernel == "naive" ? Math.Min(buffers.Rows, Math.Max(threads, 64)) : buffers.Rows;
+        Pass(buffers, kernel, threads, Math.Min(rowsPerPass, 4 * threads)); // warm-up: JIT and page mapping of code
+        do
+        {
+            var clock = Stopwatch.StartNew();
+            Pass(buffers, kernel, threads, rowsPerPass);
+            passes.Add((double)rowsPerPass * buffers.Vocabulary * buffers.ElementSize / clock.Elapsed.TotalSeconds);
+        }
+        while (total.Elapsed.TotalSeconds < seconds || passes.Count < 3);
+
+        passes.Sort();
+        return passes[passes.Count / 2];
+    }
+
+    private static double s_sink;
+
+    private static void Pass(LogitBuffers buffers, string kernel, int threads, int rows)
+    {
+        int perThread = (rows + threads - 1) / threads;
+        double[] sinks = new double[threads];
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
+        {
+            int start = t * perThread, end = Math.Min(rows, start + perThread);
+            sinks[t] = RunRows(buffers, kernel, start, end);
+        });
+        s_sink += sinks.Sum();
+    }
+
+    /// <summary>Each thread runs a contiguous row range on its own; the batch kernels are called single-threaded per
+    /// range so that every kernel sees the same partitioning.</summary>
+    private static double RunRows(LogitBuffers buffers, string kernel, int start, int end)
+    {
+        if (start >= end)
+        {
+            return 0;
+        }
+
+        return buffers.DataType switch
+        {
+            "f32" => RunRows<float>(buffers, kernel, start, end),
+            "f16" => RunRows<Half>(buffers, kernel, start, end),
+            _ => RunRows<BFloat16>(buffers, kernel, start, end),
+        };
+    }
+
+    private static double RunRows<T>(LogitBuffers buffers, string kernel, int start, int end)
+        where T : unmanaged
+    {
+        int vocab = buffers.Vocabulary;
+        double sink = 0;
+        var single = new ScoringOptions { MaxDegreeOfParallelism = 1 };
+        var singleCe = new CrossEntropyOptions { MaxDegreeOfParallelism = 1, Reduction = Reduction.None };
+        float[]? scratch = kernel == "tensorprimitives" ? new float[vocab] : null;
+        int row = start;
+        while (row < end)
+        {
+            // Batch kernels get the longest run of rows inside one buffer.
+            int inBuffer = buffers.RowsPerBuffer - (row % buffers.RowsPerBuffer);
+            int count = Math.Min(end - row, inBuffer);
+            void* origin = buffers.Row(row);
+            switch (kernel)
+            {
+                case "ceiling":
+                    sink += ReadCeiling((byte*)origin, (long)count * vocab * sizeof(T));
+                    break;
+                case "lse":
+                    for (int r = 0; r < count; r++)
+                    {
+                        sink += Logits.LogSumExp(new ReadOnlySpan<T>((T*)origin + ((long)r * vocab), vocab));
+                    }
+
+                    break;
+                case "cross_entropy":
+                {
+                    var losses = new float[count];
+                    Logits.CrossEntropy(new ReadOnlySpan2D<T>(origin, count, vocab, 0), buffers.Targets.AsSpan(row, count), losses, singleCe);
+                    sink += losses[0];
+                    break;
+                }
+
+                case "statistics":
+                {
+                    var stats = new TokenStatistics[count];
+                    Logits.Statistics(new ReadOnlySpan2D<T>(origin, count, vocab, 0), buffers.Targets.AsSpan(row, count), stats, single);
+                    sink += stats[0].Entropy;
+                    break;
+                }
+
+                case "tensorprimitives":
+                    for (int r = 0; r < count; r++)
+                    {
+                        var x = new ReadOnlySpan<float>((float*)origin + ((long)r * vocab), vocab);
+                        float max = TensorPrimitives.Max(x);
+                        TensorPrimitives.Subtract(x, max, scratch);
+                        TensorPrimitives.Exp(scratch, scratch);
+                        sink += max + MathF.Log(TensorPrimitives.Sum<float>(scratch!));
+                    }
+
+                    break;
+                case "naive":
+                    for (int r = 0; r < count; r++)
+                    {
+                        sink += NaiveLogSumExp(buffers, row + r);
+                    }
+
+                    break;
+                case "c_peer":
+                    for (int r = 0; r < count; r++)
+                    {
+                        sink += NativePeer.LseNll((float*)origin + ((long)r * vocab), vocab, buffers.Targets[row + r], out _);
+                    }
+
+                    break;
+                default:
+                    throw new ArgumentException($"unknown kernel '{kernel}'; one of {string.Join(", ", AllKernels)}");
+            }
+
+            row += count;
+        }
+
+        return sink;
+    }
+
+    /// <summary>The bandwidth ceiling: a 4-accumulator vector sum that only reads the same bytes.</summary>
+    private static double ReadCeiling(byte* data, long bytes)
+    {
+        Vector512<float> a = default, b = default, c = default, d = default;
+        long i = 0;
+        for (; i + 256 <= bytes; i += 256)
+        {
+            a += Vector512.Load((float*)(data + i));
+            b += Vector512.Load((float*)(data + i + 64));
+            c += Vector512.Load((float*)(data + i + 128));
+            d += Vector512.Load((float*)(data + i + 192));
+        }
+
+        return Vector512.Sum(a + b + c + d);
+    }
+
+    private static double NaiveLogSumExp(LogitBuffers buffers, int row)
+    {
+        double max = double.NegativeInfinity, sum = 0;
+        for (int v = 0; v < buffers.Vocabulary; v++)
+        {
+            max = Math.Max(max, buffers.Widened(row, v));
+        }
+
+        for (int v = 0; v < buffers.Vocabulary; v++)
+        {
+            sum += Math.Exp(buffers.Widened(row, v) - max);
+        }
+
+        return max + Math.Log(sum);
+    }
+
+    /// <summary>Max |LSE (or the LSE implied by the loss) − float64 reference| over a sample of rows.</summary>
+    private static double MaxError(LogitBuffers buffers, string kernel)
+    {
+        double worst = 0;
+        int sample = Math.Min(buffers.Rows, 24);
+        for (int i = 0; i < sample; i++)
+        {
+            int row = (int)((long)i * buffers.Rows / sample);
+            double reference = NaiveLogSumExp(buffers, row);
+            double target = buffers.Widened(row, (int)buffers.Targets[row]);
+            double value = kernel switch
+            {
+                "naive" => reference,
+                "c_peer" => NativePeer.LseNll((float*)buffers.Row(row), buffers.Vocabulary, buffers.Targets[row], out _) + target,
+                "tensorprimitives" => TensorPrimitivesLse(buffers, row),
+                _ => buffers.DataType switch
+                {
+                    "f32" => Logits.CrossEntropy(new ReadOnlySpan<float>(buffers.Row(row), buffers.Vocabulary), (int)buffers.Targets[row]) + target,
+                    "f16" => Logits.CrossEntropy(new ReadOnlySpan<Half>(buffers.Row(row), buffers.Vocabulary), (int)buffers.Targets[row]) + target,
+                    _ => Logits.CrossEntropy(new ReadOnlySpan<BFloat16>(buffers.Row(row), buffers.Vocabulary), (int)buffers.Targets[row]) + target,
+                },
+            };
+            worst = Math.Max(worst, Math.Abs(value - reference));
+        }
+
+        return worst;
+    }
+
+    private static double TensorPrimitivesLse(LogitBuffers buffers, int row)
+    {
+        var x = new ReadOnlySpan<float>(buffers.Row(row), buffers.Vocabulary);
+        var scratch = new float[buffers.Vocabulary];
+        float max = TensorPrimitives.Max(x);
+        TensorPrimitives.Subtract(x, max, scratch);
+        TensorPrimitives.Exp(scratch, scratch);
+        return max + MathF.Log(TensorPrimitives.Sum<float>(scratch));
+    }
+}
