@@ -46,18 +46,9 @@ public static partial class Logits
         where TIndex : unmanaged
     {
         options ??= DefaultCrossEntropyOptions;
-        ValidateElementType<T>();
         options.Validate();
-        int rows = logits.Height;
-        int width = logits.Width;
-        BatchValidation.CheckShape(rows, width, nameof(logits));
-        BatchValidation.CheckTargetCount(targets.Length, rows, nameof(targets));
-        if (options.Reduction == Reduction.None || !losses.IsEmpty)
-        {
-            BatchValidation.CheckDestination(losses.Length, rows, nameof(losses));
-        }
-
-        int counted = BatchValidation.CheckTargets(targets, width, options.IgnoreIndex, nameof(targets));
+        (int rows, int width, int counted) = BatchValidation.Check<T, TIndex>(
+            logits.Height, logits.Width, targets, losses.Length, options.Reduction == Reduction.None || !losses.IsEmpty, options, nameof(logits), nameof(losses));
         float[]? rented = null;
         Span<float> perRow = losses.IsEmpty ? (rented = ArrayPool<float>.Shared.Rent(rows)).AsSpan(0, rows) : losses[..rows];
         try
@@ -93,14 +84,6 @@ public static partial class Logits
             {
                 ArrayPool<float>.Shared.Return(rented);
             }
-        }
-    }
-
-    private static void ValidateElementType<T>()
-    {
-        if (!Kernels.ElementConversion.IsSupported<T>())
-        {
-            ThrowHelper.ThrowUnsupportedElementType<T>();
         }
     }
 }

@@ -38,14 +38,7 @@ public static partial class Logits
         where TIndex : unmanaged
     {
         options ??= DefaultScoringOptions;
-        ValidateElementType<T>();
-        options.Validate();
-        int rows = logits.Height;
-        int width = logits.Width;
-        BatchValidation.CheckShape(rows, width, nameof(logits));
-        BatchValidation.CheckTargetCount(targets.Length, rows, nameof(targets));
-        BatchValidation.CheckDestination(statistics.Length, rows, nameof(statistics));
-        BatchValidation.CheckTargets(targets, width, options.IgnoreIndex, nameof(targets));
+        (int rows, int width, _) = BatchValidation.Check<T, TIndex>(logits.Height, logits.Width, targets, statistics.Length, true, options, nameof(logits), nameof(statistics));
         if (rows == 0)
         {
             return;

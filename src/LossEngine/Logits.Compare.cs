@@ -78,19 +78,12 @@ public static partial class Logits
         where TIndex : unmanaged
     {
         options ??= DefaultScoringOptions;
-        ValidateElementType<T>();
-        options.Validate();
-        int rows = reference.Height;
-        int width = reference.Width;
-        if (candidate.Height != rows || candidate.Width != width)
+        if (candidate.Height != reference.Height || candidate.Width != reference.Width)
         {
-            throw new ArgumentException($"The candidate logits are [{candidate.Height}, {candidate.Width}] but the reference logits are [{rows}, {width}].", nameof(candidate));
+            throw new ArgumentException($"The candidate logits are [{candidate.Height}, {candidate.Width}] but the reference logits are [{reference.Height}, {reference.Width}].", nameof(candidate));
         }
 
-        BatchValidation.CheckShape(rows, width, nameof(reference));
-        BatchValidation.CheckTargetCount(targets.Length, rows, nameof(targets));
-        BatchValidation.CheckDestination(results.Length, rows, nameof(results));
-        BatchValidation.CheckTargets(targets, width, options.IgnoreIndex, nameof(targets));
+        (int rows, int width, _) = BatchValidation.Check<T, TIndex>(reference.Height, reference.Width, targets, results.Length, true, options, nameof(reference), nameof(results));
         if (rows == 0)
         {
             return;

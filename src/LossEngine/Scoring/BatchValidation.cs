@@ -3,6 +3,28 @@ namespace LossEngine.Scoring;
 /// <summary>Checks made once, before any output is written, so an error never leaves a half-written destination.</summary>
 internal static class BatchValidation
 {
+    /// <summary>Every check a batch call makes before writing: element type, options, shape, target count, destination
+    /// length (when one is required) and every target. Returns the shape and how many rows are not ignored.</summary>
+    public static (int Rows, int Width, int Counted) Check<T, TIndex>(int rows, int width, ReadOnlySpan<TIndex> targets, int destinationLength, bool destinationRequired, ScoringOptions options, string logitsName, string destinationName)
+        where T : unmanaged
+        where TIndex : unmanaged
+    {
+        if (!Kernels.ElementConversion.IsSupported<T>())
+        {
+            ThrowHelper.ThrowUnsupportedElementType<T>();
+        }
+
+        options.Validate();
+        CheckShape(rows, width, logitsName);
+        CheckTargetCount(targets.Length, rows, "targets");
+        if (destinationRequired)
+        {
+            CheckDestination(destinationLength, rows, destinationName);
+        }
+
+        return (rows, width, CheckTargets(targets, width, options.IgnoreIndex, "targets"));
+    }
+
     public static void CheckShape(int rows, int width, string matrixName)
     {
         if (rows > 0 && width == 0)
