@@ -10,13 +10,14 @@ internal sealed unsafe class LogitBuffers : IDisposable
 {
     private const long BufferBytes = 128L << 20;
 
-    public LogitBuffers(string dtype, int vocab, long totalBytes, int seed = 1234)
+    /// <param name="rows">When given, exactly this many rows in one buffer (for cache-resident measurements).</param>
+    public LogitBuffers(string dtype, int vocab, long totalBytes, int? rows = null, int seed = 1234)
     {
         ElementSize = dtype == "f32" ? 4 : 2;
         DataType = dtype;
         Vocabulary = vocab;
-        RowsPerBuffer = (int)Math.Max(1, BufferBytes / ((long)vocab * ElementSize));
-        int buffers = (int)Math.Max(1, totalBytes / ((long)RowsPerBuffer * vocab * ElementSize));
+        RowsPerBuffer = rows ?? (int)Math.Max(1, BufferBytes / ((long)vocab * ElementSize));
+        int buffers = rows is null ? (int)Math.Max(1, totalBytes / ((long)RowsPerBuffer * vocab * ElementSize)) : 1;
         ulong state = (ulong)seed * 0x9E3779B97F4A7C15UL | 1;
         for (int b = 0; b < buffers; b++)
         {

@@ -7,7 +7,7 @@ using CommunityToolkit.HighPerformance;
 namespace LossEngine.Benchmarks.Quick;
 
 /// <summary>
-/// <c>quick [--threads N] [--vocab V] [--dtype f32|bf16|f16] [--kernel NAME] [--buffer-mib M] [--seconds S] [--smoke]</c>:
+/// <c>quick [--threads N] [--vocab V] [--dtype f32|bf16|f16] [--kernel NAME] [--buffer-mib M] [--rows R] [--seconds S] [--smoke]</c>:
 /// one JSON line per kernel with its throughput, the read ceiling measured just before on the same buffers, and the
 /// kernel's max error against float64 on a sample of rows. Kernels: lse, cross_entropy, statistics, tensorprimitives
 /// (f32), naive (scalar double), c_peer (f32, when bench/native is built).
@@ -24,6 +24,7 @@ internal static unsafe class QuickMode
         string? kernel = null;
         long bufferMib = 1024;
         double seconds = 3;
+        int? rows = null;
         for (int i = 0; i < args.Length; i++)
         {
             string value = i + 1 < args.Length ? args[i + 1] : string.Empty;
@@ -34,6 +35,7 @@ internal static unsafe class QuickMode
                 case "--dtype": dtype = value; i++; break;
                 case "--kernel": kernel = value; i++; break;
                 case "--buffer-mib": bufferMib = long.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--rows": rows = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--seconds": seconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--smoke": bufferMib = 4; seconds = 0; vocab = Math.Min(vocab, 4099); break;
                 default: Console.Error.WriteLine($"quick: unknown argument {args[i]}"); return 2;
@@ -46,7 +48,7 @@ internal static unsafe class QuickMode
             return 2;
         }
 
-        using var buffers = new LogitBuffers(dtype, vocab, bufferMib << 20);
+        using var buffers = new LogitBuffers(dtype, vocab, bufferMib << 20, rows);
         foreach (string name in kernel is null ? AllKernels : [kernel])
         {
             if ((name is "tensorprimitives" or "c_peer") && dtype != "f32")

@@ -4,14 +4,20 @@ using System.Text;
 namespace LossEngine.Cli.Reports;
 
 /// <summary>
-/// llama.cpp's KL-divergence statistics, overall and per task, from every token's comparison. Percentiles are exact:
-/// every per-token KL and Δp is kept (8 bytes per token; 100M tokens is 800 MB).
+/// llama.cpp's KL-divergence statistics, overall and per task. Means, errors, RMS, correlations, maxima and minima are
+/// exact (running sums in double). Percentiles are exact while a task has at most <see cref="ExactLimit"/> tokens (every
+/// per-token KL and Δp is kept, 8 bytes per token); past that the values move into mergeable quantile sketches with a
+/// relative error of 0.5% (<see cref="QuantileSketch"/>).
 /// </summary>
-internal sealed class ComparisonReport(IReadOnlyList<string> taskNames)
+internal sealed class ComparisonReport(IReadOnlyList<string> taskNames, int exactLimit = ComparisonReport.DefaultExactLimit)
 {
-    private readonly List<Sample>[] _byTask = [.. taskNames.Select(_ => new List<Sample>())];
+    /// <summary>Tokens per task (and overall) up to which percentiles are exact: 10 million, 80 MB of samples.</summary>
+    public const int DefaultExactLimit = 10_000_000;
 
-    private readonly record struct Sample(float Kl, float DeltaP, bool SameTop, double ReferenceLoss, double CandidateLoss);
+    private readonly Accumulator _overall = new(exactLimit);
+    private readonly Accumulator[] _byTask = [.. taskNames.Select(_ => new Accumulator(exactLimit))];
+
+    public int ExactLimit { get; } = exactLimit;
 
     public long NaNTokens { get; private set; }
 
@@ -23,10 +29,11 @@ internal sealed class ComparisonReport(IReadOnlyList<string> taskNames)
             return;
         }
 
-        _byTask[task].Add(new Sample(c.KlDivergence, c.CandidateTargetProbability - c.ReferenceTargetProbability, c.SameArgMax, c.ReferenceLoss, c.CandidateLoss));
+        _overall.Add(c);
+        _byTask[task].Add(c);
     }
 
-    public sealed record Summary(string Task, long Tokens, double MeanKl, double MeanKlError, double[] KlPercentiles, double MaxKl, double MinKl,
+    public sealed record Summary(string Task, long Tokens, bool ExactPercentiles, double MeanKl, double MeanKlError, double[] KlPercentiles, double MaxKl, double MinKl,
         double MeanDeltaP, double MeanDeltaPError, double RmsDeltaP, double[] DeltaPPercentiles, double SameTop, double SameTopError,
         double ReferencePerplexity, double CandidatePerplexity, double LogRatio, double LogRatioError, double Ratio, double RatioError, double Correlation);
 
@@ -35,52 +42,87 @@ internal sealed class ComparisonReport(IReadOnlyList<string> taskNames)
 
     public IEnumerable<Summary> Summaries()
     {
-        var all = _byTask.SelectMany(s => s).ToList();
-        yield return Summarize("overall", all);
+        yield return _overall.Summarize("overall");
         for (int t = 0; t < _byTask.Length; t++)
         {
             if (_byTask[t].Count > 0)
             {
-                yield return Summarize(taskNames[t], _byTask[t]);
+                yield return _byTask[t].Summarize(taskNames[t]);
             }
         }
     }
 
-    private static Summary Summarize(string task, List<Sample> samples)
+    /// <summary>Running sums for one task, plus the exact values or the sketches for percentiles.</summary>
+    private sealed class Accumulator(int exactLimit)
     {
-        int n = samples.Count;
-        double[] kl = [.. samples.Select(s => (double)s.Kl).Order()];
-        double[] deltaP = [.. samples.Select(s => (double)s.DeltaP).Order()];
-        (double klMean, double klError) = MeanAndError(kl);
-        (double dpMean, double dpError) = MeanAndError(deltaP);
-        double same = samples.Count(s => s.SameTop) / (double)n;
-        double[] diff = [.. samples.Select(s => s.CandidateLoss - s.ReferenceLoss)];
-        (double logRatio, double logRatioError) = MeanAndError(diff);
-        double referenceMean = samples.Average(s => s.ReferenceLoss);
-        double candidateMean = samples.Average(s => s.CandidateLoss);
-        double cov = samples.Sum(s => (s.ReferenceLoss - referenceMean) * (s.CandidateLoss - candidateMean));
-        double varRef = samples.Sum(s => Math.Pow(s.ReferenceLoss - referenceMean, 2));
-        double varCand = samples.Sum(s => Math.Pow(s.CandidateLoss - candidateMean, 2));
-        return new Summary(task, n, klMean, klError, [.. Levels.Select(l => Percentile(kl, l))], kl.Length > 0 ? kl[^1] : double.NaN, kl.Length > 0 ? kl[0] : double.NaN,
-            dpMean, dpError, Math.Sqrt(deltaP.Average(d => d * d)), [.. Levels.Select(l => Percentile(deltaP, l))],
-            same, n > 1 ? Math.Sqrt(same * (1 - same) / (n - 1)) : double.NaN,
-            Math.Exp(referenceMean), Math.Exp(candidateMean), logRatio, logRatioError, Math.Exp(logRatio), Math.Exp(logRatio) * logRatioError,
-            cov / Math.Sqrt(varRef * varCand));
-    }
+        private List<float>? _kl = [];
+        private List<float>? _deltaP = [];
+        private QuantileSketch? _klSketch;
+        private QuantileSketch? _deltaPSketch;
+        private double _klSum, _klSquares, _dpSum, _dpSquares, _refSum, _refSquares, _candSum, _candSquares, _cross, _diffSum, _diffSquares;
+        private double _maxKl = double.NegativeInfinity, _minKl = double.PositiveInfinity;
+        private long _same;
 
-    /// <summary>Mean and its standard error √(Σ(x−x̄)²/(n−1)/n). For the log PPL ratio this is the error of the mean
-    /// per-token difference, which includes the covariance of the two models' losses.</summary>
-    private static (double Mean, double Error) MeanAndError(double[] values)
-    {
-        int n = values.Length;
-        if (n == 0)
+        public long Count { get; private set; }
+
+        public void Add(in ComparisonStatistics c)
         {
-            return (double.NaN, double.NaN);
+            double kl = c.KlDivergence, dp = c.CandidateTargetProbability - c.ReferenceTargetProbability;
+            double reference = c.ReferenceLoss, candidate = c.CandidateLoss, diff = candidate - reference;
+            Count++;
+            (_klSum, _klSquares, _dpSum, _dpSquares) = (_klSum + kl, _klSquares + (kl * kl), _dpSum + dp, _dpSquares + (dp * dp));
+            (_refSum, _refSquares, _candSum, _candSquares) = (_refSum + reference, _refSquares + (reference * reference), _candSum + candidate, _candSquares + (candidate * candidate));
+            (_cross, _diffSum, _diffSquares) = (_cross + (reference * candidate), _diffSum + diff, _diffSquares + (diff * diff));
+            (_maxKl, _minKl) = (Math.Max(_maxKl, kl), Math.Min(_minKl, kl));
+            _same += c.SameArgMax ? 1 : 0;
+            if (_kl is not null && Count > exactLimit)
+            {
+                // Too many tokens to keep: from here on, percentiles come from sketches.
+                (_klSketch, _deltaPSketch) = (new QuantileSketch(), new QuantileSketch());
+                _kl.ForEach(v => _klSketch.Add(v));
+                _deltaP!.ForEach(v => _deltaPSketch.Add(v));
+                (_kl, _deltaP) = (null, null);
+            }
+
+            if (_kl is not null)
+            {
+                _kl.Add((float)kl);
+                _deltaP!.Add((float)dp);
+            }
+            else
+            {
+                _klSketch!.Add(kl);
+                _deltaPSketch!.Add(dp);
+            }
         }
 
-        double mean = values.Average();
-        double variance = n > 1 ? values.Sum(v => (v - mean) * (v - mean)) / (n - 1) : double.NaN;
-        return (mean, Math.Sqrt(variance / n));
+        public Summary Summarize(string task)
+        {
+            double n = Count;
+            double[] klPercentiles, dpPercentiles;
+            if (_kl is not null)
+            {
+                double[] kl = [.. _kl.Select(v => (double)v).Order()];
+                double[] dp = [.. _deltaP!.Select(v => (double)v).Order()];
+                klPercentiles = [.. Levels.Select(l => Percentile(kl, l))];
+                dpPercentiles = [.. Levels.Select(l => Percentile(dp, l))];
+            }
+            else
+            {
+                klPercentiles = [.. Levels.Select(_klSketch!.Quantile)];
+                dpPercentiles = [.. Levels.Select(_deltaPSketch!.Quantile)];
+            }
+
+            double Error(double sum, double squares) => n > 1 ? Math.Sqrt(Math.Max(0, (squares - (sum * sum / n)) / (n - 1)) / n) : double.NaN;
+            double same = _same / n;
+            double logRatio = _diffSum / n;
+            double logRatioError = Error(_diffSum, _diffSquares);
+            double covariance = _cross - (_refSum * _candSum / n);
+            double correlation = covariance / Math.Sqrt((_refSquares - (_refSum * _refSum / n)) * (_candSquares - (_candSum * _candSum / n)));
+            return new Summary(task, Count, _kl is not null, _klSum / n, Error(_klSum, _klSquares), klPercentiles, _maxKl, _minKl,
+                _dpSum / n, Error(_dpSum, _dpSquares), Math.Sqrt(_dpSquares / n), dpPercentiles, same, n > 1 ? Math.Sqrt(same * (1 - same) / (n - 1)) : double.NaN,
+                Math.Exp(_refSum / n), Math.Exp(_candSum / n), logRatio, logRatioError, Math.Exp(logRatio), Math.Exp(logRatio) * logRatioError, correlation);
+        }
     }
 
     /// <summary>Linear interpolation between closest ranks on sorted values: position p·(n−1).</summary>
@@ -102,7 +144,7 @@ internal sealed class ComparisonReport(IReadOnlyList<string> taskNames)
         var text = new StringBuilder();
         foreach (Summary s in Summaries())
         {
-            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"====== {s.Task}: {s.Tokens} tokens ======"));
+            text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"====== {s.Task}: {s.Tokens} tokens ======{(s.ExactPercentiles ? string.Empty : " (percentiles from a sketch, ±0.5% relative)")}"));
             text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Mean PPL(Q)                   : {s.CandidatePerplexity:F6}"));
             text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Mean PPL(base)                : {s.ReferencePerplexity:F6}"));
             text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"Cor(ln(PPL(Q)), ln(PPL(base))): {100 * s.Correlation:F2}%"));
