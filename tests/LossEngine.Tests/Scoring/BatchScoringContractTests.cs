@@ -281,6 +281,18 @@ public abstract class BatchScoringContractTests<T, TElement>
         double b = Logits.CrossEntropy(memory.Span, targets, fromSpan);
         Assert.Equal(fromSpan, fromMemory);
         Assert.Equal(a, b);
+
+        long[] longTargets = [.. targets.Select(t => (long)t)];
+        var statistics = new TokenStatistics[40];
+        var statisticsFromSpan = new TokenStatistics[40];
+        Logits.Statistics(memory, longTargets, statistics);
+        Logits.Statistics(memory.Span, targets, statisticsFromSpan);
+        Assert.Equal(statisticsFromSpan, statistics);
+        var comparisons = new ComparisonStatistics[40];
+        var comparisonsFromSpan = new ComparisonStatistics[40];
+        Logits.Compare(memory, memory, longTargets, comparisons);
+        Logits.Compare(memory.Span, memory.Span, targets, comparisonsFromSpan);
+        Assert.Equal(comparisonsFromSpan, comparisons);
     }
 
     [Fact]
