@@ -3,12 +3,13 @@ namespace LossEngine.Cli.Input;
 /// <summary>A one-line progress bar with throughput and ETA on stderr, drawn only when stderr is a terminal.</summary>
 internal sealed class Progress(TextWriter error, bool enabled)
 {
-    private TimeSpan _lastDrawn = TimeSpan.MinValue;
+    private TimeSpan _lastDrawn;
     private bool _drawn;
 
     public void Report(long doneBytes, long totalBytes, long rows, TimeSpan elapsed)
     {
-        if (!enabled || (elapsed - _lastDrawn).TotalMilliseconds < 200)
+        // At most five redraws a second; the first report always draws.
+        if (!enabled || (_drawn && (elapsed - _lastDrawn).TotalMilliseconds < 200))
         {
             return;
         }

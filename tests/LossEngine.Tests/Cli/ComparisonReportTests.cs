@@ -64,3 +64,26 @@ public sealed class ComparisonReportTests
         Assert.Contains("from a sketch", sketched.Render(), StringComparison.Ordinal);
     }
 }
+
+public sealed class ProgressTests
+{
+    [Fact]
+    public void Progress_DrawsThroughputAndEta_OnlyWhenEnabled()
+    {
+        var terminal = new StringWriter();
+        var progress = new LossEngine.Cli.Input.Progress(terminal, enabled: true);
+        progress.Report(500_000_000, 1_000_000_000, 1000, TimeSpan.FromSeconds(1));
+        progress.Finish();
+        string drawn = terminal.ToString();
+        Assert.Contains("50.0", drawn, StringComparison.Ordinal);
+        Assert.Contains("0.50 GB/s", drawn, StringComparison.Ordinal);
+        Assert.Contains("1,000 tokens/s", drawn, StringComparison.Ordinal);
+        Assert.Contains("ETA 1s", drawn, StringComparison.Ordinal);
+
+        var redirected = new StringWriter();
+        var quiet = new LossEngine.Cli.Input.Progress(redirected, enabled: false);
+        quiet.Report(1, 2, 3, TimeSpan.FromSeconds(1));
+        quiet.Finish();
+        Assert.Equal(string.Empty, redirected.ToString());
+    }
+}
