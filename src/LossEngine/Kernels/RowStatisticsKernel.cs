@@ -365,8 +365,11 @@ internal static class RowStatisticsKernel
         where TVector : unmanaged
         where TMode : IStatisticsMode
     {
+        // Every lane takes the same new reference: the largest value seen in any lane. The margin keeps each term below
+        // e^8 either way, and a shared reference makes the per-lane rebasing at fold and finish time a no-op (no
+        // exp per lane per row, which dominated short rows).
         TVector oldMax = state.Max;
-        TVector newMax = TWidth.MaxNative(oldMax, x);
+        TVector newMax = TWidth.Create(HorizontalMax<TWidth, TVector>(TWidth.MaxNative(oldMax, x)));
 
         // delta ≤ 0. It is −∞ or huge when a lane first sees a finite value after float.MinValue; the clamp turns
         // that into scale = 0 and keeps 0·delta finite.
@@ -379,6 +382,24 @@ internal static class RowStatisticsKernel
 
         state.Sum = TWidth.Multiply(state.Sum, scale);
         state.Max = newMax;
+    }
+
+    /// <summary>The largest lane (NaN if any lane is NaN, which sends the row to the special path).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
+    private static float HorizontalMax<TWidth, TVector>(TVector value)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        Span<float> lanes = stackalloc float[TWidth.Count];
+        TWidth.Store(value, ref MemoryMarshal.GetReference(lanes), 0);
+        float max = lanes[0];
+        for (int lane = 1; lane < lanes.Length; lane++)
+        {
+            max = MathF.Max(max, lanes[lane]);
+        }
+
+        return max;
     }
 
     /// <summary>Moves the float lane sums into per-lane doubles, rebasing the doubles to each lane's current maximum.</summary>
@@ -398,14 +419,21 @@ internal static class RowStatisticsKernel
         TWidth.Store(state.EntropySum, ref MemoryMarshal.GetReference(entropySum), 0);
         TWidth.Store(state.LogitSum, ref MemoryMarshal.GetReference(logitSum), 0);
 
+        double lastDelta = double.NaN, lastScale = double.NaN;
         for (int lane = 0; lane < count; lane++)
         {
             if (max[lane] != folded.Max[lane])
             {
                 if (folded.Sums[lane] != 0)
                 {
+                    // Lanes share their reference maximum, so one exp serves them all.
                     double delta = (double)folded.Max[lane] - max[lane];
-                    double scale = Math.Exp(delta);
+                    if (delta != lastDelta)
+                    {
+                        (lastDelta, lastScale) = (delta, Math.Exp(delta));
+                    }
+
+                    double scale = lastScale;
                     folded.EntropySums[lane] = scale * (folded.EntropySums[lane] + (delta * folded.Sums[lane]));
                     folded.Sums[lane] *= scale;
                 }
@@ -454,7 +482,7 @@ internal static class RowStatisticsKernel
             if (sums[lane] != 0)
             {
                 double delta = (double)laneMax[lane] - max;
-                double rebase = Math.Exp(delta);
+                double rebase = delta == 0 ? 1 : Math.Exp(delta);
                 sum += rebase * sums[lane];
                 entropySum += rebase * (entropySums[lane] + (delta * sums[lane]));
             }
