@@ -9,11 +9,11 @@ namespace LossEngine.Kernels;
 /// argmax, the target's rank and Σ e^(x−max)·(x−max) for the entropy.
 /// </summary>
 /// <remarks>
-/// <para>Each lane keeps its own running maximum m. Rows of logits raise a lane's maximum only O(log n) times, so the
-/// loop checks a group of four vectors against m with one compare and takes the rescaling path only when some lane
-/// grew; there s ← s·e^(m_old−m_new) and t ← e^(m_old−m_new)·(t + (m_old−m_new)·s). ArgMax changes only when the
-/// maximum strictly grows, so it is tracked on that rare path too, which gives the lowest index among equal maxima
-/// (later equal values never replace the first).</para>
+/// <para>All lanes share a reference maximum m. The loop checks a group of four vectors against m plus a margin with
+/// one compare and takes the rescaling path only when some logit exceeds it; there m becomes the largest value seen,
+/// s ← s·e^(m_old−m_new) and t ← e^(m_old−m_new)·(t + (m_old−m_new)·s). In full-statistics mode the exact maximum and
+/// argmax are tracked per lane on new records (a strict compare, so the lowest index among equal maxima wins), which
+/// happen O(log n) times per lane.</para>
 /// <para>Float lane sums are folded into per-lane double sums every <see cref="FoldInterval"/> groups, so no float
 /// accumulator adds more than a few hundred terms; that, plus a final combination in double, is what keeps the error
 /// within the documented bound at V = 262144 where one float accumulator is off by ~1e-4.</para>

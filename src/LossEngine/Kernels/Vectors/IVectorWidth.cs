@@ -50,9 +50,6 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
     /// <summary>The hardware minimum, with the same NaN rule as <see cref="MaxNative"/>.</summary>
     static abstract TVector MinNative(TVector left, TVector right);
 
-    /// <summary>Rounds to the nearest integer, ties to even.</summary>
-    static abstract TVector Round(TVector value);
-
     static abstract TVector Floor(TVector value);
 
     static abstract TVector GreaterThan(TVector left, TVector right);

@@ -51,9 +51,6 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
     public static float MinNative(float left, float right) => left < right ? left : right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Round(float value) => MathF.Round(value, MidpointRounding.ToEven);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Floor(float value) => MathF.Floor(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

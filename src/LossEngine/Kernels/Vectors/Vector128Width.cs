@@ -45,9 +45,6 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
     public static Vector128<float> MinNative(Vector128<float> left, Vector128<float> right) => Vector128.MinNative(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector128<float> Round(Vector128<float> value) => Vector128.Round(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Floor(Vector128<float> value) => Vector128.Floor(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

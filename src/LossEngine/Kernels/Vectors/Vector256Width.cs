@@ -45,9 +45,6 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
     public static Vector256<float> MinNative(Vector256<float> left, Vector256<float> right) => Vector256.MinNative(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Round(Vector256<float> value) => Vector256.Round(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Floor(Vector256<float> value) => Vector256.Floor(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

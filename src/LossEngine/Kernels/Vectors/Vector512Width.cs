@@ -45,9 +45,6 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
     public static Vector512<float> MinNative(Vector512<float> left, Vector512<float> right) => Vector512.MinNative(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Round(Vector512<float> value) => Vector512.Round(value);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Floor(Vector512<float> value) => Vector512.Floor(value);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
