@@ -20,6 +20,11 @@ public static class Program
             return Quick.QuickMode.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "endtoend")
+        {
+            return EndToEnd.EndToEndMode.Run(args[1..]);
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

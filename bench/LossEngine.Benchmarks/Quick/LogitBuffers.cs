@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using LossEngine.Cli.Commands;
 
 namespace LossEngine.Benchmarks.Quick;
 
@@ -18,7 +19,7 @@ internal sealed unsafe class LogitBuffers : IDisposable
         Vocabulary = vocab;
         RowsPerBuffer = rows ?? (int)Math.Max(1, BufferBytes / ((long)vocab * ElementSize));
         int buffers = rows is null ? (int)Math.Max(1, totalBytes / ((long)RowsPerBuffer * vocab * ElementSize)) : 1;
-        ulong state = (ulong)seed * 0x9E3779B97F4A7C15UL | 1;
+        var noise = new SeededNoise(seed);
         for (int b = 0; b < buffers; b++)
         {
             long elements = (long)RowsPerBuffer * vocab;
@@ -26,17 +27,8 @@ internal sealed unsafe class LogitBuffers : IDisposable
             _buffers.Add((nint)memory);
             for (long i = 0; i < elements; i++)
             {
-                // A sum of four uniforms scaled to standard deviation 3: cheap, seeded, and logit-like.
-                float sum = 0;
-                for (int k = 0; k < 4; k++)
-                {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    sum += (state >> 40) * (1f / (1 << 24));
-                }
-
-                float x = (sum - 2f) * 5.196f;
+                // Standard deviation 3.
+                float x = noise.NextCentered() * 5.196f;
                 switch (dtype)
                 {
                     case "f32": ((float*)memory)[i] = x; break;

@@ -41,7 +41,7 @@ internal static class DemoDump
             corrupted.Add(random.Next(rows));
         }
 
-        ulong state = (ulong)seed * 0x9E3779B97F4A7C15UL | 1;
+        var noise = new SeededNoise(seed);
         for (int row = 0; row < rows; row++)
         {
             long example = row / TokensPerExample;
@@ -50,17 +50,8 @@ internal static class DemoDump
             Span<BFloat16> logitRow = logits.AsSpan(row * Vocabulary, Vocabulary);
             for (int v = 0; v < Vocabulary; v++)
             {
-                // A cheap Gaussian-like draw: the sum of four uniforms, scaled to standard deviation 2.
-                float sum = 0;
-                for (int k = 0; k < 4; k++)
-                {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    sum += (state >> 40) * (1f / (1 << 24));
-                }
-
-                logitRow[v] = (BFloat16)((sum - 2f) * 3.4641f);
+                // Standard deviation 2.
+                logitRow[v] = (BFloat16)(noise.NextCentered() * 3.4641f);
             }
 
             float boost = Tasks[task].Boost + (float)(3 * ((random.NextDouble() * 2) - 1));

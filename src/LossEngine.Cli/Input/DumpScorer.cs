@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using CommunityToolkit.HighPerformance;
+using System.Runtime.ExceptionServices;
 using LossEngine.Aggregation;
 using LossEngine.Formats;
 
@@ -8,12 +8,13 @@ namespace LossEngine.Cli.Input;
 /// <summary>Streams every row of the dumps through the batch statistics kernel and into an aggregator.</summary>
 internal static class DumpScorer
 {
-    /// <summary>Rows per batch: about 64 MiB of logits, so the parallel kernel has work for every core.</summary>
-    private const long BatchBytes = 64L << 20;
+    /// <summary>Rows per batch: about 16 MiB of logits. Each batch is scored by one worker, so batches are small
+    /// enough that the last ones do not leave a core idle for long, and large enough that handing them over is free.</summary>
+    public const long DefaultBatchBytes = 16L << 20;
 
     public sealed record Result(LossAggregator Aggregator, List<float>? TokenLosses, long Bytes, long Rows, TimeSpan Elapsed);
 
-    public static Result Score(IReadOnlyList<EvalDump> dumps, AggregatorOptions aggregatorOptions, ScoringOptions scoringOptions, bool keepTokenLosses, Progress progress)
+    public static Result Score(IReadOnlyList<EvalDump> dumps, AggregatorOptions aggregatorOptions, ScoringOptions scoringOptions, bool keepTokenLosses, Progress progress, long batchBytes = DefaultBatchBytes)
     {
         var aggregator = new LossAggregator(aggregatorOptions);
         List<float>? tokenLosses = keepTokenLosses ? [] : null;
@@ -25,9 +26,9 @@ internal static class DumpScorer
         {
             long examplesInDump = dump.LogitType switch
             {
-                TensorDataType.Float32 => ScoreDump<float>(dump, aggregator, aggregatorOptions, scoringOptions, tokenLosses, exampleOffset, progress, totalBytes, ref doneBytes, ref doneRows, clock),
-                TensorDataType.Float16 => ScoreDump<Half>(dump, aggregator, aggregatorOptions, scoringOptions, tokenLosses, exampleOffset, progress, totalBytes, ref doneBytes, ref doneRows, clock),
-                _ => ScoreDump<BFloat16>(dump, aggregator, aggregatorOptions, scoringOptions, tokenLosses, exampleOffset, progress, totalBytes, ref doneBytes, ref doneRows, clock),
+                TensorDataType.Float32 => ScoreDump<float>(dump, aggregator, aggregatorOptions, scoringOptions, tokenLosses, exampleOffset, progress, totalBytes, ref doneBytes, ref doneRows, clock, batchBytes),
+                TensorDataType.Float16 => ScoreDump<Half>(dump, aggregator, aggregatorOptions, scoringOptions, tokenLosses, exampleOffset, progress, totalBytes, ref doneBytes, ref doneRows, clock, batchBytes),
+                _ => ScoreDump<BFloat16>(dump, aggregator, aggregatorOptions, scoringOptions, tokenLosses, exampleOffset, progress, totalBytes, ref doneBytes, ref doneRows, clock, batchBytes),
             };
             exampleOffset += examplesInDump;
         }
@@ -36,57 +37,46 @@ internal static class DumpScorer
         return new Result(aggregator, tokenLosses, totalBytes, doneRows, clock.Elapsed);
     }
 
-    private static unsafe long ScoreDump<T>(EvalDump dump, LossAggregator aggregator, AggregatorOptions aggregatorOptions, ScoringOptions scoringOptions, List<float>? tokenLosses, long exampleOffset, Progress progress, long totalBytes, ref long doneBytes, ref long doneRows, Stopwatch clock)
+    private static unsafe long ScoreDump<T>(EvalDump dump, LossAggregator aggregator, AggregatorOptions aggregatorOptions, ScoringOptions scoringOptions, List<float>? tokenLosses, long exampleOffset, Progress progress, long totalBytes, ref long doneBytes, ref long doneRows, Stopwatch clock, long batchBytes)
         where T : unmanaged
     {
         int rowBytes = dump.Vocabulary * sizeof(T);
-        int batchRows = (int)Math.Clamp(BatchBytes / rowBytes, 16, 1 << 16);
-        var targets = new long[batchRows];
-        var targetIds = new int[batchRows];
-        var taskIds = new int[batchRows];
-        var exampleIds = new long[batchRows];
-        var statistics = new TokenStatistics[batchRows];
+        int batchRows = (int)Math.Clamp(batchBytes / rowBytes, 1, 1 << 16);
+        int threads = scoringOptions.MaxDegreeOfParallelism > 0 ? scoringOptions.MaxDegreeOfParallelism : Environment.ProcessorCount;
         long maxExample = -1;
-        for (long row = 0; row < dump.Rows;)
+        using var pipeline = new BatchPipeline<T>(dump, batchRows, threads, aggregatorOptions.TaskNames.Count, exampleOffset, scoringOptions);
+        while (pipeline.Next() is ScoredBatch batch)
         {
-            (nint origin, int rows, int pitch) = dump.Run(row, batchRows);
-            for (int i = 0; i < rows; i++)
+            int rows = batch.Rows;
+            string rowRange = $"{dump.File}, rows {batch.FirstRow}–{batch.FirstRow + rows - 1}";
+            if (batch.Error is ArgumentException kernelError)
             {
-                long r = row + i;
-                targets[i] = dump.Target(r);
-                targetIds[i] = (int)Math.Clamp(targets[i], int.MinValue, int.MaxValue);
-                long task = dump.TaskId(r);
-                if (task < 0 || task >= aggregatorOptions.TaskNames.Count)
-                {
-                    throw new DumpFormatException($"{dump.File}: tensor 'task_ids', {dump.DescribeRow(r)}: task id {task} is outside the {aggregatorOptions.TaskNames.Count} task names.");
-                }
-
-                taskIds[i] = (int)task;
-                long example = dump.ExampleId(r);
-                maxExample = Math.Max(maxExample, example);
-                exampleIds[i] = example + exampleOffset;
+                throw new DumpFormatException($"{rowRange}: {kernelError.Message}", kernelError);
             }
 
-            var logits = new ReadOnlySpan2D<T>((void*)origin, rows, dump.Vocabulary, pitch);
-            Logits.Statistics(logits, targets.AsSpan(0, rows), statistics.AsSpan(0, rows), scoringOptions);
+            if (batch.Error is not null)
+            {
+                ExceptionDispatchInfo.Capture(batch.Error).Throw();
+            }
+
+            maxExample = Math.Max(maxExample, batch.MaxExample);
             try
             {
-                aggregator.Add(statistics.AsSpan(0, rows), taskIds.AsSpan(0, rows), exampleIds.AsSpan(0, rows), targetIds.AsSpan(0, rows));
+                aggregator.Add(batch.Statistics.AsSpan(0, rows), batch.TaskIds.AsSpan(0, rows), batch.ExampleIds.AsSpan(0, rows), batch.TargetIds.AsSpan(0, rows));
             }
             catch (ArgumentException error)
             {
-                throw new DumpFormatException($"{dump.File}, rows {row}–{row + rows - 1}: {error.Message}", error);
+                throw new DumpFormatException($"{rowRange}: {error.Message}", error);
             }
 
             if (tokenLosses is not null)
             {
-                foreach (TokenStatistics token in statistics.AsSpan(0, rows))
+                foreach (TokenStatistics token in batch.Statistics.AsSpan(0, rows))
                 {
                     tokenLosses.Add(token.IsIgnored ? float.NaN : token.Loss);
                 }
             }
 
-            row += rows;
             doneRows += rows;
             doneBytes += (long)rows * rowBytes;
             progress.Report(doneBytes, totalBytes, doneRows, clock.Elapsed);

@@ -164,7 +164,12 @@ public sealed unsafe class SafetensorsFile : IDisposable
     public void Dispose() => _mapped.Dispose();
 
     /// <summary>Writes a safetensors file (used by the demo and the tests): tensors in the given order, 8-byte aligned.</summary>
-    public static void Write(string path, IEnumerable<(string Name, TensorDataType Type, long[] Shape, byte[] Data)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(string path, IEnumerable<(string Name, TensorDataType Type, long[] Shape, byte[] Data)> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Write(path, tensors.Select(t => (t.Name, t.Type, t.Shape, (long)t.Data.Length, (Action<Stream>)(stream => stream.Write(t.Data)))), metadata);
+
+    /// <summary>Writes a safetensors file whose tensors are produced while writing: each callback must write exactly
+    /// its declared byte length. This is how files larger than one array (2 GiB), such as benchmark dumps, are made.</summary>
+    public static void Write(string path, IEnumerable<(string Name, TensorDataType Type, long[] Shape, long ByteLength, Action<Stream> WriteData)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var list = tensors.ToList();
         using var json = new MemoryStream();
@@ -183,7 +188,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
             }
 
             long offset = 0;
-            foreach ((string name, TensorDataType type, long[] shape, byte[] data) in list)
+            foreach ((string name, TensorDataType type, long[] shape, long byteLength, _) in list)
             {
                 writer.WriteStartObject(name);
                 writer.WriteString("dtype", TensorDataTypes.SafetensorsName(type));
@@ -196,10 +201,10 @@ public sealed unsafe class SafetensorsFile : IDisposable
                 writer.WriteEndArray();
                 writer.WriteStartArray("data_offsets");
                 writer.WriteNumberValue(offset);
-                writer.WriteNumberValue(offset + data.Length);
+                writer.WriteNumberValue(offset + byteLength);
                 writer.WriteEndArray();
                 writer.WriteEndObject();
-                offset += data.Length;
+                offset += byteLength;
             }
 
             writer.WriteEndObject();
@@ -214,9 +219,14 @@ public sealed unsafe class SafetensorsFile : IDisposable
         output.Write(length);
         output.Write(header);
         output.Write(Encoding.ASCII.GetBytes(new string(' ', padded - header.Length)));
-        foreach ((_, _, _, byte[] data) in list)
+        foreach ((string name, _, _, long byteLength, Action<Stream> writeData) in list)
         {
-            output.Write(data);
+            long start = output.Position;
+            writeData(output);
+            if (output.Position - start != byteLength)
+            {
+                throw new InvalidOperationException($"{path}: tensor '{name}' declared {byteLength} bytes but {output.Position - start} were written.");
+            }
         }
     }
 }

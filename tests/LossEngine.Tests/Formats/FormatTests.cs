@@ -59,6 +59,26 @@ public sealed class FormatTests : IDisposable
     }
 
     [Fact]
+    public void Safetensors_StreamedWriter_MatchesTheFixture_AndChecksDeclaredLengths()
+    {
+        // The streamed form writes files larger than one array (benchmark dumps); it must write the same bytes.
+        string streamed = _files.PathOf("streamed.safetensors");
+        byte[] logits = DumpBuilder.Bytes(new[] { 1f, 2f, 3f, -1f });
+        SafetensorsFile.Write(streamed,
+        [
+            ("logits", TensorDataType.Float32, [2, 2], 16L, stream => { stream.Write(logits, 0, 8); stream.Write(logits, 8, 8); }),
+            ("labels", TensorDataType.Int64, [2], 16L, stream => stream.Write(DumpBuilder.Bytes(new[] { 1L, 0L }))),
+        ]);
+        Assert.Equal(SafetensorsFixture(), File.ReadAllBytes(streamed));
+
+        var error = Assert.Throws<InvalidOperationException>(() => SafetensorsFile.Write(_files.PathOf("short.safetensors"),
+        [
+            ("logits", TensorDataType.Float32, [2, 2], 16L, stream => stream.Write(logits, 0, 12)),
+        ]));
+        Assert.Contains("'logits' declared 16 bytes but 12 were written", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Npy_ByteExactFixture_ReadsAndMatchesOurWriter()
     {
         // Version 1.0: magic, version, 2-byte header length, dict padded with spaces and a newline to 64 bytes, data.

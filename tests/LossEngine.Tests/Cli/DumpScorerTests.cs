@@ -1,0 +1,92 @@
+using CommunityToolkit.HighPerformance;
+using LossEngine.Aggregation;
+using LossEngine.Cli.Input;
+using LossEngine.Formats;
+using LossEngine.Tests.Formats;
+
+namespace LossEngine.Tests.Cli;
+
+/// <summary>The tool's scoring pipeline: batches scored on worker threads and aggregated in row order must give the
+/// same report, to the last bit, whatever the thread count and batch size, and report the first bad row.</summary>
+public sealed class DumpScorerTests : IDisposable
+{
+    private const int Vocabulary = 97;
+    private readonly DumpBuilder _files = new();
+
+    public void Dispose() => _files.Dispose();
+
+    private static DumpScorer.Result Score(EvalDump dump, int threads, int batchRows) =>
+        DumpScorer.Score([dump], new AggregatorOptions { TaskNames = ["grammar", "arithmetic", "translation"], WorstExamples = 4 },
+            new ScoringOptions { MaxDegreeOfParallelism = threads }, keepTokenLosses: true, new Progress(TextWriter.Null, enabled: false),
+            batchBytes: (long)batchRows * Vocabulary * sizeof(float));
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(2, 3)]
+    [InlineData(3, 5)]
+    [InlineData(8, 2)]
+    [InlineData(3, 1000)]
+    public void ManyBatchesOnManyThreads_GiveTheOneThreadReportExactly(int threads, int batchRows)
+    {
+        const int rows = 120;
+        (float[] logits, long[] labels, int[] tasks, long[] examples) = DumpBuilder.Random(rows, Vocabulary, 3, 17);
+        labels[7] = -100;
+        string path = _files.WriteSafetensors("dump.safetensors", logits, labels, tasks, examples, Vocabulary, taskNames: ["grammar", "arithmetic", "translation"]);
+        using EvalDump dump = EvalDump.OpenSafetensors(path, new DumpOptions());
+
+        DumpScorer.Result baseline = Score(dump, threads: 1, batchRows: rows);
+        DumpScorer.Result pipelined = Score(dump, threads, batchRows);
+
+        Assert.Equal(rows, pipelined.Rows);
+        Assert.Equal(baseline.Aggregator.ToJson(), pipelined.Aggregator.ToJson());
+        Assert.Equal(baseline.TokenLosses, pipelined.TokenLosses);
+
+        // And the losses are the batch kernel's, row by row, in row order.
+        var expected = new TokenStatistics[rows];
+        Logits.Statistics(new ReadOnlySpan2D<float>(logits, rows, Vocabulary), labels, expected, new ScoringOptions { MaxDegreeOfParallelism = 1 });
+        Assert.Equal(expected.Select(s => s.IsIgnored ? float.NaN : s.Loss), pipelined.TokenLosses!);
+    }
+
+    [Fact]
+    public void ShiftedSequences_BatchAtSequenceEnds_AndMatchOneThread()
+    {
+        // [B=6, S=9, V]: with --shift each sequence gives 8 rows, and no batch may cross a sequence end.
+        const int batches = 6, sequence = 9;
+        (float[] logits, long[] labels, _, _) = DumpBuilder.Random(batches * sequence, Vocabulary, 1, 23);
+        string path = _files.PathOf("bsv.safetensors");
+        SafetensorsFile.Write(path,
+        [
+            ("logits", TensorDataType.Float32, [batches, sequence, Vocabulary], DumpBuilder.Bytes(logits)),
+            ("labels", TensorDataType.Int64, [batches, sequence], DumpBuilder.Bytes(labels)),
+            ("task_ids", TensorDataType.Int32, [batches], DumpBuilder.Bytes(new[] { 0, 1, 2, 0, 1, 2 })),
+        ]);
+        using EvalDump dump = EvalDump.OpenSafetensors(path, new DumpOptions { Shift = true });
+
+        DumpScorer.Result baseline = Score(dump, threads: 1, batchRows: 1000);
+        DumpScorer.Result pipelined = Score(dump, threads: 3, batchRows: 5);
+
+        Assert.Equal(batches * (sequence - 1), pipelined.Rows);
+        Assert.Equal(baseline.Aggregator.ToJson(), pipelined.Aggregator.ToJson());
+        Assert.Equal(baseline.TokenLosses, pipelined.TokenLosses);
+        Assert.Equal(6, pipelined.Aggregator.Report().Overall.Examples);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void ABadRow_IsReportedFirstInRowOrder_AndTheWorkersStop(int threads)
+    {
+        const int rows = 96;
+        (float[] logits, long[] labels, int[] tasks, long[] examples) = DumpBuilder.Random(rows, Vocabulary, 3, 29);
+        tasks[61] = 9;
+        tasks[37] = 7; // the first bad row, in a later batch than the workers will already have scored
+        string path = _files.WriteSafetensors("bad.safetensors", logits, labels, tasks, examples, Vocabulary, taskNames: ["grammar", "arithmetic", "translation"]);
+        using EvalDump dump = EvalDump.OpenSafetensors(path, new DumpOptions());
+
+        var error = Assert.Throws<DumpFormatException>(() => Score(dump, threads, batchRows: 2));
+
+        Assert.True(error.Message.Contains("bad.safetensors", StringComparison.Ordinal), error.Message);
+        Assert.True(error.Message.Contains("row 37", StringComparison.Ordinal), error.Message);
+        Assert.Contains("task id 7", error.Message, StringComparison.Ordinal);
+    }
+}
