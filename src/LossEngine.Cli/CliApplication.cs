@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using LossEngine.Cli.Commands;
 using LossEngine.Cli.Input;
 using LossEngine.Formats;
@@ -43,8 +44,12 @@ internal static class CliApplication
     public static int Run(string[] args, TextWriter output, TextWriter error, bool errorIsTerminal = false)
     {
         var context = new CliContext(output, error, errorIsTerminal);
-        var root = new RootCommand("LossEngine: language-model logits to per-task losses, at memory bandwidth.")
+        // A plain command named for the tool rather than a RootCommand, whose name is the entry assembly's
+        // ("LossEngine.Cli") and would show in every usage line; the root's help and version options are added here.
+        var root = new Command("lossengine", "LossEngine: language-model logits to per-task losses, at memory bandwidth.")
         {
+            new HelpOption(),
+            new VersionOption(),
             ScoreCommand.Create(context),
             CompareCommand.Create(context),
             MergeCommand.Create(context),

@@ -163,6 +163,16 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Help_NamesTheToolCommand_NotTheAssembly()
+    {
+        (int exit, string output, _) = Run("score", "--help");
+        Assert.Equal(0, exit);
+        Assert.Contains("lossengine score [<dumps>...] [options]", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("LossEngine.Cli", output, StringComparison.Ordinal);
+        Assert.Equal(2, Run().Exit); // no command is a usage error
+    }
+
+    [Fact]
     public void Demo_FindsThePlantedLabelErrors()
     {
         (int exit, string output, string error) = Run("demo", "--out", _files.Folder);
