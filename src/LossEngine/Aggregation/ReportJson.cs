@@ -36,7 +36,7 @@ public static class ReportJson
             writer.WriteEndArray();
             writer.WriteNumber("top_k", report.TopK);
             writer.WritePropertyName("overall");
-            WriteMetrics(writer, report.Overall, includeLists: false);
+            WriteMetrics(writer, report.Overall, includeLists: false, macroLoss: report.MacroLoss);
             writer.WritePropertyName("decomposition");
             writer.WriteStartObject();
             Number(writer, "macro_loss", report.MacroLoss);
@@ -59,7 +59,7 @@ public static class ReportJson
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static void WriteMetrics(Utf8JsonWriter writer, TaskMetrics m, bool includeLists)
+    private static void WriteMetrics(Utf8JsonWriter writer, TaskMetrics m, bool includeLists, double? macroLoss = null)
     {
         writer.WriteStartObject();
         writer.WriteString("task", m.Task);
@@ -87,6 +87,12 @@ public static class ReportJson
         Number(writer, "weight", m.Weight);
         Number(writer, "contribution", m.Contribution);
         Number(writer, "share_of_loss", m.ShareOfLoss);
+        if (macroLoss is double macro)
+        {
+            // The overall object carries the macro mean beside the micro one, as scripts expect to find both there.
+            Number(writer, "macro_loss", macro);
+        }
+
         if (includeLists)
         {
             writer.WriteStartArray("worst_examples");

@@ -65,6 +65,8 @@ public sealed class CliTests : IDisposable
         }
 
         Assert.True(root.GetProperty("decomposition").TryGetProperty("macro_loss", out _));
+        double[] taskLosses = [.. Enumerable.Range(0, 3).Select(t => losses.Where(l => l.Task == t).Average(l => l.Loss))];
+        Assert.Equal(taskLosses.Average(), Number(root.GetProperty("overall"), "macro_loss"), 1e-5);
         Assert.True(root.TryGetProperty("state", out _));
         Assert.StartsWith("task,tokens", File.ReadAllText(_files.PathOf("r.csv")), StringComparison.Ordinal);
         Assert.Contains("| arithmetic |", File.ReadAllText(_files.PathOf("r.md")), StringComparison.Ordinal);
