@@ -1,5 +1,4 @@
 using System.CommandLine;
-using CommunityToolkit.HighPerformance;
 using LossEngine.Cli.Input;
 using LossEngine.Cli.Reports;
 using LossEngine.Formats;
@@ -34,57 +33,44 @@ internal static class CompareCommand
             }
 
             IReadOnlyList<string> names = TaskNameSource.Resolve(result.GetValue(common.TaskNames), [a]);
-            var report = new ComparisonReport(names);
-            switch (a.LogitType)
-            {
-                case TensorDataType.Float32: Compare<float>(a, b, scoring, report, names.Count); break;
-                case TensorDataType.Float16: Compare<Half>(a, b, scoring, report, names.Count); break;
-                default: Compare<BFloat16>(a, b, scoring, report, names.Count); break;
-            }
-
+            ComparisonReport report = CompareDumps(a, b, scoring, names);
             context.Output.Write(report.Render());
             return 0;
         }));
         return command;
     }
 
-    private static unsafe void Compare<T>(EvalDump a, EvalDump b, ScoringOptions scoring, ComparisonReport report, int taskCount)
+    /// <summary>Compares two opened dumps of the same shape and targets, batch by batch on the scoring options' threads.</summary>
+    public static ComparisonReport CompareDumps(EvalDump a, EvalDump b, ScoringOptions scoring, IReadOnlyList<string> names, long batchBytes = DumpScorer.DefaultBatchBytes)
+    {
+        var report = new ComparisonReport(names);
+        switch (a.LogitType)
+        {
+            case TensorDataType.Float32: Compare<float>(a, b, scoring, report, names.Count, batchBytes); break;
+            case TensorDataType.Float16: Compare<Half>(a, b, scoring, report, names.Count, batchBytes); break;
+            default: Compare<BFloat16>(a, b, scoring, report, names.Count, batchBytes); break;
+        }
+
+        return report;
+    }
+
+    private static unsafe void Compare<T>(EvalDump a, EvalDump b, ScoringOptions scoring, ComparisonReport report, int taskCount, long batchBytes)
         where T : unmanaged
     {
-        int batchRows = (int)Math.Clamp((32L << 20) / (a.Vocabulary * sizeof(T)), 16, 1 << 16);
-        var targets = new long[batchRows];
-        var results = new ComparisonStatistics[batchRows];
-        for (long row = 0; row < a.Rows;)
+        int batchRows = (int)Math.Clamp(batchBytes / (a.Vocabulary * sizeof(T)), 1, 1 << 16);
+        int threads = scoring.MaxDegreeOfParallelism > 0 ? scoring.MaxDegreeOfParallelism : Environment.ProcessorCount;
+        ScoringOptions singleThreaded = scoring with { MaxDegreeOfParallelism = 1 };
+        using var pipeline = new BatchPipeline<ComparedBatch>(a.Rows, batchRows, threads, (row, maxRows) => a.Run(row, maxRows).Rows,
+            () => new ComparedBatch(batchRows), (batch, firstRow, rows) => batch.Compare<T>(a, b, firstRow, rows, taskCount, singleThreaded));
+        while (pipeline.Next() is ({ } batch, _, int rows))
         {
-            (nint originA, int rows, int pitch) = a.Run(row, batchRows);
-            (nint originB, _, _) = b.Run(row, rows);
             for (int i = 0; i < rows; i++)
             {
-                targets[i] = a.Target(row + i);
-                if (b.Target(row + i) != targets[i])
+                if (batch.TaskIds[i] >= 0)
                 {
-                    throw new DumpFormatException($"{b.File}: {b.DescribeRow(row + i)} has target {b.Target(row + i)} but {a.File} has {targets[i]}; both dumps must score the same text.");
+                    report.Add(batch.TaskIds[i], batch.Results[i]);
                 }
             }
-
-            Logits.Compare(new ReadOnlySpan2D<T>((void*)originA, rows, a.Vocabulary, pitch), new ReadOnlySpan2D<T>((void*)originB, rows, b.Vocabulary, pitch), targets.AsSpan(0, rows), results.AsSpan(0, rows), scoring);
-            for (int i = 0; i < rows; i++)
-            {
-                if (targets[i] == scoring.IgnoreIndex)
-                {
-                    continue;
-                }
-
-                long task = a.TaskId(row + i);
-                if (task < 0 || task >= taskCount)
-                {
-                    throw new DumpFormatException($"{a.File}: tensor 'task_ids', {a.DescribeRow(row + i)}: task id {task} is outside the {taskCount} task names.");
-                }
-
-                report.Add((int)task, results[i]);
-            }
-
-            row += rows;
         }
     }
 }

@@ -1,27 +1,36 @@
-using LossEngine.Formats;
+using System.Runtime.ExceptionServices;
 
 namespace LossEngine.Cli.Input;
 
 /// <summary>
-/// Scores a dump's rows in batches on worker threads and hands the batches to the calling thread in row order.
+/// Works through a dump's rows in batches on worker threads and hands the finished batches to the calling thread in
+/// row order.
 /// </summary>
 /// <remarks>
-/// Each worker takes the next batch as soon as it is free and scores it alone, so no thread ever waits for another at a
-/// barrier: a core slowed by page faults or by a neighbour on a shared machine costs only its own share. The calling
-/// thread aggregates batch k while the workers score the batches after it. A fixed ring of slots bounds memory; a
-/// worker waits only when it has run a whole ring ahead of the aggregation. With one thread nothing is started and
-/// each batch is scored inline, on the calling thread.
+/// Each worker takes the next run of rows as soon as a slot is free and fills a batch from it alone, so no thread ever
+/// waits for another at a barrier: a core slowed by page faults or by a neighbour on a shared machine costs only its
+/// own share. The calling thread consumes batch k (aggregates it) while the workers fill the batches after it. A fixed
+/// ring of slots bounds memory; a worker waits only when it has run a whole ring ahead of the consumer. An exception
+/// thrown while filling a batch is raised by <see cref="Next"/> when that batch's turn comes, so the first error in
+/// row order is the one reported. With one thread nothing is started and each batch is filled inline.
 /// </remarks>
-internal sealed class BatchPipeline<T> : IDisposable
-    where T : unmanaged
+/// <typeparam name="TBatch">Reusable per-slot buffers.</typeparam>
+internal sealed class BatchPipeline<TBatch> : IDisposable
+    where TBatch : class
 {
-    private readonly EvalDump _dump;
+    /// <summary>Fills <paramref name="batch"/> from <paramref name="rows"/> rows starting at <paramref name="firstRow"/>.</summary>
+    public delegate void Fill(TBatch batch, long firstRow, int rows);
+
+    /// <summary>How many rows from <paramref name="row"/> (at most <paramref name="maxRows"/>, at least one) form one
+    /// batch: a run that the kernels can take as one strided view.</summary>
+    public delegate int RunLength(long row, int maxRows);
+
+    private readonly long _totalRows;
     private readonly int _batchRows;
-    private readonly int _taskCount;
-    private readonly long _exampleOffset;
-    private readonly ScoringOptions _singleThreaded;
-    private readonly ScoredBatch[] _slots;
-    private readonly bool[] _ready;
+    private readonly RunLength _runLength;
+    private readonly Fill _fill;
+    private readonly TBatch[] _slots;
+    private readonly (long FirstRow, int Rows, ExceptionDispatchInfo? Error, bool Ready)[] _state;
     private readonly Thread[] _workers;
     private readonly object _gate = new(); // a monitor, for Wait and PulseAll
     private long _claimed;      // batches handed out so far
@@ -30,49 +39,49 @@ internal sealed class BatchPipeline<T> : IDisposable
     private bool _outstanding;  // whether the calling thread holds a batch
     private bool _stopping;
 
-    public BatchPipeline(EvalDump dump, int batchRows, int threads, int taskCount, long exampleOffset, ScoringOptions scoringOptions)
+    public BatchPipeline(long totalRows, int batchRows, int threads, RunLength runLength, Func<TBatch> createBatch, Fill fill)
     {
-        _dump = dump;
+        _totalRows = totalRows;
         _batchRows = batchRows;
-        _taskCount = taskCount;
-        _exampleOffset = exampleOffset;
-        _singleThreaded = scoringOptions with { MaxDegreeOfParallelism = 1 };
-        int workers = threads <= 1 ? 0 : (int)Math.Min(threads, (dump.Rows + batchRows - 1) / batchRows);
-        _slots = [.. Enumerable.Range(0, Math.Max(1, 2 * workers)).Select(_ => new ScoredBatch(batchRows))];
-        _ready = new bool[_slots.Length];
-        _workers = [.. Enumerable.Range(0, workers).Select(i => new Thread(Work) { IsBackground = true, Name = $"lossengine score {i}" })];
+        _runLength = runLength;
+        _fill = fill;
+        int workers = threads <= 1 ? 0 : (int)Math.Min(threads, (totalRows + batchRows - 1) / batchRows);
+        _slots = [.. Enumerable.Range(0, Math.Max(1, 2 * workers)).Select(_ => createBatch())];
+        _state = new (long, int, ExceptionDispatchInfo?, bool)[_slots.Length];
+        _workers = [.. Enumerable.Range(0, workers).Select(i => new Thread(Work) { IsBackground = true, Name = $"lossengine batch {i}" })];
         foreach (Thread worker in _workers)
         {
             worker.Start();
         }
     }
 
-    /// <summary>The next batch in row order, or null after the last; the batch stays valid until the next call.</summary>
-    public ScoredBatch? Next()
+    /// <summary>The next batch in row order with its first row and row count, or null after the last; the batch stays
+    /// valid until the next call. Rethrows an exception that filling this batch raised.</summary>
+    public (TBatch Batch, long FirstRow, int Rows)? Next()
     {
         lock (_gate)
         {
             if (_outstanding)
             {
-                _ready[_released % _slots.Length] = false;
+                _state[_released % _slots.Length].Ready = false;
                 _released++;
                 _outstanding = false;
                 Monitor.PulseAll(_gate);
             }
         }
 
-        if (_workers.Length == 0)
+        if (_workers.Length == 0 && ClaimAndFill() is false)
         {
-            ScoredBatch? inline = ClaimAndScore();
-            _outstanding = inline is not null;
-            return inline;
+            return null;
         }
 
+        int slot;
         lock (_gate)
         {
-            while (!_ready[_released % _slots.Length])
+            slot = (int)(_released % _slots.Length);
+            while (!_state[slot].Ready)
             {
-                if (_claimedRows >= _dump.Rows && _claimed == _released)
+                if (_claimedRows >= _totalRows && _claimed == _released)
                 {
                     return null;
                 }
@@ -81,35 +90,36 @@ internal sealed class BatchPipeline<T> : IDisposable
             }
 
             _outstanding = true;
-            return _slots[_released % _slots.Length];
         }
+
+        _state[slot].Error?.Throw();
+        return (_slots[slot], _state[slot].FirstRow, _state[slot].Rows);
     }
 
     private void Work()
     {
-        while (ClaimAndScore() is not null)
+        while (ClaimAndFill())
         {
         }
     }
 
-    /// <summary>Claims the next run of rows, waits until its slot is free, scores it and marks it ready; null when
+    /// <summary>Claims the next run of rows, waits until its slot is free, fills it and marks it ready; false when
     /// every row has been claimed or the pipeline is stopping.</summary>
-    private ScoredBatch? ClaimAndScore()
+    private bool ClaimAndFill()
     {
         long index, firstRow;
-        nint origin;
-        int rows, pitch;
+        int rows;
         lock (_gate)
         {
-            if (_stopping || _claimedRows >= _dump.Rows)
+            if (_stopping || _claimedRows >= _totalRows)
             {
                 Monitor.PulseAll(_gate); // the calling thread may be waiting to learn that nothing more comes
-                return null;
+                return false;
             }
 
             index = _claimed++;
             firstRow = _claimedRows;
-            (origin, rows, pitch) = _dump.Run(firstRow, _batchRows);
+            rows = _runLength(firstRow, (int)Math.Min(_batchRows, _totalRows - firstRow));
             _claimedRows += rows;
             while (index - _released >= _slots.Length && !_stopping)
             {
@@ -118,22 +128,32 @@ internal sealed class BatchPipeline<T> : IDisposable
 
             if (_stopping)
             {
-                return null;
+                return false;
             }
         }
 
-        ScoredBatch batch = _slots[index % _slots.Length];
-        batch.Score<T>(_dump, firstRow, origin, rows, pitch, _taskCount, _exampleOffset, _singleThreaded);
+        int slot = (int)(index % _slots.Length);
+        ExceptionDispatchInfo? error = null;
+        try
+        {
+            _fill(_slots[slot], firstRow, rows);
+        }
+        catch (Exception exception)
+        {
+            // Kept for the calling thread to raise in row order; an exception escaping a worker would end the process.
+            error = ExceptionDispatchInfo.Capture(exception);
+        }
+
         lock (_gate)
         {
-            _ready[index % _slots.Length] = true;
+            _state[slot] = (firstRow, rows, error, true);
             Monitor.PulseAll(_gate);
         }
 
-        return batch;
+        return true;
     }
 
-    /// <summary>Stops the workers and waits for them, so that no thread reads the mapping after the dump is closed.</summary>
+    /// <summary>Stops the workers and waits for them, so that no thread reads a mapping after its dump is closed.</summary>
     public void Dispose()
     {
         lock (_gate)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.ExceptionServices;
 using LossEngine.Aggregation;
 using LossEngine.Formats;
 
@@ -44,21 +43,13 @@ internal static class DumpScorer
         int batchRows = (int)Math.Clamp(batchBytes / rowBytes, 1, 1 << 16);
         int threads = scoringOptions.MaxDegreeOfParallelism > 0 ? scoringOptions.MaxDegreeOfParallelism : Environment.ProcessorCount;
         long maxExample = -1;
-        using var pipeline = new BatchPipeline<T>(dump, batchRows, threads, aggregatorOptions.TaskNames.Count, exampleOffset, scoringOptions);
-        while (pipeline.Next() is ScoredBatch batch)
+        int taskCount = aggregatorOptions.TaskNames.Count;
+        ScoringOptions singleThreaded = scoringOptions with { MaxDegreeOfParallelism = 1 };
+        using var pipeline = new BatchPipeline<ScoredBatch>(dump.Rows, batchRows, threads, (row, maxRows) => dump.Run(row, maxRows).Rows,
+            () => new ScoredBatch(batchRows), (batch, firstRow, rows) => batch.Score<T>(dump, firstRow, rows, taskCount, exampleOffset, singleThreaded));
+        while (pipeline.Next() is ({ } batch, long firstRow, int rows))
         {
-            int rows = batch.Rows;
-            string rowRange = $"{dump.File}, rows {batch.FirstRow}–{batch.FirstRow + rows - 1}";
-            if (batch.Error is ArgumentException kernelError)
-            {
-                throw new DumpFormatException($"{rowRange}: {kernelError.Message}", kernelError);
-            }
-
-            if (batch.Error is not null)
-            {
-                ExceptionDispatchInfo.Capture(batch.Error).Throw();
-            }
-
+            string rowRange = $"{dump.File}, rows {firstRow}–{firstRow + rows - 1}";
             maxExample = Math.Max(maxExample, batch.MaxExample);
             try
             {

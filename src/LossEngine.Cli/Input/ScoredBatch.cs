@@ -5,15 +5,10 @@ namespace LossEngine.Cli.Input;
 
 /// <summary>
 /// One run of rows of a dump, scored: the row metadata gathered from the dump's tensors and the kernel's statistics
-/// for each row. Its arrays are reused from batch to batch; an error found while scoring is kept here and raised only
-/// when the batch's turn comes, so that the first error in row order is the one reported.
+/// for each row. Its arrays are reused from batch to batch by <see cref="BatchPipeline{TBatch}"/>.
 /// </summary>
 internal sealed class ScoredBatch(int capacity)
 {
-    public long FirstRow { get; private set; }
-
-    public int Rows { get; private set; }
-
     public long[] Targets { get; } = new long[capacity];
 
     public int[] TargetIds { get; } = new int[capacity];
@@ -27,42 +22,40 @@ internal sealed class ScoredBatch(int capacity)
     /// <summary>The largest example id in the batch, before the shard's offset is added.</summary>
     public long MaxExample { get; private set; }
 
-    public Exception? Error { get; private set; }
-
     /// <summary>Gathers the rows' targets, task ids and example ids, then runs the statistics kernel on one thread.</summary>
-    public unsafe void Score<T>(EvalDump dump, long firstRow, nint origin, int rows, int pitch, int taskCount, long exampleOffset, ScoringOptions singleThreaded)
+    /// <exception cref="DumpFormatException">A task id outside the task names, or a row the kernel rejects, naming the
+    /// file and row.</exception>
+    public unsafe void Score<T>(EvalDump dump, long firstRow, int rows, int taskCount, long exampleOffset, ScoringOptions singleThreaded)
         where T : unmanaged
     {
-        FirstRow = firstRow;
-        Rows = rows;
         MaxExample = -1;
-        Error = null;
-        try
+        for (int i = 0; i < rows; i++)
         {
-            for (int i = 0; i < rows; i++)
+            long r = firstRow + i;
+            Targets[i] = dump.Target(r);
+            TargetIds[i] = (int)Math.Clamp(Targets[i], int.MinValue, int.MaxValue);
+            long task = dump.TaskId(r);
+            if (task < 0 || task >= taskCount)
             {
-                long r = firstRow + i;
-                Targets[i] = dump.Target(r);
-                TargetIds[i] = (int)Math.Clamp(Targets[i], int.MinValue, int.MaxValue);
-                long task = dump.TaskId(r);
-                if (task < 0 || task >= taskCount)
-                {
-                    throw new DumpFormatException($"{dump.File}: tensor 'task_ids', {dump.DescribeRow(r)}: task id {task} is outside the {taskCount} task names.");
-                }
-
-                TaskIds[i] = (int)task;
-                long example = dump.ExampleId(r);
-                MaxExample = Math.Max(MaxExample, example);
-                ExampleIds[i] = example + exampleOffset;
+                throw new DumpFormatException($"{dump.File}: tensor 'task_ids', {dump.DescribeRow(r)}: task id {task} is outside the {taskCount} task names.");
             }
 
-            var logits = new ReadOnlySpan2D<T>((void*)origin, rows, dump.Vocabulary, pitch);
+            TaskIds[i] = (int)task;
+            long example = dump.ExampleId(r);
+            MaxExample = Math.Max(MaxExample, example);
+            ExampleIds[i] = example + exampleOffset;
+        }
+
+        (nint origin, _, int pitch) = dump.Run(firstRow, rows);
+        var logits = new ReadOnlySpan2D<T>((void*)origin, rows, dump.Vocabulary, pitch);
+        try
+        {
             Logits.Statistics(logits, Targets.AsSpan(0, rows), Statistics.AsSpan(0, rows), singleThreaded);
         }
-        catch (Exception error)
+        catch (ArgumentException error)
         {
-            // Kept for the consuming thread to raise in row order; an exception escaping a worker would end the process.
-            Error = error;
+            // The kernel names a row within the batch; say which file and rows the batch holds.
+            throw new DumpFormatException($"{dump.File}, rows {firstRow}–{firstRow + rows - 1}: {error.Message}", error);
         }
     }
 }

@@ -1,14 +1,15 @@
 using CommunityToolkit.HighPerformance;
 using LossEngine.Aggregation;
+using LossEngine.Cli.Commands;
 using LossEngine.Cli.Input;
 using LossEngine.Formats;
 using LossEngine.Tests.Formats;
 
 namespace LossEngine.Tests.Cli;
 
-/// <summary>The tool's scoring pipeline: batches scored on worker threads and aggregated in row order must give the
-/// same report, to the last bit, whatever the thread count and batch size, and report the first bad row.</summary>
-public sealed class DumpScorerTests : IDisposable
+/// <summary>The tool's batch pipeline (score and compare): batches filled on worker threads and consumed in row order
+/// must give the same report, to the last bit, whatever the thread count and batch size, and report the first bad row.</summary>
+public sealed class BatchPipelineTests : IDisposable
 {
     private const int Vocabulary = 97;
     private readonly DumpBuilder _files = new();
@@ -88,5 +89,42 @@ public sealed class DumpScorerTests : IDisposable
         Assert.True(error.Message.Contains("bad.safetensors", StringComparison.Ordinal), error.Message);
         Assert.True(error.Message.Contains("row 37", StringComparison.Ordinal), error.Message);
         Assert.Contains("task id 7", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_ManyBatchesOnManyThreads_GivesTheOneThreadReportExactly()
+    {
+        const int rows = 96;
+        (float[] logits, long[] labels, int[] tasks, long[] examples) = DumpBuilder.Random(rows, Vocabulary, 3, 31);
+        labels[11] = -100;
+        string[] names = ["grammar", "arithmetic", "translation"];
+        string reference = _files.WriteSafetensors("ref.safetensors", logits, labels, tasks, examples, Vocabulary, taskNames: names);
+        string candidate = _files.WriteSafetensors("cand.safetensors", [.. logits.Select((v, i) => v + (0.3f * MathF.Cos(i)))], labels, tasks, examples, Vocabulary, taskNames: names);
+        using EvalDump a = EvalDump.OpenSafetensors(reference, new DumpOptions());
+        using EvalDump b = EvalDump.OpenSafetensors(candidate, new DumpOptions());
+
+        string baseline = CompareCommand.CompareDumps(a, b, new ScoringOptions { MaxDegreeOfParallelism = 1 }, names).Render();
+        string pipelined = CompareCommand.CompareDumps(a, b, new ScoringOptions { MaxDegreeOfParallelism = 3 }, names, batchBytes: 3L * Vocabulary * sizeof(float)).Render();
+
+        Assert.Equal(baseline, pipelined);
+        Assert.Contains("====== translation:", pipelined, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compare_DifferentTargets_AreReportedAtTheFirstRow()
+    {
+        const int rows = 96;
+        (float[] logits, long[] labels, int[] tasks, long[] examples) = DumpBuilder.Random(rows, Vocabulary, 3, 37);
+        long[] otherLabels = [.. labels];
+        otherLabels[70] = (labels[70] + 1) % Vocabulary;
+        otherLabels[40] = (labels[40] + 1) % Vocabulary;
+        string reference = _files.WriteSafetensors("ref.safetensors", logits, labels, tasks, examples, Vocabulary, taskNames: ["a", "b", "c"]);
+        string candidate = _files.WriteSafetensors("cand.safetensors", logits, otherLabels, tasks, examples, Vocabulary, taskNames: ["a", "b", "c"]);
+        using EvalDump a = EvalDump.OpenSafetensors(reference, new DumpOptions());
+        using EvalDump b = EvalDump.OpenSafetensors(candidate, new DumpOptions());
+
+        var error = Assert.Throws<DumpFormatException>(() => CompareCommand.CompareDumps(a, b, new ScoringOptions { MaxDegreeOfParallelism = 2 }, ["a", "b", "c"], batchBytes: 4L * Vocabulary * sizeof(float)));
+
+        Assert.True(error.Message.Contains("row 40", StringComparison.Ordinal) && error.Message.Contains("cand.safetensors", StringComparison.Ordinal), error.Message);
     }
 }

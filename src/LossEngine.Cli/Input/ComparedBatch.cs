@@ -1,0 +1,59 @@
+using CommunityToolkit.HighPerformance;
+using LossEngine.Formats;
+
+namespace LossEngine.Cli.Input;
+
+/// <summary>
+/// One run of rows of two dumps of the same text, compared: per row the KL divergence and both models' statistics, and
+/// the task id (−1 for ignored rows). Its arrays are reused from batch to batch by <see cref="BatchPipeline{TBatch}"/>.
+/// </summary>
+internal sealed class ComparedBatch(int capacity)
+{
+    public long[] Targets { get; } = new long[capacity];
+
+    public int[] TaskIds { get; } = new int[capacity];
+
+    public ComparisonStatistics[] Results { get; } = new ComparisonStatistics[capacity];
+
+    /// <summary>Checks that both dumps have the same targets and that task ids are in range, then runs the fused
+    /// comparison kernel on one thread.</summary>
+    /// <exception cref="DumpFormatException">Targets that differ between the dumps, or a task id outside the task
+    /// names, naming the file and row.</exception>
+    public unsafe void Compare<T>(EvalDump reference, EvalDump candidate, long firstRow, int rows, int taskCount, ScoringOptions singleThreaded)
+        where T : unmanaged
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            long r = firstRow + i;
+            Targets[i] = reference.Target(r);
+            if (candidate.Target(r) != Targets[i])
+            {
+                throw new DumpFormatException($"{candidate.File}: {candidate.DescribeRow(r)} has target {candidate.Target(r)} but {reference.File} has {Targets[i]}; both dumps must score the same text.");
+            }
+
+            TaskIds[i] = -1;
+            if (Targets[i] != singleThreaded.IgnoreIndex)
+            {
+                long task = reference.TaskId(r);
+                if (task < 0 || task >= taskCount)
+                {
+                    throw new DumpFormatException($"{reference.File}: tensor 'task_ids', {reference.DescribeRow(r)}: task id {task} is outside the {taskCount} task names.");
+                }
+
+                TaskIds[i] = (int)task;
+            }
+        }
+
+        (nint originA, _, int pitchA) = reference.Run(firstRow, rows);
+        (nint originB, _, int pitchB) = candidate.Run(firstRow, rows);
+        try
+        {
+            Logits.Compare(new ReadOnlySpan2D<T>((void*)originA, rows, reference.Vocabulary, pitchA), new ReadOnlySpan2D<T>((void*)originB, rows, candidate.Vocabulary, pitchB),
+                Targets.AsSpan(0, rows), Results.AsSpan(0, rows), singleThreaded);
+        }
+        catch (ArgumentException error)
+        {
+            throw new DumpFormatException($"{reference.File} and {candidate.File}, rows {firstRow}–{firstRow + rows - 1}: {error.Message}", error);
+        }
+    }
+}
