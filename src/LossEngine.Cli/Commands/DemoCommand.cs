@@ -22,7 +22,7 @@ internal static class DemoCommand
             context.Output.WriteLine($"Wrote {dumpPath}: {DemoDump.Tasks.Length} tasks, {DemoDump.Rows / DemoDump.TokensPerExample} examples of {DemoDump.TokensPerExample} tokens, bf16 logits, V = {DemoDump.Vocabulary}, {planted.Length} corrupted labels.");
             using EvalDump dump = EvalDump.OpenSafetensors(dumpPath, new DumpOptions());
             var options = new AggregatorOptions { TaskNames = dump.TaskNames!, WorstExamples = 10 };
-            DumpScorer.Result scored = DumpScorer.Score([dump], options, new ScoringOptions { MaxDegreeOfParallelism = result.GetValue(threads) }, false, new Progress(context.Error, context.ErrorIsTerminal));
+            DumpScorer.Result scored = DumpScorer.Score([dump], options, new ScoringOptions { MaxDegreeOfParallelism = result.GetValue(threads) }, null, new Progress(context.Error, context.ErrorIsTerminal));
             string json = Path.Combine(folder, "demo-report.json");
             ScoreCommand.Publish(context, scored, [dumpPath], json, null, Path.Combine(folder, "demo-report.md"));
             AggregateReport report = scored.Aggregator.Report();

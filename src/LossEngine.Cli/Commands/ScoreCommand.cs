@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using LossEngine.Aggregation;
 using LossEngine.Cli.Input;
 using LossEngine.Cli.Reports;
@@ -40,14 +39,34 @@ internal static class ScoreCommand
                     TopK = result.GetValue(topK),
                     WorstExamples = result.GetValue(worst),
                 };
-                DumpScorer.Result scored = DumpScorer.Score(dumps, options, scoring, result.GetValue(tokens) is not null, new Progress(context.Error, context.ErrorIsTerminal));
-                Publish(context, scored, dumps.Select(d => d.File).ToList(), result.GetValue(json), result.GetValue(csv), result.GetValue(markdown));
-                if (result.GetValue(tokens) is string tokensPath)
+                // --tokens streams one loss per row into a side file, renamed into place only once every row is
+                // scored, so a failed run never leaves a file that looks complete.
+                string? tokensPath = result.GetValue(tokens);
+                string? partialPath = tokensPath is null ? null : tokensPath + ".partial";
+                DumpScorer.Result scored;
+                try
                 {
-                    float[] losses = [.. scored.TokenLosses!];
-                    NpyFile.Write(tokensPath, "<f4", [losses.Length], MemoryMarshal.AsBytes(losses.AsSpan()));
+                    using (FileStream? tokenLosses = partialPath is null ? null : NpyFile.Create(partialPath, "<f4", [dumps.Sum(d => d.Rows)]))
+                    {
+                        scored = DumpScorer.Score(dumps, options, scoring, tokenLosses, new Progress(context.Error, context.ErrorIsTerminal));
+                    }
+
+                    if (partialPath is not null)
+                    {
+                        File.Move(partialPath, tokensPath!, overwrite: true);
+                    }
+                }
+                catch
+                {
+                    if (partialPath is not null)
+                    {
+                        DeleteQuietly(partialPath);
+                    }
+
+                    throw;
                 }
 
+                Publish(context, scored, dumps.Select(d => d.File).ToList(), result.GetValue(json), result.GetValue(csv), result.GetValue(markdown));
                 return 0;
             }
             finally
@@ -56,6 +75,18 @@ internal static class ScoreCommand
             }
         }));
         return command;
+    }
+
+    /// <summary>Deletes a file if it exists, on the way out of a failure that is already being reported.</summary>
+    private static void DeleteQuietly(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 
     public static void Publish(CliContext context, DumpScorer.Result scored, List<string> inputs, string? json, string? csv, string? markdown)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using LossEngine.Aggregation;
 using LossEngine.Formats;
 
@@ -11,12 +12,11 @@ internal static class DumpScorer
     /// enough that the last ones do not leave a core idle for long, and large enough that handing them over is free.</summary>
     public const long DefaultBatchBytes = 16L << 20;
 
-    public sealed record Result(LossAggregator Aggregator, List<float>? TokenLosses, long Bytes, long Rows, TimeSpan Elapsed);
+    public sealed record Result(LossAggregator Aggregator, long Bytes, long Rows, TimeSpan Elapsed);
 
-    public static Result Score(IReadOnlyList<EvalDump> dumps, AggregatorOptions aggregatorOptions, ScoringOptions scoringOptions, bool keepTokenLosses, Progress progress, long batchBytes = DefaultBatchBytes)
+    public static Result Score(IReadOnlyList<EvalDump> dumps, AggregatorOptions aggregatorOptions, ScoringOptions scoringOptions, Stream? tokenLosses, Progress progress, long batchBytes = DefaultBatchBytes)
     {
         var aggregator = new LossAggregator(aggregatorOptions);
-        List<float>? tokenLosses = keepTokenLosses ? [] : null;
         var clock = Stopwatch.StartNew();
         long exampleOffset = 0;
         long totalBytes = dumps.Sum(d => d.LogitBytes);
@@ -33,16 +33,17 @@ internal static class DumpScorer
         }
 
         progress.Finish();
-        return new Result(aggregator, tokenLosses, totalBytes, doneRows, clock.Elapsed);
+        return new Result(aggregator, totalBytes, doneRows, clock.Elapsed);
     }
 
-    private static unsafe long ScoreDump<T>(EvalDump dump, LossAggregator aggregator, AggregatorOptions aggregatorOptions, ScoringOptions scoringOptions, List<float>? tokenLosses, long exampleOffset, Progress progress, long totalBytes, ref long doneBytes, ref long doneRows, Stopwatch clock, long batchBytes)
+    private static unsafe long ScoreDump<T>(EvalDump dump, LossAggregator aggregator, AggregatorOptions aggregatorOptions, ScoringOptions scoringOptions, Stream? tokenLosses, long exampleOffset, Progress progress, long totalBytes, ref long doneBytes, ref long doneRows, Stopwatch clock, long batchBytes)
         where T : unmanaged
     {
         int rowBytes = dump.Vocabulary * sizeof(T);
         int batchRows = (int)Math.Clamp(batchBytes / rowBytes, 1, 1 << 16);
         int threads = scoringOptions.MaxDegreeOfParallelism > 0 ? scoringOptions.MaxDegreeOfParallelism : Environment.ProcessorCount;
         long maxExample = -1;
+        float[] lossBuffer = tokenLosses is null ? [] : new float[batchRows];
         int taskCount = aggregatorOptions.TaskNames.Count;
         ScoringOptions singleThreaded = scoringOptions with { MaxDegreeOfParallelism = 1 };
         using var pipeline = new BatchPipeline<ScoredBatch>(dump.Rows, batchRows, threads, (row, maxRows) => dump.Run(row, maxRows).Rows,
@@ -62,10 +63,12 @@ internal static class DumpScorer
 
             if (tokenLosses is not null)
             {
-                foreach (TokenStatistics token in batch.Statistics.AsSpan(0, rows))
+                for (int i = 0; i < rows; i++)
                 {
-                    tokenLosses.Add(token.IsIgnored ? float.NaN : token.Loss);
+                    lossBuffer[i] = batch.Statistics[i].IsIgnored ? float.NaN : batch.Statistics[i].Loss;
                 }
+
+                tokenLosses.Write(MemoryMarshal.AsBytes(lossBuffer.AsSpan(0, rows)));
             }
 
             doneRows += rows;

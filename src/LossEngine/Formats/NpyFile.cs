@@ -114,8 +114,16 @@ public static partial class NpyFile
         return match.Success ? match.Groups[1].Value : throw new DumpFormatException($"{path}: the .npy header has no '{name}': {header.Trim()}");
     }
 
-    /// <summary>Writes a version-1 .npy file (used by the demo, --tokens and the tests).</summary>
+    /// <summary>Writes a version-1 .npy file (used by the demo and the tests).</summary>
     public static void Write(string path, string descr, long[] shape, ReadOnlySpan<byte> data)
+    {
+        using FileStream output = Create(path, descr, shape);
+        output.Write(data);
+    }
+
+    /// <summary>Creates a version-1 .npy file and writes its header; the caller streams the data (C order) after it,
+    /// which is how <c>--tokens</c> writes one loss per row without holding them all.</summary>
+    public static FileStream Create(string path, string descr, long[] shape)
     {
         string shapeText = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
         string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shapeText}, }}";
@@ -123,14 +131,14 @@ public static partial class NpyFile
         // The preamble plus header is padded with spaces and a newline to a multiple of 64 bytes.
         int total = (10 + dict.Length + 1 + 63) / 64 * 64;
         string header = dict.PadRight(total - 10 - 1) + "\n";
-        using FileStream output = File.Create(path);
+        FileStream output = File.Create(path);
         output.Write(Magic);
         output.Write([1, 0]);
         Span<byte> length = stackalloc byte[2];
         BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)header.Length);
         output.Write(length);
         output.Write(Encoding.Latin1.GetBytes(header));
-        output.Write(data);
+        return output;
     }
 
     [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]

@@ -75,7 +75,22 @@ public sealed class CliTests : IDisposable
         using (owner)
         {
             Assert.Equal([(long)rows], tokenLosses.Shape);
+            Assert.Equal(TensorDataType.Float32, tokenLosses.DataType);
+            byte[] file = File.ReadAllBytes(tokens);
+            float[] written = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(file.AsSpan(file.Length - (rows * sizeof(float)))).ToArray();
+            Assert.True(float.IsNaN(written[5])); // the ignored row
+            var expected = losses.GetEnumerator();
+            for (int r = 0; r < rows; r++)
+            {
+                if (r != 5)
+                {
+                    Assert.True(expected.MoveNext());
+                    Assert.Equal(expected.Current.Loss, written[r], 1e-5);
+                }
+            }
         }
+
+        Assert.False(File.Exists(tokens + ".partial"));
     }
 
     [Fact]
@@ -148,9 +163,11 @@ public sealed class CliTests : IDisposable
 
         int[] badTasks = [0, 0, 0, 5, 0, 0];
         string taskOut = _files.WriteSafetensors("bad-task.safetensors", logits, labels, badTasks, examples, 8, taskNames: ["only"]);
-        (int taskExit, _, string taskError) = Run("score", taskOut);
+        string tokens = _files.PathOf("bad-task-tokens.npy");
+        (int taskExit, _, string taskError) = Run("score", taskOut, "--tokens", tokens);
         Assert.Equal(1, taskExit);
         Assert.Contains("task id 5", taskError, StringComparison.Ordinal);
+        Assert.False(File.Exists(tokens) || File.Exists(tokens + ".partial"), "a failed run must not leave a token file");
 
         float[] withNaN = [.. logits];
         withNaN[10] = float.NaN;
