@@ -144,6 +144,11 @@ int32_t lossengine_aggregator_add(lossengine_aggregator* aggregator, const losse
 /* into += other, exactly (associative, commutative). */
 int32_t lossengine_aggregator_merge(lossengine_aggregator* into, const lossengine_aggregator* other);
 
+/* into, then next: next is a shard aggregated on its own (positions and example ids from its own start); its positions
+   and example ids are moved past into's, as the lossengine tool does with several files. Order matters; next is not
+   changed. Use lossengine_aggregator_merge for shards that carry global positions and ids. */
+int32_t lossengine_aggregator_append(lossengine_aggregator* into, const lossengine_aggregator* next);
+
 /* *json = the report as JSON (schema "lossengine.score/1", with the mergeable state). Free it with
  * lossengine_free_string. */
 int32_t lossengine_aggregator_to_json(lossengine_aggregator* aggregator, char** json);

@@ -73,6 +73,7 @@ for name, args in {
     "lossengine_aggregator_create": [ctypes.POINTER(ctypes.c_char_p), _i32, _i32, _i32, ctypes.POINTER(_p)],
     "lossengine_aggregator_add": [_p, _p, _p, _p, _p, _i64],
     "lossengine_aggregator_merge": [_p, _p],
+    "lossengine_aggregator_append": [_p, _p],
     "lossengine_aggregator_to_json": [_p, ctypes.POINTER(_p)],
     "lossengine_aggregator_from_json": [ctypes.c_char_p, ctypes.POINTER(_p)],
 }.items():
@@ -250,7 +251,12 @@ class Aggregator:
                                               example_ids.ctypes.data, target_pointer, n))
 
     def merge(self, other: "Aggregator") -> None:
+        """self += other, exactly; for shards that carry global positions and example ids (any order)."""
         _check(_lib.lossengine_aggregator_merge(self._handle, other._handle))
+
+    def append(self, following: "Aggregator") -> None:
+        """self, then a shard aggregated on its own: its positions and example ids move past self's (order matters)."""
+        _check(_lib.lossengine_aggregator_append(self._handle, following._handle))
 
     def to_json(self) -> str:
         text = _p()

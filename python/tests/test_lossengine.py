@@ -182,6 +182,22 @@ class Aggregation(unittest.TestCase):
         with self.assertRaises(lossengine.LossEngineError):
             whole.add(stats[:1], [7], [100])
 
+    def test_append_keeps_separately_numbered_shards_apart(self):
+        rng = np.random.default_rng(6)
+        logits = rng.standard_normal((24, 50)).astype(np.float32)
+        targets = rng.integers(0, 50, 24)
+        stats = lossengine.statistics(logits, targets)
+        tasks = np.zeros(24, dtype=np.int32)
+        local = np.arange(12) // 4                     # each shard numbers its 3 examples 0, 1, 2
+        whole = lossengine.Aggregator(["grammar"])
+        whole.add(stats, tasks, np.arange(24) // 4)    # one stream: 6 examples
+        head, tail = lossengine.Aggregator(["grammar"]), lossengine.Aggregator(["grammar"])
+        head.add(stats[:12], tasks[:12], local)
+        tail.add(stats[12:], tasks[12:], local)
+        head.append(tail)
+        self.assertEqual(head.report()["overall"]["examples"], 6)
+        self.assertEqual(head.report()["tasks"], whole.report()["tasks"])
+
 
 if __name__ == "__main__":
     unittest.main()

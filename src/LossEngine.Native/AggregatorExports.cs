@@ -54,6 +54,13 @@ internal static unsafe class AggregatorExports
         return 0;
     });
 
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_aggregator_append")]
+    public static int Append(nint into, nint next) => NativeErrors.Guard(() =>
+    {
+        From(into).Append(From(next));
+        return 0;
+    });
+
     [UnmanagedCallersOnly(EntryPoint = "lossengine_aggregator_to_json")]
     public static int ToJson(nint handle, byte** json) => NativeErrors.Guard(() =>
     {

@@ -167,6 +167,22 @@ int main(void) {
     lossengine_free_string(json);
     lossengine_free_string(again);
 
+    /* Append: two shards with their own example ids 0, 0, 1 in one task give 4 examples; merge would join them to 2. */
+    lossengine_aggregator* head = NULL;
+    lossengine_aggregator* tail = NULL;
+    CHECK(lossengine_aggregator_create(names, 2, 5, 10, &head) == LOSSENGINE_OK && head, "create head");
+    CHECK(lossengine_aggregator_create(names, 2, 5, 10, &tail) == LOSSENGINE_OK && tail, "create tail");
+    int32_t shard_tasks[3] = {0, 0, 0};
+    int64_t shard_examples[3] = {0, 0, 1};
+    CHECK(lossengine_aggregator_add(head, stats, shard_tasks, shard_examples, NULL, 3) == LOSSENGINE_OK, "add head");
+    CHECK(lossengine_aggregator_add(tail, stats + 3, shard_tasks, shard_examples, NULL, 3) == LOSSENGINE_OK, "add tail");
+    CHECK(lossengine_aggregator_append(head, tail) == LOSSENGINE_OK, "append");
+    char* appended = NULL;
+    CHECK(lossengine_aggregator_to_json(head, &appended) == LOSSENGINE_OK && appended, "appended to_json");
+    CHECK(appended && strstr(appended, "\"examples\": 4,"), "append keeps the shards' examples apart");
+    lossengine_free_string(appended);
+    CHECK(lossengine_aggregator_append(head, NULL) == LOSSENGINE_NULL_POINTER, "append NULL");
+
     /* Error paths: codes and messages, nothing thrown. */
     float result;
     CHECK(lossengine_logsumexp(NULL, 4, LOSSENGINE_F32, &result) == LOSSENGINE_NULL_POINTER, "NULL row");

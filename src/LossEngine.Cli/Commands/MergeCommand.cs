@@ -4,7 +4,8 @@ using LossEngine.Cli.Reports;
 
 namespace LossEngine.Cli.Commands;
 
-/// <summary><c>lossengine merge</c>: combines shard reports exactly and prints the merged report.</summary>
+/// <summary><c>lossengine merge</c>: combines shard reports exactly, in the order given, and prints the merged report:
+/// the same report as <c>score</c> over the shards' files in that order.</summary>
 internal static class MergeCommand
 {
     public static Command Create(CliContext context)
@@ -13,7 +14,7 @@ internal static class MergeCommand
         var json = new Option<string?>("--json") { Description = "write the merged report and state as JSON" };
         var csv = new Option<string?>("--csv") { Description = "write the per-task table as CSV" };
         var markdown = new Option<string?>("--markdown") { Description = "write the per-task table as Markdown" };
-        var command = new Command("merge", "Merge shard reports (their mergeable state) into one report, exactly.") { inputs, json, csv, markdown };
+        var command = new Command("merge", "Merge shard reports (their mergeable state) into one report, exactly: the report 'score' gives for the shards' files in this order.") { inputs, json, csv, markdown };
         command.SetAction(result => context.Guard(() =>
         {
             string[] paths = result.GetValue(inputs) ?? [];
@@ -29,7 +30,9 @@ internal static class MergeCommand
 
                 try
                 {
-                    merged.Merge(shard);
+                    // Each report was scored on its own, from position 0 and its own example ids: append it after the
+                    // previous ones, as 'score' does with several files, so that no two shards' examples are confused.
+                    merged.Append(shard);
                 }
                 catch (ArgumentException error)
                 {

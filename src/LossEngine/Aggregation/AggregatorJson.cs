@@ -14,6 +14,10 @@ internal sealed class AggregatorStateDocument
 
     public long? LastExampleId { get; set; }
 
+    /// <summary>The largest example id seen (after merges), which <see cref="LossAggregator.Append"/> moves the next
+    /// shard's ids past.</summary>
+    public long? MaxExampleId { get; set; }
+
     public List<TaskState> Tasks { get; set; } = [];
 
     public List<ExampleState> OpenExamples { get; set; } = [];

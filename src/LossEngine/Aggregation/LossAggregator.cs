@@ -20,6 +20,7 @@ public sealed class LossAggregator
     private ExampleState? _current;
     private ExampleState? _firstOfStream;
     private long? _lastExampleId;
+    private long? _maxExampleId;
 
     /// <summary>Creates an empty aggregator.</summary>
     /// <exception cref="ArgumentException">The options are invalid (no task names, weights of the wrong count…).</exception>
@@ -99,6 +100,8 @@ public sealed class LossAggregator
             return _current;
         }
 
+        _maxExampleId = Math.Max(_maxExampleId ?? long.MinValue, exampleId);
+
         if (!Options.ExamplesUnordered)
         {
             if (_lastExampleId is long last && exampleId <= last)
@@ -136,11 +139,10 @@ public sealed class LossAggregator
     public void Merge(LossAggregator other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        if (!Options.TaskNames.SequenceEqual(other.Options.TaskNames) || Options.TopK != other.Options.TopK
-            || Options.WorstExamples != other.Options.WorstExamples || Options.LabelErrorConfidence != other.Options.LabelErrorConfidence
-            || Options.LabelErrorMinimumRank != other.Options.LabelErrorMinimumRank)
+        CheckMergeable(other);
+        if (other._maxExampleId is long otherMax)
         {
-            throw new ArgumentException("Only aggregators with the same task names, top-k, worst-example count and label-error thresholds can be merged.", nameof(other));
+            _maxExampleId = Math.Max(_maxExampleId ?? long.MinValue, otherMax);
         }
 
         for (int task = 0; task < _tasks.Length; task++)
@@ -158,6 +160,53 @@ public sealed class LossAggregator
             {
                 _open.Add(part.Key, part.Clone());
             }
+        }
+    }
+
+    /// <summary>
+    /// Adds the next shard of a dataset that was aggregated on its own, with its positions and example ids counted from
+    /// its own start: its positions are moved to follow this aggregator's last position, and its example ids to follow
+    /// this aggregator's largest example id, exactly as if one stream had seen this shard's tokens and then the next's
+    /// with those ids (what the <c>lossengine</c> tool does with several files). Order matters; no example is joined
+    /// across the edge. Use <see cref="Merge"/> instead for shards that already carry global positions and ids.
+    /// </summary>
+    /// <exception cref="ArgumentException">The aggregators were made with different task names or report settings.</exception>
+    public void Append(LossAggregator next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        CheckMergeable(next);
+        long positionShift = NextPosition - next.Options.FirstPosition;
+        long exampleShift = _maxExampleId is long max ? max + 1 : 0;
+        LossAggregator shifted = FromJson(next.ToJson()); // a copy: the argument is left as it was
+        foreach (TaskState task in shifted._tasks)
+        {
+            task.Shift(positionShift, exampleShift);
+        }
+
+        var open = shifted._open.Values.ToList();
+        shifted._open.Clear();
+        foreach (ExampleState example in open)
+        {
+            example.Shift(positionShift, exampleShift);
+            shifted._open.Add(example.Key, example);
+        }
+
+        Merge(shifted);
+        NextPosition = next.NextPosition + positionShift;
+        if (next._maxExampleId is long nextMax)
+        {
+            _maxExampleId = nextMax + exampleShift;
+            _lastExampleId = next._lastExampleId + exampleShift;
+        }
+    }
+
+    private void CheckMergeable(LossAggregator other)
+    {
+        if (!Options.TaskNames.SequenceEqual(other.Options.TaskNames) || Options.TopK != other.Options.TopK
+            || Options.WorstExamples != other.Options.WorstExamples || Options.LabelErrorConfidence != other.Options.LabelErrorConfidence
+            || Options.LabelErrorMinimumRank != other.Options.LabelErrorMinimumRank)
+        {
+            throw new ArgumentException("Only aggregators with the same task names, top-k, worst-example count and label-error thresholds can be merged.", nameof(other));
         }
     }
 
@@ -200,6 +249,7 @@ public sealed class LossAggregator
         }
 
         aggregator._lastExampleId = state.LastExampleId;
+        aggregator._maxExampleId = state.MaxExampleId;
         return aggregator;
     }
 
@@ -208,6 +258,7 @@ public sealed class LossAggregator
         Options = OptionsDocument.From(Options),
         NextPosition = NextPosition,
         LastExampleId = _lastExampleId,
+        MaxExampleId = _maxExampleId,
         Tasks = [.. _tasks],
         OpenExamples = [.. _open.Values.OrderBy(e => e.Task).ThenBy(e => e.ExampleId)],
     };

@@ -152,6 +152,20 @@ internal sealed class TaskState
         copy.Merge(this, int.MaxValue);
         return copy;
     }
+
+    /// <summary>Moves the listed examples and tokens by whole positions and example ids (see
+    /// <see cref="LossAggregator.Append"/>); sums and counts do not depend on either.</summary>
+    public void Shift(long positions, long exampleIds)
+    {
+        WorstExamples = [.. WorstExamples.Select(w => w with
+        {
+            ExampleId = w.ExampleId + exampleIds,
+            FirstPosition = w.FirstPosition + positions,
+            LastPosition = w.LastPosition + positions,
+            WorstPosition = w.WorstPosition >= 0 ? w.WorstPosition + positions : w.WorstPosition,
+        })];
+        LabelErrors = [.. LabelErrors.Select(e => e with { ExampleId = e.ExampleId + exampleIds, Position = e.Position + positions })];
+    }
 }
 
 /// <summary>An example still open: the current one, the first of a stream (it may continue a previous shard), or any
@@ -231,6 +245,22 @@ internal sealed class ExampleState
         var copy = new ExampleState { Task = Task, ExampleId = ExampleId, AllCorrect = true, WorstLoss = double.NegativeInfinity };
         copy.Merge(this);
         return copy;
+    }
+
+    /// <summary>Moves the example by whole positions and example ids; the sentinels of an example without tokens stay.</summary>
+    public void Shift(long positions, long exampleIds)
+    {
+        ExampleId += exampleIds;
+        if (Tokens > 0)
+        {
+            FirstPosition += positions;
+            LastPosition += positions;
+        }
+
+        if (WorstPosition >= 0)
+        {
+            WorstPosition += positions;
+        }
     }
 }
 

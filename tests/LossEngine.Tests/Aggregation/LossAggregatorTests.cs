@@ -109,6 +109,53 @@ public sealed class LossAggregatorTests
     }
 
     [Fact]
+    public void AppendedShards_WithTheirOwnPositionsAndIds_ReportWhatOneStreamOfConsecutiveShardsReports()
+    {
+        PropertyCheck.ForAll(TokenStream.Arbitrary(), stream =>
+        {
+            (TokenStatistics[] tokens, int[] taskIds, long[] exampleIds, int[] targets, int[] bytes) = stream.Build();
+            if (tokens.Length == 0)
+            {
+                return;
+            }
+
+            // Shards cut at example boundaries; each shard numbers its examples from 0 and its positions from 0, as
+            // separately scored files do. One stream sees them with each shard's ids moved past the previous shard's.
+            var random = new Random(stream.Seed);
+            int[] boundaries = [.. Enumerable.Range(1, tokens.Length - 1).Where(i => exampleIds[i] != exampleIds[i - 1] || taskIds[i] != taskIds[i - 1])];
+            int[] cuts = [.. boundaries.Where(_ => random.Next(3) == 0).Prepend(0).Append(tokens.Length).Distinct().Order()];
+            var single = new LossAggregator(Options());
+            LossAggregator? appended = null;
+            long idOffset = 0;
+            for (int s = 0; s + 1 < cuts.Length; s++)
+            {
+                Range range = cuts[s]..cuts[s + 1];
+                long firstId = exampleIds[cuts[s]];
+                long[] localIds = [.. exampleIds[range].Select(id => id - firstId)];
+                var shard = new LossAggregator(Options());
+                shard.Add(tokens[range], taskIds[range], localIds, targets[range], bytes.Length == 0 ? [] : bytes[range]);
+                single.Add(tokens[range], taskIds[range], [.. localIds.Select(id => id + idOffset)], targets[range], bytes.Length == 0 ? [] : bytes[range]);
+                idOffset += localIds.Max() + 1;
+                LossAggregator input = random.Next(2) == 0 ? LossAggregator.FromJson(shard.ToJson()) : shard;
+                if (appended is null)
+                {
+                    appended = input;
+                }
+                else
+                {
+                    string before = input.ToJson();
+                    appended.Append(input);
+                    Assert.Equal(before, input.ToJson()); // the argument is not changed
+                }
+            }
+
+            Assert.Equal(ReportFingerprint(single.Report()), ReportFingerprint(appended!.Report()));
+            Assert.Equal(single.NextPosition, appended.NextPosition);
+            Assert.Equal(ReportFingerprint(single.Report()), ReportFingerprint(LossAggregator.FromJson(appended.ToJson()).Report()));
+        });
+    }
+
+    [Fact]
     public void Merge_IsAssociativeAndCommutative_AndIndependentOfThreads()
     {
         (TokenStatistics[] tokens, int[] taskIds, long[] exampleIds, int[] targets, int[] bytes) = new TokenStream(77, 4, 400, true).Build();
