@@ -79,7 +79,7 @@ internal static class RowStatisticsKernel
         TVector max = TWidth.Create(float.MinValue);
         TVector sum = TWidth.Create(0f);
         TVector entropySum = TWidth.Create(0f);
-        TVector rankCount = TWidth.Create(0f);
+        int rankCount = 0;
         TVector argMax = TWidth.Indices;
         TVector best = TWidth.Create(float.MinValue);
         TVector logitSum = TWidth.Create(0f);
@@ -155,10 +155,10 @@ internal static class RowStatisticsKernel
                 TVector d1 = ShiftedLogit<TWidth, TVector>(x1, max);
                 TVector d2 = ShiftedLogit<TWidth, TVector>(x2, max);
                 TVector d3 = ShiftedLogit<TWidth, TVector>(x3, max);
-                TVector e0 = VectorMath.ExpOfClampedArgument<TWidth, TVector>(d0);
-                TVector e1 = VectorMath.ExpOfClampedArgument<TWidth, TVector>(d1);
-                TVector e2 = VectorMath.ExpOfClampedArgument<TWidth, TVector>(d2);
-                TVector e3 = VectorMath.ExpOfClampedArgument<TWidth, TVector>(d3);
+                TVector e0 = VectorMath.ExpForSum<TWidth, TVector>(d0);
+                TVector e1 = VectorMath.ExpForSum<TWidth, TVector>(d1);
+                TVector e2 = VectorMath.ExpForSum<TWidth, TVector>(d2);
+                TVector e3 = VectorMath.ExpForSum<TWidth, TVector>(d3);
 
                 // Pairwise combination keeps one add per group on each loop-carried chain.
                 sum = TWidth.Add(sum, TWidth.Add(TWidth.Add(e0, e1), TWidth.Add(e2, e3)));
@@ -179,10 +179,8 @@ internal static class RowStatisticsKernel
                         threshold = thresholdAfter;
                     }
 
-                    TVector one = TWidth.Create(1f);
-                    rankCount = TWidth.Add(rankCount, TWidth.Add(
-                        TWidth.Add(TWidth.BitwiseAnd(TWidth.GreaterThan(x0, t0), one), TWidth.BitwiseAnd(TWidth.GreaterThan(x1, t1), one)),
-                        TWidth.Add(TWidth.BitwiseAnd(TWidth.GreaterThan(x2, t2), one), TWidth.BitwiseAnd(TWidth.GreaterThan(x3, t3), one))));
+                    rankCount += TWidth.CountGreaterThan(x0, t0) + TWidth.CountGreaterThan(x1, t1)
+                        + TWidth.CountGreaterThan(x2, t2) + TWidth.CountGreaterThan(x3, t3);
                 }
 
                 if (++groupsSinceFold == FoldInterval)
@@ -299,13 +297,12 @@ internal static class RowStatisticsKernel
         where TMode : IStatisticsMode
     {
         TVector shifted = ShiftedLogit<TWidth, TVector>(x, state.Max);
-        TVector e = VectorMath.ExpOfClampedArgument<TWidth, TVector>(shifted);
+        TVector e = VectorMath.ExpForSum<TWidth, TVector>(shifted);
         state.Sum = TWidth.Add(state.Sum, e);
         if (TMode.TracksAll)
         {
             state.EntropySum = TWidth.MultiplyAdd(e, shifted, state.EntropySum);
-            TVector outranks = TWidth.GreaterThan(x, threshold);
-            state.RankCount = TWidth.Add(state.RankCount, TWidth.BitwiseAnd(outranks, TWidth.Create(1f)));
+            state.RankCount += TWidth.CountGreaterThan(x, threshold);
         }
     }
 
@@ -513,10 +510,8 @@ internal static class RowStatisticsKernel
 
         Span<float> argMax = stackalloc float[count];
         Span<float> best = stackalloc float[count];
-        Span<float> rank = stackalloc float[count];
         TWidth.Store(state.ArgMax, ref MemoryMarshal.GetReference(argMax), 0);
         TWidth.Store(state.Best, ref MemoryMarshal.GetReference(best), 0);
-        TWidth.Store(state.RankCount, ref MemoryMarshal.GetReference(rank), 0);
         float maxLogit = float.NegativeInfinity;
         for (int lane = 0; lane < count; lane++)
         {
@@ -524,22 +519,19 @@ internal static class RowStatisticsKernel
         }
 
         float bestIndex = float.PositiveInfinity;
-        long rankTotal = 0;
         for (int lane = 0; lane < count; lane++)
         {
             if (best[lane] == maxLogit)
             {
                 bestIndex = MathF.Min(bestIndex, argMax[lane]);
             }
-
-            rankTotal += (long)rank[lane];
         }
 
         // Relative to the reference maximum M: Σ p·(x−M) = entropySum / sum, and H = log S − that, which does not
         // depend on M. (With M the exact maximum both terms are non-negative, so there is no cancellation; M is within
         // the rescale margin of it.)
         double entropy = logSum - (entropySum / sum);
-        return new RowSummary(logSumExp, Math.Max(entropy, 0), maxLogit, (int)bestIndex, (int)rankTotal, logitSum);
+        return new RowSummary(logSumExp, Math.Max(entropy, 0), maxLogit, (int)bestIndex, state.RankCount, logitSum);
     }
 
     /// <summary>The per-lane running state. Kept in one struct so the helpers take it by reference.</summary>
@@ -549,7 +541,7 @@ internal static class RowStatisticsKernel
         public TVector Max;
         public TVector Sum;
         public TVector EntropySum;
-        public TVector RankCount;
+        public int RankCount;
         public TVector ArgMax;
         public TVector Best;
         public TVector LogitSum;

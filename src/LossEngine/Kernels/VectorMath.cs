@@ -17,6 +17,7 @@ internal static class VectorMath
     // Cody–Waite split of ln 2: the high part has 9 significant bits, so n·Ln2High is exact for |n| ≤ 2^15 and the
     // reduction r = x − n·ln2 loses nothing to cancellation even without FMA.
     private const float Ln2High = 0.693359375f;
+    private const float Ln2 = 0.693147182f;
     private const float Ln2Low = -2.12194440e-4f;
 
     // Adding 1.5·2^23 pushes the fraction out of the mantissa, so (y + magic) − magic is y rounded to the nearest
@@ -59,6 +60,33 @@ internal static class VectorMath
         TVector n = TWidth.Subtract(TWidth.MultiplyAdd(x, TWidth.Create(Log2E), magic), magic);
         TVector r = TWidth.MultiplyAdd(n, TWidth.Create(-Ln2High), x);
         r = TWidth.MultiplyAdd(n, TWidth.Create(-Ln2Low), r);
+
+        TVector p = TWidth.MultiplyAdd(TWidth.Create(C6), r, TWidth.Create(C5));
+        p = TWidth.MultiplyAdd(p, r, TWidth.Create(C4));
+        p = TWidth.MultiplyAdd(p, r, TWidth.Create(C3));
+        p = TWidth.MultiplyAdd(p, r, TWidth.Create(C2));
+        p = TWidth.MultiplyAdd(p, r, TWidth.Create(C1));
+        p = TWidth.MultiplyAdd(p, r, TWidth.Create(1f));
+
+        return TWidth.ScaleByPow2(p, n);
+    }
+
+    /// <summary>
+    /// e^x for the terms of a sum of exponentials (x within [−105, 89], or NaN): <see cref="ExpOfClampedArgument"/>
+    /// with the argument reduced by one fused multiply-add against ln 2 rounded to float instead of the two-constant
+    /// split. The rounding of ln 2 (1.9e−9) then adds |n|·1.9e−9 to the relative error, n = round(x·log2 e): under
+    /// 1.4e−8 for the terms within 5 of the maximum, which carry the sum, and at most 3e−7 for terms below e^−100,
+    /// which weigh nothing beside them. Σ e^(x−m) and Σ e^(x−m)·(x−m) keep their error bound; one FMA of eleven is saved
+    /// in the loop that the FMA ports bound.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector ExpForSum<TWidth, TVector>(TVector x)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector magic = TWidth.Create(RoundingMagic);
+        TVector n = TWidth.Subtract(TWidth.MultiplyAdd(x, TWidth.Create(Log2E), magic), magic);
+        TVector r = TWidth.MultiplyAdd(n, TWidth.Create(-Ln2), x);
 
         TVector p = TWidth.MultiplyAdd(TWidth.Create(C6), r, TWidth.Create(C5));
         p = TWidth.MultiplyAdd(p, r, TWidth.Create(C4));

@@ -60,6 +60,11 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
 
     static abstract bool GreaterThanAny(TVector left, TVector right);
 
+    /// <summary>How many lanes have left &gt; right (a NaN lane never counts). Used for the target's rank: a mask count
+    /// in an integer register costs one vector compare, where counting in a vector takes a compare, a mask and an add
+    /// on the floating-point ports the exp already keeps busy.</summary>
+    static abstract int CountGreaterThan(TVector left, TVector right);
+
     /// <summary>Per lane: mask ? ifTrue : ifFalse.</summary>
     static abstract TVector ConditionalSelect(TVector mask, TVector ifTrue, TVector ifFalse);
 

@@ -65,6 +65,9 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool GreaterThanAny(float left, float right) => left > right;
 
+    /// <inheritdoc/>
+    public static int CountGreaterThan(float left, float right) => left > right ? 1 : 0;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ConditionalSelect(float mask, float ifTrue, float ifFalse) =>
         BitConverter.SingleToUInt32Bits(mask) != 0 ? ifTrue : ifFalse;

@@ -59,6 +59,20 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool GreaterThanAny(Vector128<float> left, Vector128<float> right) => Vector128.GreaterThanAny(left, right);
 
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int CountGreaterThan(Vector128<float> left, Vector128<float> right)
+    {
+        Vector128<float> greater = Vector128.GreaterThan(left, right);
+        if (System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported)
+        {
+            // NEON has no move-mask; true lanes are −1 as integers, and one across-lanes add sums them.
+            return -Vector128.Sum(greater.AsInt32());
+        }
+
+        return System.Numerics.BitOperations.PopCount(Vector128.ExtractMostSignificantBits(greater));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> ConditionalSelect(Vector128<float> mask, Vector128<float> ifTrue, Vector128<float> ifFalse) => Vector128.ConditionalSelect(mask, ifTrue, ifFalse);
 

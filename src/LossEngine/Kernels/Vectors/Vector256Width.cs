@@ -59,6 +59,11 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool GreaterThanAny(Vector256<float> left, Vector256<float> right) => Vector256.GreaterThanAny(left, right);
 
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int CountGreaterThan(Vector256<float> left, Vector256<float> right) =>
+        System.Numerics.BitOperations.PopCount(Vector256.ExtractMostSignificantBits(Vector256.GreaterThan(left, right)));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ConditionalSelect(Vector256<float> mask, Vector256<float> ifTrue, Vector256<float> ifFalse) => Vector256.ConditionalSelect(mask, ifTrue, ifFalse);
 

@@ -59,6 +59,11 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool GreaterThanAny(Vector512<float> left, Vector512<float> right) => Vector512.GreaterThanAny(left, right);
 
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int CountGreaterThan(Vector512<float> left, Vector512<float> right) =>
+        System.Numerics.BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(left, right)));
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ConditionalSelect(Vector512<float> mask, Vector512<float> ifTrue, Vector512<float> ifFalse) => Vector512.ConditionalSelect(mask, ifTrue, ifFalse);
 
