@@ -102,8 +102,8 @@ internal static class RowComparisonKernel
         TVector floor = TWidth.Create(VectorMath.ExpArgumentFloor);
         TVector shiftedReference = TWidth.MaxNative(floor, TWidth.Subtract(x, state.ReferenceMax));
         TVector shiftedCandidate = TWidth.Subtract(y, state.CandidateMax);
-        TVector e = VectorMath.ExpOfClampedArgument<TWidth, TVector>(shiftedReference);
-        TVector f = VectorMath.ExpOfClampedArgument<TWidth, TVector>(TWidth.MaxNative(floor, shiftedCandidate));
+        TVector e = VectorMath.ExpForSum<TWidth, TVector>(shiftedReference);
+        TVector f = VectorMath.ExpForSum<TWidth, TVector>(TWidth.MaxNative(floor, shiftedCandidate));
         state.ReferenceSum = TWidth.Add(state.ReferenceSum, e);
         state.CandidateSum = TWidth.Add(state.CandidateSum, f);
         TVector difference = TWidth.Subtract(shiftedReference, TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), shiftedCandidate));
