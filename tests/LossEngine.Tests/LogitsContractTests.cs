@@ -114,6 +114,27 @@ public abstract class LogitsContractTests<T, TElement>
     }
 
     [Fact]
+    public void Statistics_RankAndArgMax_ForEveryTargetPosition_InRowsFullOfTies()
+    {
+        // Values from a set of three, so ties surround every target: the rank counts equal values before the target
+        // and not after it, wherever the target falls in a group of vectors (whose lanes may hold elements out of order).
+        foreach (int length in new[] { 131, 200 })
+        {
+            var random = new Random(length);
+            float[] values = [.. Enumerable.Range(0, length).Select(_ => (float)random.Next(3))];
+            T[] row = Convert(values);
+            double[] widened = Widen(row);
+            int argMax = NaiveReference.ArgMax(widened);
+            for (int target = 0; target < length; target++)
+            {
+                TokenStatistics stats = Logits.Statistics<T>(row, target);
+                Assert.True(NaiveReference.Rank(widened, target) == stats.TargetRank, $"length {length}, target {target}: rank {stats.TargetRank}");
+                Assert.Equal(argMax, stats.ArgMax);
+            }
+        }
+    }
+
+    [Fact]
     public void LogSumExp_IsShiftInvariant()
     {
         // Values on a 1/4 grid within ±8 and shifts of 4, −8 and 16 are exact in float, fp16 and bf16, so the shifted
