@@ -56,19 +56,10 @@ internal static class VectorMath
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        TVector magic = TWidth.Create(RoundingMagic);
-        TVector n = TWidth.Subtract(TWidth.MultiplyAdd(x, TWidth.Create(Log2E), magic), magic);
+        TVector n = NearestExponent<TWidth, TVector>(x);
         TVector r = TWidth.MultiplyAdd(n, TWidth.Create(-Ln2High), x);
         r = TWidth.MultiplyAdd(n, TWidth.Create(-Ln2Low), r);
-
-        TVector p = TWidth.MultiplyAdd(TWidth.Create(C6), r, TWidth.Create(C5));
-        p = TWidth.MultiplyAdd(p, r, TWidth.Create(C4));
-        p = TWidth.MultiplyAdd(p, r, TWidth.Create(C3));
-        p = TWidth.MultiplyAdd(p, r, TWidth.Create(C2));
-        p = TWidth.MultiplyAdd(p, r, TWidth.Create(C1));
-        p = TWidth.MultiplyAdd(p, r, TWidth.Create(1f));
-
-        return TWidth.ScaleByPow2(p, n);
+        return ScaledPolynomial<TWidth, TVector>(r, n);
     }
 
     /// <summary>
@@ -84,17 +75,34 @@ internal static class VectorMath
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        TVector magic = TWidth.Create(RoundingMagic);
-        TVector n = TWidth.Subtract(TWidth.MultiplyAdd(x, TWidth.Create(Log2E), magic), magic);
+        TVector n = NearestExponent<TWidth, TVector>(x);
         TVector r = TWidth.MultiplyAdd(n, TWidth.Create(-Ln2), x);
+        return ScaledPolynomial<TWidth, TVector>(r, n);
+    }
 
+    /// <summary>n = round(x·log2 e), ties to even, as a float.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector NearestExponent<TWidth, TVector>(TVector x)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector magic = TWidth.Create(RoundingMagic);
+        return TWidth.Subtract(TWidth.MultiplyAdd(x, TWidth.Create(Log2E), magic), magic);
+    }
+
+    /// <summary>e^r·2^n for a reduced argument r ∈ [−ln2/2, ln2/2]: the degree-6 polynomial in Horner form, then the
+    /// exponent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector ScaledPolynomial<TWidth, TVector>(TVector r, TVector n)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
         TVector p = TWidth.MultiplyAdd(TWidth.Create(C6), r, TWidth.Create(C5));
         p = TWidth.MultiplyAdd(p, r, TWidth.Create(C4));
         p = TWidth.MultiplyAdd(p, r, TWidth.Create(C3));
         p = TWidth.MultiplyAdd(p, r, TWidth.Create(C2));
         p = TWidth.MultiplyAdd(p, r, TWidth.Create(C1));
         p = TWidth.MultiplyAdd(p, r, TWidth.Create(1f));
-
         return TWidth.ScaleByPow2(p, n);
     }
 
