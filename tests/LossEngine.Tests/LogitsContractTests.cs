@@ -135,6 +135,30 @@ public abstract class LogitsContractTests<T, TElement>
     }
 
     [Fact]
+    public void Statistics_MatchReference_WithMaskedLogitsOfEveryMagnitude()
+    {
+        // Vocabulary masks come as −∞, float.MinValue or just very negative numbers. Each gives a zero term, whether the
+        // kernel's fast pass handles it or hands the row to a clamped pass.
+        float[] masks = [-1e3f, -1e5f, -3e7f, -1e8f, -1e12f, -1e20f, -1e30f, float.MinValue, float.NegativeInfinity];
+        foreach (float mask in masks)
+        {
+            foreach (int length in new[] { 70, 1000, 4099 })
+            {
+                float[] values = new RowCase(length, length + 17, 1.5, 3, 0, 0, false, 0).BuildSingles();
+                for (int i = 3; i < length; i += 7)
+                {
+                    values[i] = mask;
+                }
+
+                T[] row = Convert(values);
+                double[] widened = Widen(row);
+                AssertMatchesReference(row, widened, 1);
+                AssertMatchesReference(row, widened, NaiveReference.ArgMax(widened));
+            }
+        }
+    }
+
+    [Fact]
     public void LogSumExp_IsShiftInvariant()
     {
         // Values on a 1/4 grid within ±8 and shifts of 4, −8 and 16 are exact in float, fp16 and bf16, so the shifted

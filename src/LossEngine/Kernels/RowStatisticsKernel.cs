@@ -48,12 +48,31 @@ internal static class RowStatisticsKernel
     /// <param name="row">The logits.</param>
     /// <param name="target">The target index (read only in <see cref="AllStatisticsMode"/>).</param>
     /// <param name="scale">Every logit is multiplied by this first (1/temperature); 1 skips the multiply.</param>
-    [SkipLocalsInit]
-    public static unsafe RowSummary Compute<T, TWidth, TVector, TMode>(ReadOnlySpan<T> row, int target, float scale)
+    public static RowSummary Compute<T, TWidth, TVector, TMode>(ReadOnlySpan<T> row, int target, float scale)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
+    {
+        // With vscalefps the main loop can skip clamping x − m (see UnclampedShift); a row whose sums come out
+        // non-finite (a −∞ or float.MinValue logit, a NaN, a +∞) is then read again with the clamp, and only if that
+        // pass fails too does it go to the scalar path. Ordinary rows are read once.
+        if (TWidth.ScalesAnyExponent && Compute<T, TWidth, TVector, TMode, UnclampedShift>(row, target, scale) is RowSummary fast)
+        {
+            return fast;
+        }
+
+        return Compute<T, TWidth, TVector, TMode, ClampedShift>(row, target, scale)!.Value;
+    }
+
+    /// <summary>The pass itself. Null only for <see cref="UnclampedShift"/> when the sums are not finite.</summary>
+    [SkipLocalsInit]
+    private static unsafe RowSummary? Compute<T, TWidth, TVector, TMode, TShift>(ReadOnlySpan<T> row, int target, float scale)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+        where TShift : IShiftPolicy
     {
         float targetLogit = TMode.TracksAll ? ElementConversion.ToSingle(row[target]) * scale : 0f;
         if (row.Length > MaxVectorRowLength || (TMode.TracksAll && !float.IsFinite(targetLogit)))
@@ -151,10 +170,10 @@ internal static class RowStatisticsKernel
                     logitSum = TWidth.Add(logitSum, TWidth.Add(TWidth.Add(x0, x1), TWidth.Add(x2, x3)));
                 }
 
-                TVector d0 = ShiftedLogit<TWidth, TVector>(x0, max);
-                TVector d1 = ShiftedLogit<TWidth, TVector>(x1, max);
-                TVector d2 = ShiftedLogit<TWidth, TVector>(x2, max);
-                TVector d3 = ShiftedLogit<TWidth, TVector>(x3, max);
+                TVector d0 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x0, max) : TWidth.Subtract(x0, max);
+                TVector d1 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x1, max) : TWidth.Subtract(x1, max);
+                TVector d2 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x2, max) : TWidth.Subtract(x2, max);
+                TVector d3 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x3, max) : TWidth.Subtract(x3, max);
                 TVector e0 = VectorMath.ExpForSum<TWidth, TVector>(d0);
                 TVector e1 = VectorMath.ExpForSum<TWidth, TVector>(d1);
                 TVector e2 = VectorMath.ExpForSum<TWidth, TVector>(d2);
@@ -215,7 +234,7 @@ internal static class RowStatisticsKernel
         }
 
         Fold<TWidth, TVector, TMode>(ref state, folded);
-        return Finish<T, TWidth, TVector, TMode>(ref state, folded, row, target, scale);
+        return Finish<T, TWidth, TVector, TMode, TShift>(ref state, folded, row, target, scale);
     }
 
     /// <summary>Loads the four vectors of a main-loop group. Where only order-free sums are needed (log-sum-exp mode), a
@@ -456,11 +475,12 @@ internal static class RowStatisticsKernel
     }
 
     [SkipLocalsInit]
-    private static RowSummary Finish<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, FoldedLanes folded, ReadOnlySpan<T> row, int target, float scale)
+    private static RowSummary? Finish<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, FoldedLanes folded, ReadOnlySpan<T> row, int target, float scale)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
+        where TShift : IShiftPolicy
     {
         int count = TWidth.Count;
         Span<float> laneMax = folded.Max;
@@ -489,7 +509,7 @@ internal static class RowStatisticsKernel
         // maximum at its start value. All of these are settled exactly by the scalar path.
         if (!(max > float.MinValue) || !double.IsFinite(sum) || !double.IsFinite(entropySum))
         {
-            return SpecialRowStatistics.Compute(row, target, scale);
+            return TShift.Clamps ? SpecialRowStatistics.Compute(row, target, scale) : null;
         }
 
         double logitSum = 0;
@@ -570,4 +590,26 @@ internal static class RowStatisticsKernel
             return span;
         }
     }
+}
+
+/// <summary>Whether the row kernel's main loop clamps x − m at the exp's floor before taking the exp.</summary>
+/// <remarks>The clamp (one vector max per 16 logits, 7–12 % of the loop on Zen 4) exists for masked logits: without it a
+/// −∞ gives a NaN term and a finite x − m below about −2^24 a term the exp cannot reduce. With vscalefps those terms are
+/// either 0 (correct) or non-finite, never a wrong finite value, so the unclamped pass is exact whenever its sums are
+/// finite and is retried with the clamp otherwise.</remarks>
+internal interface IShiftPolicy
+{
+    static abstract bool Clamps { get; }
+}
+
+/// <summary>Clamp x − m at the exp's floor: every logit gives a correct term.</summary>
+internal readonly struct ClampedShift : IShiftPolicy
+{
+    public static bool Clamps => true;
+}
+
+/// <summary>No clamp: for widths whose exp scales by any exponent; non-finite sums ask for a clamped pass.</summary>
+internal readonly struct UnclampedShift : IShiftPolicy
+{
+    public static bool Clamps => false;
 }

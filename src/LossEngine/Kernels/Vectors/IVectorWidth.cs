@@ -85,4 +85,9 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
     /// <remarks>Portable widths call <see cref="VectorMath.ScaleByPow2Portable{TWidth, TVector}"/>; AVX-512 uses
     /// <c>vscalefps</c>.</remarks>
     static abstract TVector ScaleByPow2(TVector p, TVector integralExponent);
+
+    /// <summary>Whether <see cref="ScaleByPow2"/> takes any float exponent (AVX-512 <c>vscalefps</c>): a huge negative
+    /// exponent then gives 0 and an infinite or NaN one a non-finite result, never a wrong finite value, which lets the
+    /// row kernel skip clamping its exp arguments (see RowStatisticsKernel).</summary>
+    static abstract bool ScalesAnyExponent { get; }
 }

@@ -93,4 +93,7 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ScaleByPow2(float p, float integralExponent) =>
         VectorMath.ScaleByPow2Portable<ScalarWidth, float>(p, integralExponent);
+
+    /// <inheritdoc/>
+    public static bool ScalesAnyExponent => false;
 }

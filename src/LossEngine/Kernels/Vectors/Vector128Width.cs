@@ -101,4 +101,7 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> ScaleByPow2(Vector128<float> p, Vector128<float> integralExponent) =>
         VectorMath.ScaleByPow2Portable<Vector128Width, Vector128<float>>(p, integralExponent);
+
+    /// <inheritdoc/>
+    public static bool ScalesAnyExponent => false;
 }

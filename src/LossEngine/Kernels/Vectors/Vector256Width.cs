@@ -92,4 +92,7 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ScaleByPow2(Vector256<float> p, Vector256<float> integralExponent) =>
         VectorMath.ScaleByPow2Portable<Vector256Width, Vector256<float>>(p, integralExponent);
+
+    /// <inheritdoc/>
+    public static bool ScalesAnyExponent => false;
 }

@@ -94,4 +94,7 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
         Avx512F.IsSupported
             ? Avx512F.Scale(p, integralExponent)
             : VectorMath.ScaleByPow2Portable<Vector512Width, Vector512<float>>(p, integralExponent);
+
+    /// <inheritdoc/>
+    public static bool ScalesAnyExponent => Avx512F.IsSupported;
 }
