@@ -9,13 +9,13 @@ internal sealed class CommonOptions
 {
     public Argument<string[]> Dumps { get; } = new("dumps") { Description = "safetensors dump files or globs, scored in order as one dataset", Arity = ArgumentArity.ZeroOrMore };
 
-    public Option<string?> Logits { get; } = new("--logits") { Description = ".npy logits [N,V] or [B,S,V] (instead of safetensors)" };
+    public Option<string[]> Logits { get; } = NpyFiles("--logits", ".npy logits [N,V] or [B,S,V] (instead of safetensors); several files or a glob for shards");
 
-    public Option<string?> Targets { get; } = new("--targets") { Description = ".npy targets [N] or [B,S]" };
+    public Option<string[]> Targets { get; } = NpyFiles("--targets", ".npy targets [N] or [B,S]; one per logits file, in the same order");
 
-    public Option<string?> TaskIds { get; } = new("--task-ids") { Description = ".npy task ids [N], [B] or [B,S]" };
+    public Option<string[]> TaskIds { get; } = NpyFiles("--task-ids", ".npy task ids [N], [B] or [B,S]; one per logits file");
 
-    public Option<string?> ExampleIds { get; } = new("--example-ids") { Description = ".npy example ids [N], [B] or [B,S]" };
+    public Option<string[]> ExampleIds { get; } = NpyFiles("--example-ids", ".npy example ids [N], [B] or [B,S]; one per logits file");
 
     public Option<string?> DataType { get; } = new("--dtype") { Description = "read 2-byte .npy logits ('|V2') as this type: bf16" };
 
@@ -26,6 +26,10 @@ internal sealed class CommonOptions
     public Option<string?> TaskNames { get; } = new("--task-names") { Description = "file with task names: a JSON array or one per line" };
 
     public Option<int> Threads { get; } = new("--threads") { Description = "threads for the kernels (default: all cores)", DefaultValueFactory = _ => -1 };
+
+    /// <summary>An option naming one or more .npy files (several values after it, repeats, or globs).</summary>
+    private static Option<string[]> NpyFiles(string name, string description) =>
+        new(name) { Description = description, AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.ZeroOrMore };
 
     public void AddTo(Command command)
     {
@@ -47,7 +51,7 @@ internal sealed class CommonOptions
             _ => throw new UsageException($"--dtype {dtype}: only bf16 or f16 can be chosen for 2-byte .npy data."),
         };
         var options = new DumpOptions { Shift = result.GetValue(Shift), IgnoreIndex = result.GetValue(IgnoreIndex), NpyTwoByteType = twoByte };
-        return new DumpSource(paths ?? result.GetValue(Dumps) ?? [], result.GetValue(Logits), result.GetValue(Targets), result.GetValue(TaskIds), result.GetValue(ExampleIds), options);
+        return new DumpSource(paths ?? result.GetValue(Dumps) ?? [], result.GetValue(Logits) ?? [], result.GetValue(Targets) ?? [], result.GetValue(TaskIds) ?? [], result.GetValue(ExampleIds) ?? [], options);
     }
 
     public ScoringOptions Scoring(ParseResult result)

@@ -2,8 +2,8 @@ using LossEngine.Formats;
 
 namespace LossEngine.Cli.Input;
 
-/// <summary>Where the dumps come from: safetensors paths (globs allowed), or a set of .npy files.</summary>
-internal sealed record DumpSource(IReadOnlyList<string> Paths, string? NpyLogits, string? NpyTargets, string? NpyTaskIds, string? NpyExampleIds, DumpOptions Options)
+/// <summary>Where the dumps come from: safetensors paths, and sets of .npy files paired in order (globs allowed in both).</summary>
+internal sealed record DumpSource(IReadOnlyList<string> Paths, IReadOnlyList<string> NpyLogits, IReadOnlyList<string> NpyTargets, IReadOnlyList<string> NpyTaskIds, IReadOnlyList<string> NpyExampleIds, DumpOptions Options)
 {
     /// <summary>Expands globs (a '*' or '?' in the file name) in order, sorted by name within each pattern.</summary>
     public static List<string> Expand(IEnumerable<string> patterns)
@@ -38,35 +38,52 @@ internal sealed record DumpSource(IReadOnlyList<string> Paths, string? NpyLogits
         return files;
     }
 
+    /// <summary>Adds an opened shard (which the list then owns), checking it agrees with the first on V and dtype.</summary>
+    private static void AddShard(List<EvalDump> dumps, EvalDump dump)
+    {
+        dumps.Add(dump);
+        if (dump.Vocabulary != dumps[0].Vocabulary)
+        {
+            throw new DumpFormatException($"{dump.File}: V = {dump.Vocabulary}, but {dumps[0].File} has V = {dumps[0].Vocabulary}; every shard must share the vocabulary.");
+        }
+
+        if (dump.LogitType != dumps[0].LogitType)
+        {
+            throw new DumpFormatException($"{dump.File}: logits are {dump.LogitType}, but {dumps[0].File} has {dumps[0].LogitType}; every shard must share the dtype.");
+        }
+    }
+
     /// <summary>Opens every shard, checking that they agree on V and dtype.</summary>
     public List<EvalDump> OpenAll()
     {
         var dumps = new List<EvalDump>();
         try
         {
-            if (NpyLogits is not null)
+            List<string> logits = Expand(NpyLogits);
+            List<string> targets = Expand(NpyTargets);
+            List<string> taskIds = Expand(NpyTaskIds);
+            List<string> exampleIds = Expand(NpyExampleIds);
+            if (targets.Count != logits.Count)
             {
-                if (NpyTargets is null)
-                {
-                    throw new UsageException("--logits needs --targets.");
-                }
+                throw new UsageException($"--logits names {logits.Count} file(s) and --targets {targets.Count}: give one targets file per logits file, in the same order.");
+            }
 
-                dumps.Add(EvalDump.OpenNpy(NpyLogits, NpyTargets, NpyTaskIds, NpyExampleIds, Options));
+            foreach ((string option, List<string> files) in new[] { ("--task-ids", taskIds), ("--example-ids", exampleIds) })
+            {
+                if (files.Count != 0 && files.Count != logits.Count)
+                {
+                    throw new UsageException($"{option} names {files.Count} file(s) for {logits.Count} logits file(s): give one per logits file, or none.");
+                }
+            }
+
+            for (int shard = 0; shard < logits.Count; shard++)
+            {
+                AddShard(dumps, EvalDump.OpenNpy(logits[shard], targets[shard], taskIds.Count > 0 ? taskIds[shard] : null, exampleIds.Count > 0 ? exampleIds[shard] : null, Options));
             }
 
             foreach (string path in Expand(Paths))
             {
-                EvalDump dump = EvalDump.OpenSafetensors(path, Options);
-                dumps.Add(dump);
-                if (dump.Vocabulary != dumps[0].Vocabulary)
-                {
-                    throw new DumpFormatException($"{path}: V = {dump.Vocabulary}, but {dumps[0].File} has V = {dumps[0].Vocabulary}; every shard must share the vocabulary.");
-                }
-
-                if (dump.LogitType != dumps[0].LogitType)
-                {
-                    throw new DumpFormatException($"{path}: logits are {dump.LogitType}, but {dumps[0].File} has {dumps[0].LogitType}; every shard must share the dtype.");
-                }
+                AddShard(dumps, EvalDump.OpenSafetensors(path, Options));
             }
 
             if (dumps.Count == 0)

@@ -135,6 +135,45 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void NpyShards_GivenAsGlobsOrLists_ScoreLikeTheSameSafetensorsShards()
+    {
+        const int vocab = 50, perShard = 16;
+        string[] names = ["a", "b"];
+        for (int s = 0; s < 2; s++)
+        {
+            (float[] logits, long[] labels, _, long[] examples) = DumpBuilder.Random(perShard, vocab, 2, 41 + s);
+            int[] tasks = [.. examples.Select(e => (int)(e % 2))];
+            _files.WriteSafetensors($"st-{s}.safetensors", logits, labels, tasks, examples, vocab, taskNames: names);
+            NpyFile.Write(_files.PathOf($"logits-{s}.npy"), "<f4", [perShard, vocab], DumpBuilder.Bytes(logits));
+            NpyFile.Write(_files.PathOf($"labels-{s}.npy"), "<i8", [perShard], DumpBuilder.Bytes(labels));
+            NpyFile.Write(_files.PathOf($"tasks-{s}.npy"), "<i4", [perShard], DumpBuilder.Bytes(tasks));
+            NpyFile.Write(_files.PathOf($"examples-{s}.npy"), "<i8", [perShard], DumpBuilder.Bytes(examples));
+        }
+
+        File.WriteAllText(_files.PathOf("names.json"), "[\"a\", \"b\"]");
+        Assert.Equal(0, Run("score", Path.Combine(_files.Folder, "st-*.safetensors"), "--json", _files.PathOf("st.json")).Exit);
+        (int globExit, _, string globError) = Run("score", "--logits", Path.Combine(_files.Folder, "logits-*.npy"), "--targets", Path.Combine(_files.Folder, "labels-*.npy"),
+            "--task-ids", Path.Combine(_files.Folder, "tasks-*.npy"), "--example-ids", Path.Combine(_files.Folder, "examples-*.npy"), "--task-names", _files.PathOf("names.json"), "--json", _files.PathOf("glob.json"));
+        Assert.True(globExit == 0, globError);
+        (int listExit, string listOutput, string listError) = Run("score", "--logits", _files.PathOf("logits-0.npy"), _files.PathOf("logits-1.npy"), "--targets", _files.PathOf("labels-0.npy"), _files.PathOf("labels-1.npy"),
+            "--task-ids", _files.PathOf("tasks-0.npy"), _files.PathOf("tasks-1.npy"), "--example-ids", _files.PathOf("examples-0.npy"), _files.PathOf("examples-1.npy"), "--task-names", _files.PathOf("names.json"), "--json", _files.PathOf("list.json"));
+        Assert.True(listExit == 0, listError);
+        Assert.Contains("from 2 file(s)", listOutput, StringComparison.Ordinal);
+
+        using JsonDocument st = JsonDocument.Parse(File.ReadAllText(_files.PathOf("st.json")));
+        foreach (string other in new[] { "glob.json", "list.json" })
+        {
+            using JsonDocument npy = JsonDocument.Parse(File.ReadAllText(_files.PathOf(other)));
+            Assert.Equal(st.RootElement.GetProperty("overall").GetRawText(), npy.RootElement.GetProperty("overall").GetRawText());
+            Assert.Equal(st.RootElement.GetProperty("tasks").GetRawText(), npy.RootElement.GetProperty("tasks").GetRawText());
+        }
+
+        (int mismatch, _, string mismatchError) = Run("score", "--logits", Path.Combine(_files.Folder, "logits-*.npy"), "--targets", _files.PathOf("labels-0.npy"));
+        Assert.Equal(2, mismatch);
+        Assert.Contains("--logits names 2 file(s) and --targets 1", mismatchError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Compare_PrintsLlamaCppStatistics()
     {
         const int vocab = 64;
