@@ -97,6 +97,25 @@ public sealed class BatchPipelineTests : IDisposable
     }
 
     [Fact]
+    public void AnErrorWhileAggregating_StopsTheWorkers_AndNamesTheRows()
+    {
+        // Example ids that go back at row 50: found by the aggregator on the calling thread while workers run ahead.
+        const int rows = 96;
+        (float[] logits, long[] labels, int[] tasks, long[] examples) = DumpBuilder.Random(rows, Vocabulary, 3, 43);
+        for (int r = 50; r < rows; r++)
+        {
+            examples[r] -= 20;
+        }
+
+        string path = _files.WriteSafetensors("backwards.safetensors", logits, labels, tasks, examples, Vocabulary, taskNames: ["grammar", "arithmetic", "translation"]);
+        using EvalDump dump = EvalDump.OpenSafetensors(path, new DumpOptions());
+
+        var error = Assert.Throws<DumpFormatException>(() => Score(dump, threads: 3, batchRows: 3));
+
+        Assert.True(error.Message.Contains("backwards.safetensors, rows 48–50", StringComparison.Ordinal), error.Message);
+    }
+
+    [Fact]
     public void Compare_ManyBatchesOnManyThreads_GivesTheOneThreadReportExactly()
     {
         const int rows = 96;
