@@ -43,6 +43,10 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
     /// <summary>(a·b)+c, fused where the hardware has FMA, otherwise a multiply and an add (never a software FMA).</summary>
     static abstract TVector MultiplyAdd(TVector a, TVector b, TVector c);
 
+    /// <summary>Whether <see cref="MultiplyAdd"/> rounds once (hardware FMA). Without it a·b is rounded first, which
+    /// matters where a product must be exact (the exp's one-constant argument reduction).</summary>
+    static abstract bool FusesMultiplyAdd { get; }
+
     /// <summary>The hardware maximum. On x64 <c>maxps(a, b)</c> returns <paramref name="right"/> when either is NaN;
     /// on ARM64 it returns NaN. Callers that need NaN to survive pass the candidate as <paramref name="right"/>.</summary>
     static abstract TVector MaxNative(TVector left, TVector right);

@@ -96,4 +96,7 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
 
     /// <inheritdoc/>
     public static bool ScalesAnyExponent => false;
+
+    /// <inheritdoc/>
+    public static bool FusesMultiplyAdd => false;
 }

@@ -104,4 +104,7 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 
     /// <inheritdoc/>
     public static bool ScalesAnyExponent => false;
+
+    /// <inheritdoc/>
+    public static bool FusesMultiplyAdd => Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
 }

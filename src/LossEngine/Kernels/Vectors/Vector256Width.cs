@@ -95,4 +95,7 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
 
     /// <inheritdoc/>
     public static bool ScalesAnyExponent => false;
+
+    /// <inheritdoc/>
+    public static bool FusesMultiplyAdd => Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
 }

@@ -97,4 +97,7 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
 
     /// <inheritdoc/>
     public static bool ScalesAnyExponent => Avx512F.IsSupported;
+
+    /// <inheritdoc/>
+    public static bool FusesMultiplyAdd => Fma.IsSupported;
 }
