@@ -50,7 +50,6 @@ internal static class DumpScorer
             () => new ScoredBatch(batchRows), (batch, firstRow, rows) => batch.Score<T>(dump, firstRow, rows, taskCount, exampleOffset, singleThreaded));
         while (pipeline.Next() is ({ } batch, long firstRow, int rows))
         {
-            string rowRange = $"{dump.File}, rows {firstRow}–{firstRow + rows - 1}";
             maxExample = Math.Max(maxExample, batch.MaxExample);
             try
             {
@@ -58,7 +57,7 @@ internal static class DumpScorer
             }
             catch (ArgumentException error)
             {
-                throw new DumpFormatException($"{rowRange}: {error.Message}", error);
+                throw new DumpFormatException($"{dump.File}, rows {firstRow}–{firstRow + rows - 1}: {error.Message}", error);
             }
 
             if (tokenLosses is not null)

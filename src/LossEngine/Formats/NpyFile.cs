@@ -122,7 +122,8 @@ public static partial class NpyFile
     }
 
     /// <summary>Creates a version-1 .npy file and writes its header; the caller streams the data (C order) after it,
-    /// which is how <c>--tokens</c> writes one loss per row without holding them all.</summary>
+    /// which is how <c>--tokens</c> writes one loss per row without holding them all. The caller disposes the stream.</summary>
+    /// <exception cref="IOException">The file cannot be created.</exception>
     public static FileStream Create(string path, string descr, long[] shape)
     {
         string shapeText = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";

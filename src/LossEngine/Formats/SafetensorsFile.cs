@@ -169,6 +169,9 @@ public sealed unsafe class SafetensorsFile : IDisposable
 
     /// <summary>Writes a safetensors file whose tensors are produced while writing: each callback must write exactly
     /// its declared byte length. This is how files larger than one array (2 GiB), such as benchmark dumps, are made.</summary>
+    /// <exception cref="InvalidOperationException">A callback wrote more or fewer bytes than it declared (the message
+    /// names the tensor); the file is then incomplete.</exception>
+    /// <exception cref="IOException">The file cannot be created or written.</exception>
     public static void Write(string path, IEnumerable<(string Name, TensorDataType Type, long[] Shape, long ByteLength, Action<Stream> WriteData)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var list = tensors.ToList();
