@@ -249,7 +249,10 @@ public sealed class LossAggregator
         }
 
         aggregator._lastExampleId = state.LastExampleId;
-        aggregator._maxExampleId = state.MaxExampleId;
+        // States written before max_example_id was stored: the last id of an ordered stream is its largest, and in
+        // unordered mode every example is still open.
+        aggregator._maxExampleId = state.MaxExampleId
+            ?? state.OpenExamples.Select(e => (long?)e.ExampleId).Append(state.LastExampleId).Max();
         return aggregator;
     }
 

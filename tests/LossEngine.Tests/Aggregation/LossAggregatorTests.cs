@@ -156,6 +156,26 @@ public sealed class LossAggregatorTests
     }
 
     [Fact]
+    public void Append_OfAStateWithoutItsLargestExampleId_StillKeepsTheShardsApart()
+    {
+        // A state saved before max_example_id existed: Append falls back to the last and the open example ids.
+        var random = new Random(3);
+        TokenStatistics[] tokens = [.. Enumerable.Range(0, 12).Select(_ => TokenStream.RandomToken(random, 1))];
+        int[] tasks = new int[12];
+        long[] ids = [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3];
+        var head = new LossAggregator(Options());
+        head.Add(tokens, tasks, ids);
+        var tail = new LossAggregator(Options());
+        tail.Add(tokens, tasks, ids);
+        string json = head.ToJson();
+        string legacy = System.Text.RegularExpressions.Regex.Replace(json, "\"max_example_id\"\\s*:\\s*\\d+\\s*,?", string.Empty);
+        Assert.NotEqual(json, legacy);
+        LossAggregator restored = LossAggregator.FromJson(legacy);
+        restored.Append(tail);
+        Assert.Equal(8, restored.Report().Overall.Examples);
+    }
+
+    [Fact]
     public void Merge_IsAssociativeAndCommutative_AndIndependentOfThreads()
     {
         (TokenStatistics[] tokens, int[] taskIds, long[] exampleIds, int[] targets, int[] bytes) = new TokenStream(77, 4, 400, true).Build();
