@@ -10,11 +10,12 @@ namespace LossEngine.Benchmarks.Quick;
 /// <c>quick [--threads N] [--vocab V] [--dtype f32|bf16|f16] [--kernel NAME] [--buffer-mib M] [--rows R] [--seconds S] [--smoke]</c>:
 /// one JSON line per kernel with its throughput, the read ceiling measured just before on the same buffers, and the
 /// kernel's max error against float64 on a sample of rows. Kernels: lse, cross_entropy, statistics, tensorprimitives
-/// (f32), naive (scalar double), c_peer (f32, when bench/native is built).
+/// (f32), naive (scalar double), c_peer (f32, when bench/native is built), compare (the fused KL of each row against a
+/// row of another buffer; GB/s counts both rows).
 /// </summary>
 internal static unsafe class QuickMode
 {
-    private static readonly string[] AllKernels = ["lse", "cross_entropy", "statistics", "tensorprimitives", "naive", "c_peer"];
+    private static readonly string[] AllKernels = ["lse", "cross_entropy", "statistics", "compare", "tensorprimitives", "naive", "c_peer"];
 
     public static int Run(string[] args)
     {
@@ -83,7 +84,8 @@ internal static unsafe class QuickMode
         {
             var clock = Stopwatch.StartNew();
             Pass(buffers, kernel, threads, rowsPerPass);
-            passes.Add((double)rowsPerPass * buffers.Vocabulary * buffers.ElementSize / clock.Elapsed.TotalSeconds);
+            int rowsRead = kernel == "compare" ? 2 : 1;
+            passes.Add((double)rowsPerPass * rowsRead * buffers.Vocabulary * buffers.ElementSize / clock.Elapsed.TotalSeconds);
         }
         while (total.Elapsed.TotalSeconds < seconds || passes.Count < 3);
 
@@ -165,6 +167,15 @@ internal static unsafe class QuickMode
                     break;
                 }
 
+                case "compare":
+                    for (int r = 0; r < count; r++)
+                    {
+                        var reference = new ReadOnlySpan<T>((T*)origin + ((long)r * vocab), vocab);
+                        var candidate = new ReadOnlySpan<T>(buffers.Row(CandidateRow(buffers, row + r)), vocab);
+                        sink += Logits.Compare(reference, candidate, (int)buffers.Targets[row + r]).KlDivergence;
+                    }
+
+                    break;
                 case "tensorprimitives":
                     for (int r = 0; r < count; r++)
                     {
@@ -198,6 +209,23 @@ internal static unsafe class QuickMode
         }
 
         return sink;
+    }
+
+    /// <summary>The candidate row compared with a row: the same position in the next buffer (other data, also streamed).</summary>
+    private static int CandidateRow(LogitBuffers buffers, int row) => (row + buffers.RowsPerBuffer) % buffers.Rows;
+
+    /// <summary>KL(softmax(a) ‖ softmax(b)) in double, for the compare kernel's error.</summary>
+    private static double NaiveKlDivergence(LogitBuffers buffers, int row)
+    {
+        int other = CandidateRow(buffers, row);
+        double lseA = NaiveLogSumExp(buffers, row), lseB = NaiveLogSumExp(buffers, other), kl = 0;
+        for (int v = 0; v < buffers.Vocabulary; v++)
+        {
+            double logP = buffers.Widened(row, v) - lseA;
+            kl += Math.Exp(logP) * (logP - (buffers.Widened(other, v) - lseB));
+        }
+
+        return kl;
     }
 
     /// <summary>The bandwidth ceiling: a 4-accumulator vector sum that only reads the same bytes.</summary>
@@ -240,6 +268,18 @@ internal static unsafe class QuickMode
         for (int i = 0; i < sample; i++)
         {
             int row = (int)((long)i * buffers.Rows / sample);
+            if (kernel == "compare")
+            {
+                double kl = buffers.DataType switch
+                {
+                    "f32" => Logits.Compare(new ReadOnlySpan<float>(buffers.Row(row), buffers.Vocabulary), new ReadOnlySpan<float>(buffers.Row(CandidateRow(buffers, row)), buffers.Vocabulary), 0).KlDivergence,
+                    "f16" => Logits.Compare(new ReadOnlySpan<Half>(buffers.Row(row), buffers.Vocabulary), new ReadOnlySpan<Half>(buffers.Row(CandidateRow(buffers, row)), buffers.Vocabulary), 0).KlDivergence,
+                    _ => Logits.Compare(new ReadOnlySpan<BFloat16>(buffers.Row(row), buffers.Vocabulary), new ReadOnlySpan<BFloat16>(buffers.Row(CandidateRow(buffers, row)), buffers.Vocabulary), 0).KlDivergence,
+                };
+                worst = Math.Max(worst, Math.Abs(kl - NaiveKlDivergence(buffers, row)));
+                continue;
+            }
+
             double reference = NaiveLogSumExp(buffers, row);
             double target = buffers.Widened(row, (int)buffers.Targets[row]);
             double value = kernel switch
