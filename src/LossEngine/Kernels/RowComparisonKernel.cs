@@ -62,17 +62,48 @@ internal static class RowComparisonKernel
         ref T b = ref MemoryMarshal.GetReference(candidate);
         nuint i = 0;
         int vectorsSinceFold = 0;
+
+        // The hot state lives in locals so the JIT keeps it in registers; the rare raise and the periodic fold get it
+        // through a copy of the struct (a struct whose address reaches a call stays in memory, and every add to it
+        // would then wait on a store and a load).
+        TVector referenceMax = state.ReferenceMax, candidateMax = state.CandidateMax;
+        TVector referenceSum = state.ReferenceSum, candidateSum = state.CandidateSum, crossSum = state.CrossSum;
+        TVector referenceArgMax = state.ReferenceArgMax, candidateArgMax = state.CandidateArgMax, unsupported = state.UnsupportedMass;
         for (; i + (nuint)count <= length; i += (nuint)count)
         {
             TVector x = TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref a, i), scaleVector);
             TVector y = TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref b, i), scaleVector);
-            Step<TWidth, TVector>(ref state, x, y, i);
+            if (TWidth.GreaterThanAny(x, referenceMax) || TWidth.GreaterThanAny(y, candidateMax))
+            {
+                state = new PairState<TVector>
+                {
+                    ReferenceMax = referenceMax, CandidateMax = candidateMax, ReferenceSum = referenceSum, CandidateSum = candidateSum,
+                    CrossSum = crossSum, ReferenceArgMax = referenceArgMax, CandidateArgMax = candidateArgMax, UnsupportedMass = unsupported,
+                };
+                Raise<TWidth, TVector>(ref state, x, y, i);
+                (referenceMax, candidateMax, referenceSum, candidateSum, crossSum, referenceArgMax, candidateArgMax) =
+                    (state.ReferenceMax, state.CandidateMax, state.ReferenceSum, state.CandidateSum, state.CrossSum, state.ReferenceArgMax, state.CandidateArgMax);
+            }
+
+            Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x, y, referenceMax, candidateMax);
             if (++vectorsSinceFold == FoldInterval)
             {
+                state = new PairState<TVector>
+                {
+                    ReferenceMax = referenceMax, CandidateMax = candidateMax, ReferenceSum = referenceSum, CandidateSum = candidateSum,
+                    CrossSum = crossSum, ReferenceArgMax = referenceArgMax, CandidateArgMax = candidateArgMax, UnsupportedMass = unsupported,
+                };
                 Fold<TWidth, TVector>(ref state, folded);
+                (referenceSum, candidateSum, crossSum) = (state.ReferenceSum, state.CandidateSum, state.CrossSum);
                 vectorsSinceFold = 0;
             }
         }
+
+        state = new PairState<TVector>
+        {
+            ReferenceMax = referenceMax, CandidateMax = candidateMax, ReferenceSum = referenceSum, CandidateSum = candidateSum,
+            CrossSum = crossSum, ReferenceArgMax = referenceArgMax, CandidateArgMax = candidateArgMax, UnsupportedMass = unsupported,
+        };
 
         if (i < length)
         {
@@ -99,19 +130,28 @@ internal static class RowComparisonKernel
             Raise<TWidth, TVector>(ref state, x, y, start);
         }
 
+        Accumulate<TWidth, TVector>(ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, ref state.UnsupportedMass, x, y, state.ReferenceMax, state.CandidateMax);
+    }
+
+    /// <summary>Adds one vector pair's terms, assuming no lane exceeds the running maxima.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, ref TVector unsupportedMass, TVector x, TVector y, TVector referenceMax, TVector candidateMax)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
         TVector floor = TWidth.Create(VectorMath.ExpArgumentFloor);
-        TVector shiftedReference = TWidth.MaxNative(floor, TWidth.Subtract(x, state.ReferenceMax));
-        TVector shiftedCandidate = TWidth.Subtract(y, state.CandidateMax);
+        TVector shiftedReference = TWidth.MaxNative(floor, TWidth.Subtract(x, referenceMax));
+        TVector shiftedCandidate = TWidth.Subtract(y, candidateMax);
         TVector e = VectorMath.ExpForSum<TWidth, TVector>(shiftedReference);
         TVector f = VectorMath.ExpForSum<TWidth, TVector>(TWidth.MaxNative(floor, shiftedCandidate));
-        state.ReferenceSum = TWidth.Add(state.ReferenceSum, e);
-        state.CandidateSum = TWidth.Add(state.CandidateSum, f);
+        referenceSum = TWidth.Add(referenceSum, e);
+        candidateSum = TWidth.Add(candidateSum, f);
         TVector difference = TWidth.Subtract(shiftedReference, TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), shiftedCandidate));
-        state.CrossSum = TWidth.MultiplyAdd(e, difference, state.CrossSum);
+        crossSum = TWidth.MultiplyAdd(e, difference, crossSum);
 
         // p > 0 where q = 0: b = −∞ while a is not.
         TVector unsupported = TWidth.BitwiseAnd(TWidth.LessThan(y, TWidth.Create(float.MinValue)), TWidth.GreaterThan(x, TWidth.Create(float.NegativeInfinity)));
-        state.UnsupportedMass = TWidth.BitwiseOr(state.UnsupportedMass, unsupported);
+        unsupportedMass = TWidth.BitwiseOr(unsupportedMass, unsupported);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
