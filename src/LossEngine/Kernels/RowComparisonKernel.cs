@@ -69,10 +69,18 @@ internal static class RowComparisonKernel
         TVector referenceMax = state.ReferenceMax, candidateMax = state.CandidateMax;
         TVector referenceSum = state.ReferenceSum, candidateSum = state.CandidateSum, crossSum = state.CrossSum;
         TVector referenceArgMax = state.ReferenceArgMax, candidateArgMax = state.CandidateArgMax, unsupported = state.UnsupportedMass;
+        bool scaled = scale != 1f;
         for (; i + (nuint)count <= length; i += (nuint)count)
         {
-            TVector x = TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref a, i), scaleVector);
-            TVector y = TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref b, i), scaleVector);
+            TVector x = VectorMath.Load<T, TWidth, TVector>(ref a, i);
+            TVector y = VectorMath.Load<T, TWidth, TVector>(ref b, i);
+            if (scaled)
+            {
+                // Only with a temperature: the loop is compute-bound, and most calls have none.
+                x = TWidth.Multiply(x, scaleVector);
+                y = TWidth.Multiply(y, scaleVector);
+            }
+
             if (TWidth.GreaterThanAny(x, referenceMax) || TWidth.GreaterThanAny(y, candidateMax))
             {
                 state = new PairState<TVector>

@@ -245,6 +245,23 @@ public abstract class BatchScoringContractTests<T, TElement>
     }
 
     [Fact]
+    public void Compare_WithTemperature_EqualsComparingHalvedRows()
+    {
+        (float[] values, int[] targets) = new MatrixCase(6, 77, 4, 3, 0, 0).Build();
+        T[] reference = Convert(values);
+        T[] candidate = Convert([.. values.Select((v, i) => v + (0.25f * MathF.Sin(i)))]);
+        var results = new ComparisonStatistics[6];
+        Logits.Compare(new ReadOnlySpan2D<T>(reference, 6, 77), new ReadOnlySpan2D<T>(candidate, 6, 77), targets, results, new ScoringOptions { Temperature = 2f });
+        for (int row = 0; row < 6; row++)
+        {
+            // Halving is exact in every element type, so the halved rows must give the same bits.
+            T[] halvedReference = Convert([.. reference.AsSpan(row * 77, 77).ToArray().Select(v => TElement.ToSingle(v) * 0.5f)]);
+            T[] halvedCandidate = Convert([.. candidate.AsSpan(row * 77, 77).ToArray().Select(v => TElement.ToSingle(v) * 0.5f)]);
+            Assert.Equal(Logits.Compare<T>(halvedReference, halvedCandidate, targets[row]), results[row]);
+        }
+    }
+
+    [Fact]
     public void Errors_NameTheRowAndValue_AndWriteNothing()
     {
         (float[] values, int[] targets) = new MatrixCase(5, 10, 1, 1, 0, 0).Build();
