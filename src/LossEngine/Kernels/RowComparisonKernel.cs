@@ -45,18 +45,6 @@ internal static class RowComparisonKernel
         int count = TWidth.Count;
         nuint length = (nuint)reference.Length;
         TVector scaleVector = TWidth.Create(scale);
-        var state = new PairState<TVector>
-        {
-            ReferenceMax = TWidth.Create(float.MinValue),
-            CandidateMax = TWidth.Create(float.MinValue),
-            ReferenceSum = TWidth.Create(0f),
-            CandidateSum = TWidth.Create(0f),
-            CrossSum = TWidth.Create(0f),
-            ReferenceArgMax = TWidth.Indices,
-            CandidateArgMax = TWidth.Indices,
-            UnsupportedMass = TWidth.Create(0f),
-        };
-
         var folded = new FoldedPairLanes(stackalloc double[count], stackalloc double[count], stackalloc double[count], stackalloc float[count], stackalloc float[count]);
         ref T a = ref MemoryMarshal.GetReference(reference);
         ref T b = ref MemoryMarshal.GetReference(candidate);
@@ -66,9 +54,10 @@ internal static class RowComparisonKernel
         // The hot state lives in locals so the JIT keeps it in registers; the rare raise and the periodic fold get it
         // through a copy of the struct (a struct whose address reaches a call stays in memory, and every add to it
         // would then wait on a store and a load).
-        TVector referenceMax = state.ReferenceMax, candidateMax = state.CandidateMax;
-        TVector referenceSum = state.ReferenceSum, candidateSum = state.CandidateSum, crossSum = state.CrossSum;
-        TVector referenceArgMax = state.ReferenceArgMax, candidateArgMax = state.CandidateArgMax, unsupported = state.UnsupportedMass;
+        TVector referenceMax = TWidth.Create(float.MinValue), candidateMax = TWidth.Create(float.MinValue);
+        TVector referenceSum = TWidth.Create(0f), candidateSum = TWidth.Create(0f), crossSum = TWidth.Create(0f);
+        TVector referenceArgMax = TWidth.Indices, candidateArgMax = TWidth.Indices, unsupported = TWidth.Create(0f);
+        PairState<TVector> state;
         bool scaled = scale != 1f;
         for (; i + (nuint)count <= length; i += (nuint)count)
         {
@@ -83,11 +72,7 @@ internal static class RowComparisonKernel
 
             if (TWidth.GreaterThanAny(x, referenceMax) || TWidth.GreaterThanAny(y, candidateMax))
             {
-                state = new PairState<TVector>
-                {
-                    ReferenceMax = referenceMax, CandidateMax = candidateMax, ReferenceSum = referenceSum, CandidateSum = candidateSum,
-                    CrossSum = crossSum, ReferenceArgMax = referenceArgMax, CandidateArgMax = candidateArgMax, UnsupportedMass = unsupported,
-                };
+                state = new PairState<TVector>(referenceMax, candidateMax, referenceSum, candidateSum, crossSum, referenceArgMax, candidateArgMax, unsupported);
                 Raise<TWidth, TVector>(ref state, x, y, i);
                 (referenceMax, candidateMax, referenceSum, candidateSum, crossSum, referenceArgMax, candidateArgMax) =
                     (state.ReferenceMax, state.CandidateMax, state.ReferenceSum, state.CandidateSum, state.CrossSum, state.ReferenceArgMax, state.CandidateArgMax);
@@ -96,22 +81,14 @@ internal static class RowComparisonKernel
             Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x, y, referenceMax, candidateMax);
             if (++vectorsSinceFold == FoldInterval)
             {
-                state = new PairState<TVector>
-                {
-                    ReferenceMax = referenceMax, CandidateMax = candidateMax, ReferenceSum = referenceSum, CandidateSum = candidateSum,
-                    CrossSum = crossSum, ReferenceArgMax = referenceArgMax, CandidateArgMax = candidateArgMax, UnsupportedMass = unsupported,
-                };
+                state = new PairState<TVector>(referenceMax, candidateMax, referenceSum, candidateSum, crossSum, referenceArgMax, candidateArgMax, unsupported);
                 Fold<TWidth, TVector>(ref state, folded);
                 (referenceSum, candidateSum, crossSum) = (state.ReferenceSum, state.CandidateSum, state.CrossSum);
                 vectorsSinceFold = 0;
             }
         }
 
-        state = new PairState<TVector>
-        {
-            ReferenceMax = referenceMax, CandidateMax = candidateMax, ReferenceSum = referenceSum, CandidateSum = candidateSum,
-            CrossSum = crossSum, ReferenceArgMax = referenceArgMax, CandidateArgMax = candidateArgMax, UnsupportedMass = unsupported,
-        };
+        state = new PairState<TVector>(referenceMax, candidateMax, referenceSum, candidateSum, crossSum, referenceArgMax, candidateArgMax, unsupported);
 
         if (i < length)
         {
@@ -300,17 +277,17 @@ internal static class RowComparisonKernel
         return new ComparisonSummary(referenceMax + referenceLogSum, candidateMax + candidateLogSum, kl, (int)bestReference, (int)bestCandidate);
     }
 
-    private struct PairState<TVector>
+    private struct PairState<TVector>(TVector referenceMax, TVector candidateMax, TVector referenceSum, TVector candidateSum, TVector crossSum, TVector referenceArgMax, TVector candidateArgMax, TVector unsupportedMass)
         where TVector : unmanaged
     {
-        public TVector ReferenceMax;
-        public TVector CandidateMax;
-        public TVector ReferenceSum;
-        public TVector CandidateSum;
-        public TVector CrossSum;
-        public TVector ReferenceArgMax;
-        public TVector CandidateArgMax;
-        public TVector UnsupportedMass;
+        public TVector ReferenceMax = referenceMax;
+        public TVector CandidateMax = candidateMax;
+        public TVector ReferenceSum = referenceSum;
+        public TVector CandidateSum = candidateSum;
+        public TVector CrossSum = crossSum;
+        public TVector ReferenceArgMax = referenceArgMax;
+        public TVector CandidateArgMax = candidateArgMax;
+        public TVector UnsupportedMass = unsupportedMass;
     }
 
     private readonly ref struct FoldedPairLanes
