@@ -58,9 +58,8 @@ internal static class CompareCommand
         where T : unmanaged
     {
         int batchRows = (int)Math.Clamp(batchBytes / (a.Vocabulary * sizeof(T)), 1, 1 << 16);
-        int threads = scoring.MaxDegreeOfParallelism > 0 ? scoring.MaxDegreeOfParallelism : Environment.ProcessorCount;
         ScoringOptions singleThreaded = scoring with { MaxDegreeOfParallelism = 1 };
-        using var pipeline = new BatchPipeline<ComparedBatch>(a.Rows, batchRows, threads, (row, maxRows) => a.Run(row, maxRows).Rows,
+        using var pipeline = new BatchPipeline<ComparedBatch>(a.Rows, batchRows, scoring.MaxDegreeOfParallelism, (row, maxRows) => a.Run(row, maxRows).Rows,
             () => new ComparedBatch(batchRows), (batch, firstRow, rows) => batch.Compare<T>(a, b, firstRow, rows, taskCount, singleThreaded));
         while (pipeline.Next() is ({ } batch, _, int rows))
         {

@@ -39,8 +39,11 @@ internal sealed class BatchPipeline<TBatch> : IDisposable
     private bool _outstanding;  // whether the calling thread holds a batch
     private bool _stopping;
 
-    public BatchPipeline(long totalRows, int batchRows, int threads, RunLength runLength, Func<TBatch> createBatch, Fill fill)
+    /// <param name="maxDegreeOfParallelism">As in <see cref="ScoringOptions.MaxDegreeOfParallelism"/>: −1 for every
+    /// core, 1 to fill each batch inline on the calling thread.</param>
+    public BatchPipeline(long totalRows, int batchRows, int maxDegreeOfParallelism, RunLength runLength, Func<TBatch> createBatch, Fill fill)
     {
+        int threads = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : Environment.ProcessorCount;
         _totalRows = totalRows;
         _batchRows = batchRows;
         _runLength = runLength;

@@ -31,17 +31,7 @@ internal sealed class ComparedBatch(int capacity)
                 throw new DumpFormatException($"{candidate.File}: {candidate.DescribeRow(r)} has target {candidate.Target(r)} but {reference.File} has {Targets[i]}; both dumps must score the same text.");
             }
 
-            TaskIds[i] = -1;
-            if (Targets[i] != singleThreaded.IgnoreIndex)
-            {
-                long task = reference.TaskId(r);
-                if (task < 0 || task >= taskCount)
-                {
-                    throw new DumpFormatException($"{reference.File}: tensor 'task_ids', {reference.DescribeRow(r)}: task id {task} is outside the {taskCount} task names.");
-                }
-
-                TaskIds[i] = (int)task;
-            }
+            TaskIds[i] = Targets[i] == singleThreaded.IgnoreIndex ? -1 : reference.CheckedTaskId(r, taskCount);
         }
 
         (nint originA, _, int pitchA) = reference.Run(firstRow, rows);

@@ -41,12 +41,11 @@ internal static class DumpScorer
     {
         int rowBytes = dump.Vocabulary * sizeof(T);
         int batchRows = (int)Math.Clamp(batchBytes / rowBytes, 1, 1 << 16);
-        int threads = scoringOptions.MaxDegreeOfParallelism > 0 ? scoringOptions.MaxDegreeOfParallelism : Environment.ProcessorCount;
         long maxExample = -1;
         float[] lossBuffer = tokenLosses is null ? [] : new float[batchRows];
         int taskCount = aggregatorOptions.TaskNames.Count;
         ScoringOptions singleThreaded = scoringOptions with { MaxDegreeOfParallelism = 1 };
-        using var pipeline = new BatchPipeline<ScoredBatch>(dump.Rows, batchRows, threads, (row, maxRows) => dump.Run(row, maxRows).Rows,
+        using var pipeline = new BatchPipeline<ScoredBatch>(dump.Rows, batchRows, scoringOptions.MaxDegreeOfParallelism, (row, maxRows) => dump.Run(row, maxRows).Rows,
             () => new ScoredBatch(batchRows), (batch, firstRow, rows) => batch.Score<T>(dump, firstRow, rows, taskCount, exampleOffset, singleThreaded));
         while (pipeline.Next() is ({ } batch, long firstRow, int rows))
         {

@@ -34,13 +34,7 @@ internal sealed class ScoredBatch(int capacity)
             long r = firstRow + i;
             Targets[i] = dump.Target(r);
             TargetIds[i] = (int)Math.Clamp(Targets[i], int.MinValue, int.MaxValue);
-            long task = dump.TaskId(r);
-            if (task < 0 || task >= taskCount)
-            {
-                throw new DumpFormatException($"{dump.File}: tensor 'task_ids', {dump.DescribeRow(r)}: task id {task} is outside the {taskCount} task names.");
-            }
-
-            TaskIds[i] = (int)task;
+            TaskIds[i] = dump.CheckedTaskId(r, taskCount);
             long example = dump.ExampleId(r);
             MaxExample = Math.Max(MaxExample, example);
             ExampleIds[i] = example + exampleOffset;
