@@ -33,7 +33,9 @@ typedef enum lossengine_status {
     LOSSENGINE_NULL_POINTER = 2,       /* a required pointer was NULL */
     LOSSENGINE_BAD_SHAPE = 3,          /* rows, vocab or row_pitch out of range */
     LOSSENGINE_UNSUPPORTED_DTYPE = 4,  /* dtype is not one of lossengine_dtype */
-    LOSSENGINE_INTERNAL = 5            /* a bug: please report the message */
+    LOSSENGINE_INTERNAL = 5,           /* a bug: please report the message */
+    LOSSENGINE_BAD_FILE = 6            /* a dump or report file is missing, unreadable or malformed: the message names
+                                          the file and, where it applies, the tensor and row */
 } lossengine_status;
 
 typedef enum lossengine_dtype {
@@ -86,7 +88,20 @@ typedef struct lossengine_cross_entropy_options {
     int32_t reduction;        /* lossengine_reduction; default MEAN */
 } lossengine_cross_entropy_options;
 
+/* How dump files are read, scored and aggregated by lossengine_score_files and lossengine_compare_files. */
+typedef struct lossengine_file_options {
+    int64_t ignore_index;            /* default -100 */
+    float temperature;               /* default 1 */
+    int32_t threads;                 /* 0 = all cores (default) */
+    int32_t shift;                   /* nonzero: [B, S, V] logits score labels[:, 1:] (the causal-LM convention) */
+    int32_t top_k;                   /* k of top-k accuracy; <= 0 means 5 */
+    int32_t worst_examples;          /* worst examples and label errors kept per task; < 0 means 10 */
+    int32_t task_count;              /* 0: task names from the dumps' metadata (else "task N", else "all") */
+    const char* const* task_names;   /* task_count names, indexed by task id */
+} lossengine_file_options;
+
 typedef struct lossengine_aggregator lossengine_aggregator;
+typedef struct lossengine_comparison lossengine_comparison;
 
 /* The library's version, e.g. "0.1.0". Static storage. */
 const char* lossengine_version(void);
@@ -100,9 +115,10 @@ int32_t lossengine_vector_bits(void);
 /* Fill an options struct with the defaults above. */
 void lossengine_scoring_options_init(lossengine_scoring_options* options);
 void lossengine_cross_entropy_options_init(lossengine_cross_entropy_options* options);
+void lossengine_file_options_init(lossengine_file_options* options);
 
-/* sizes[0..3] = sizeof the token, comparison, scoring-options and cross-entropy-options structs as the library sees
- * them: a binding can check its own layout against these. */
+/* sizes[0..4] = sizeof the token, comparison, scoring-options, cross-entropy-options and file-options structs as the
+ * library sees them: a binding can check its own layout against these. */
 void lossengine_struct_sizes(int64_t* sizes);
 
 /* *result = log sum_i exp(row[i]). */
@@ -138,7 +154,7 @@ int32_t lossengine_aggregator_create(const char* const* task_names, int32_t task
 /* Add count tokens. targets may be NULL. Task ids must be in [0, task_count); example ids must increase along the
  * stream (contiguous examples). */
 int32_t lossengine_aggregator_add(lossengine_aggregator* aggregator, const lossengine_token_statistics* tokens,
-                                  const int32_t* task_ids, const int64_t* example_ids, const int32_t* targets,
+                                  const int32_t* task_ids, const int64_t* example_ids, const int64_t* targets,
                                   int64_t count);
 
 /* into += other, exactly (associative, commutative). */
@@ -158,6 +174,33 @@ int32_t lossengine_aggregator_from_json(const char* json, lossengine_aggregator*
 
 void lossengine_free_string(char* text);
 void lossengine_aggregator_free(lossengine_aggregator* aggregator);
+
+/* Score safetensors dump files (tensors logits, labels or targets, optional task_ids and example_ids), in order, as
+ * one dataset, into a new aggregator: the numbers of `lossengine score` over the same files. The files are read
+ * memory-mapped on options->threads threads. options: NULL for the defaults. On LOSSENGINE_BAD_FILE the message names
+ * the file, tensor and row. */
+int32_t lossengine_score_files(const char* const* paths, int32_t count, const lossengine_file_options* options,
+                               lossengine_aggregator** out);
+
+/* Compare a candidate model's dumps with a reference model's, pair by pair in order (same shapes and targets), into
+ * a new comparison: llama.cpp's KL-divergence statistics overall and per task, as `lossengine compare`. */
+int32_t lossengine_compare_files(const char* const* reference_paths, const char* const* candidate_paths, int32_t count,
+                                 const lossengine_file_options* options, lossengine_comparison** out);
+
+/* into += other, exactly: merged shards report what one pass reports, to the last bit. append is the same operation
+ * (comparison statistics do not depend on positions); it mirrors lossengine_aggregator_append. Merging a comparison
+ * with itself is an error. */
+int32_t lossengine_comparison_merge(lossengine_comparison* into, const lossengine_comparison* other);
+int32_t lossengine_comparison_append(lossengine_comparison* into, const lossengine_comparison* next);
+
+/* *json = the comparison report (schema "lossengine.compare/1", with the mergeable state). Free it with
+ * lossengine_free_string. */
+int32_t lossengine_comparison_to_json(lossengine_comparison* comparison, char** json);
+
+/* A new comparison from a report or state written by lossengine_comparison_to_json or `lossengine compare --json`. */
+int32_t lossengine_comparison_from_json(const char* json, lossengine_comparison** out);
+
+void lossengine_comparison_free(lossengine_comparison* comparison);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using LossEngine.Cli.Commands;
-using LossEngine.Cli.Input;
 using LossEngine.Formats;
 
 namespace LossEngine.Cli;

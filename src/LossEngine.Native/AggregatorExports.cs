@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using LossEngine.Aggregation;
 
 namespace LossEngine.Native;
@@ -17,12 +16,7 @@ internal static unsafe class AggregatorExports
             throw new NativeArgumentException(Status.InvalidArgument, $"task_count is {taskCount}; at least one task is needed.");
         }
 
-        var names = new string[taskCount];
-        for (int i = 0; i < taskCount; i++)
-        {
-            NativeErrors.NotNull(taskNames[i], $"task_names[{i}]");
-            names[i] = Marshal.PtrToStringUTF8((nint)taskNames[i])!;
-        }
+        string[] names = NativeStrings.Array(taskNames, taskCount, "task_names");
 
         var aggregator = new LossAggregator(new AggregatorOptions
         {
@@ -35,7 +29,7 @@ internal static unsafe class AggregatorExports
     });
 
     [UnmanagedCallersOnly(EntryPoint = "lossengine_aggregator_add")]
-    public static int Add(nint handle, TokenStatistics* tokens, int* taskIds, long* exampleIds, int* targets, long count) => NativeErrors.Guard(() =>
+    public static int Add(nint handle, TokenStatistics* tokens, int* taskIds, long* exampleIds, long* targets, long count) => NativeErrors.Guard(() =>
     {
         LossAggregator aggregator = From(handle);
         NativeErrors.NotNull(tokens, "tokens");
@@ -43,7 +37,7 @@ internal static unsafe class AggregatorExports
         NativeErrors.NotNull(exampleIds, "example_ids");
         int n = NativeErrors.Length(count, "count");
         aggregator.Add(new ReadOnlySpan<TokenStatistics>(tokens, n), new ReadOnlySpan<int>(taskIds, n), new ReadOnlySpan<long>(exampleIds, n),
-            targets == null ? ReadOnlySpan<int>.Empty : new ReadOnlySpan<int>(targets, n));
+            targets == null ? ReadOnlySpan<long>.Empty : new ReadOnlySpan<long>(targets, n));
         return 0;
     });
 
@@ -66,12 +60,7 @@ internal static unsafe class AggregatorExports
     {
         NativeErrors.NotNull(json, "json");
         LossAggregator aggregator = From(handle);
-        string text = NativeReportJson.Write(aggregator);
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        byte* copy = (byte*)NativeMemory.Alloc((nuint)bytes.Length + 1);
-        bytes.CopyTo(new Span<byte>(copy, bytes.Length));
-        copy[bytes.Length] = 0;
-        *json = copy;
+        *json = NativeStrings.Copy(ReportJson.Write(aggregator.Report(), aggregator, []));
         return 0;
     });
 
@@ -81,7 +70,7 @@ internal static unsafe class AggregatorExports
         NativeErrors.NotNull(json, "json");
         NativeErrors.NotNull(handle, "out");
         string text = Marshal.PtrToStringUTF8((nint)json)!;
-        LossAggregator aggregator = NativeReportJson.ReadState(text);
+        LossAggregator aggregator = ReportJson.ReadState(text);
         *handle = GCHandle.ToIntPtr(GCHandle.Alloc(aggregator));
         return 0;
     });
@@ -104,7 +93,7 @@ internal static unsafe class AggregatorExports
         }
     }
 
-    private static LossAggregator From(nint handle)
+    public static LossAggregator From(nint handle)
     {
         if (handle == 0)
         {

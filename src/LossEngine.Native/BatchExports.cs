@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using CommunityToolkit.HighPerformance;
+using LossEngine.Formats;
 
 namespace LossEngine.Native;
 
@@ -20,15 +21,8 @@ internal static unsafe class BatchExports
         }
 
         (int height, int width, int pitch) = Shape(logits, rows, vocab, rowPitch, targets);
-        var targetSpan = new ReadOnlySpan<long>(targets, height);
-        Span<float> lossSpan = losses == null ? Span<float>.Empty : new Span<float>(losses, height);
-        double value = (DataType)dtype switch
-        {
-            DataType.Float32 => Logits.CrossEntropy(new ReadOnlySpan2D<float>(logits, height, width, pitch), targetSpan, lossSpan, settings.ToOptions()),
-            DataType.Float16 => Logits.CrossEntropy(new ReadOnlySpan2D<Half>(logits, height, width, pitch), targetSpan, lossSpan, settings.ToOptions()),
-            DataType.BFloat16 => Logits.CrossEntropy(new ReadOnlySpan2D<BFloat16>(logits, height, width, pitch), targetSpan, lossSpan, settings.ToOptions()),
-            _ => throw RowExports.UnknownType(dtype),
-        };
+        var matrix = new Matrix(logits, null, height, width, pitch, targets);
+        double value = TensorDataTypes.Dispatch<CrossEntropyBatch, double>(NativeDataType.Of(dtype), new CrossEntropyBatch(matrix, losses, settings.ToOptions()));
         if (reduced != null)
         {
             *reduced = value;
@@ -42,18 +36,8 @@ internal static unsafe class BatchExports
     {
         NativeErrors.NotNull(statistics, "statistics");
         (int height, int width, int pitch) = Shape(logits, rows, vocab, rowPitch, targets);
-        ScoringOptions scoring = Options(options);
-        var targetSpan = new ReadOnlySpan<long>(targets, height);
-        var output = new Span<TokenStatistics>(statistics, height);
-        switch ((DataType)dtype)
-        {
-            case DataType.Float32: Logits.Statistics(new ReadOnlySpan2D<float>(logits, height, width, pitch), targetSpan, output, scoring); break;
-            case DataType.Float16: Logits.Statistics(new ReadOnlySpan2D<Half>(logits, height, width, pitch), targetSpan, output, scoring); break;
-            case DataType.BFloat16: Logits.Statistics(new ReadOnlySpan2D<BFloat16>(logits, height, width, pitch), targetSpan, output, scoring); break;
-            default: throw RowExports.UnknownType(dtype);
-        }
-
-        return 0;
+        var matrix = new Matrix(logits, null, height, width, pitch, targets);
+        return TensorDataTypes.Dispatch<StatisticsBatch, int>(NativeDataType.Of(dtype), new StatisticsBatch(matrix, statistics, Options(options)));
     });
 
     [UnmanagedCallersOnly(EntryPoint = "lossengine_compare")]
@@ -62,19 +46,49 @@ internal static unsafe class BatchExports
         NativeErrors.NotNull(candidate, "candidate");
         NativeErrors.NotNull(results, "results");
         (int height, int width, int pitch) = Shape(reference, rows, vocab, rowPitch, targets);
-        ScoringOptions scoring = Options(options);
-        var targetSpan = new ReadOnlySpan<long>(targets, height);
-        var output = new Span<ComparisonStatistics>(results, height);
-        switch ((DataType)dtype)
-        {
-            case DataType.Float32: Logits.Compare(new ReadOnlySpan2D<float>(reference, height, width, pitch), new ReadOnlySpan2D<float>(candidate, height, width, pitch), targetSpan, output, scoring); break;
-            case DataType.Float16: Logits.Compare(new ReadOnlySpan2D<Half>(reference, height, width, pitch), new ReadOnlySpan2D<Half>(candidate, height, width, pitch), targetSpan, output, scoring); break;
-            case DataType.BFloat16: Logits.Compare(new ReadOnlySpan2D<BFloat16>(reference, height, width, pitch), new ReadOnlySpan2D<BFloat16>(candidate, height, width, pitch), targetSpan, output, scoring); break;
-            default: throw RowExports.UnknownType(dtype);
-        }
-
-        return 0;
+        var matrices = new Matrix(reference, candidate, height, width, pitch, targets);
+        return TensorDataTypes.Dispatch<CompareBatch, int>(NativeDataType.Of(dtype), new CompareBatch(matrices, results, Options(options)));
     });
+
+    /// <summary>C's logits (and a candidate's, for compare) with their shape and targets.</summary>
+    private readonly struct Matrix(void* logits, void* candidate, int rows, int vocab, int pitch, long* targets)
+    {
+        public int Rows => rows;
+
+        public ReadOnlySpan2D<T> Logits<T>()
+            where T : unmanaged => new(logits, rows, vocab, pitch);
+
+        public ReadOnlySpan2D<T> Candidate<T>()
+            where T : unmanaged => new(candidate, rows, vocab, pitch);
+
+        public ReadOnlySpan<long> Targets => new(targets, rows);
+    }
+
+    private readonly struct CrossEntropyBatch(Matrix matrix, float* losses, CrossEntropyOptions options) : ILogitTypeAction<double>
+    {
+        public double Invoke<T>()
+            where T : unmanaged => LossEngine.Logits.CrossEntropy(matrix.Logits<T>(), matrix.Targets, losses == null ? Span<float>.Empty : new Span<float>(losses, matrix.Rows), options);
+    }
+
+    private readonly struct StatisticsBatch(Matrix matrix, TokenStatistics* statistics, ScoringOptions options) : ILogitTypeAction<int>
+    {
+        public int Invoke<T>()
+            where T : unmanaged
+        {
+            LossEngine.Logits.Statistics(matrix.Logits<T>(), matrix.Targets, new Span<TokenStatistics>(statistics, matrix.Rows), options);
+            return 0;
+        }
+    }
+
+    private readonly struct CompareBatch(Matrix matrices, ComparisonStatistics* results, ScoringOptions options) : ILogitTypeAction<int>
+    {
+        public int Invoke<T>()
+            where T : unmanaged
+        {
+            LossEngine.Logits.Compare(matrices.Logits<T>(), matrices.Candidate<T>(), matrices.Targets, new Span<ComparisonStatistics>(results, matrices.Rows), options);
+            return 0;
+        }
+    }
 
     private static ScoringOptions Options(ScoringOptionsC* options) =>
         options == null ? new ScoringOptions() : options->ToOptions();

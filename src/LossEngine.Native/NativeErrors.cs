@@ -36,6 +36,10 @@ internal static unsafe class NativeErrors
         {
             return Fail(error.Status, error.Message);
         }
+        catch (Exception error) when (error is Formats.DumpFormatException or IOException or UnauthorizedAccessException)
+        {
+            return Fail(Status.BadFile, error.Message);
+        }
         catch (NotSupportedException error)
         {
             return Fail(Status.UnsupportedDataType, error.Message);

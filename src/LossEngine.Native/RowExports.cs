@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using LossEngine.Formats;
 
 namespace LossEngine.Native;
 
@@ -31,15 +32,15 @@ internal static unsafe class RowExports
         NativeErrors.NotNull(row, "row");
         NativeErrors.NotNull(result, "result");
         int n = NativeErrors.Length(length, "length");
-        *result = (DataType)dtype switch
-        {
-            DataType.Float32 => Logits.LogSumExp(new ReadOnlySpan<float>(row, n)),
-            DataType.Float16 => Logits.LogSumExp(new ReadOnlySpan<Half>(row, n)),
-            DataType.BFloat16 => Logits.LogSumExp(new ReadOnlySpan<BFloat16>(row, n)),
-            _ => throw UnknownType(dtype),
-        };
+        *result = TensorDataTypes.Dispatch<LogSumExpRow, float>(NativeDataType.Of(dtype), new LogSumExpRow(row, n));
         return 0;
     });
+
+    private readonly struct LogSumExpRow(void* row, int length) : ILogitTypeAction<float>
+    {
+        public float Invoke<T>()
+            where T : unmanaged => Logits.LogSumExp(new ReadOnlySpan<T>(row, length));
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "lossengine_softmax")]
     public static int Softmax(void* row, long length, int dtype, float* probabilities) =>
@@ -54,23 +55,26 @@ internal static unsafe class RowExports
         NativeErrors.NotNull(row, "row");
         NativeErrors.NotNull(output, "output");
         int n = NativeErrors.Length(length, "length");
-        var destination = new Span<float>(output, n);
-        switch ((DataType)dtype)
-        {
-            case DataType.Float32 when logarithm: Logits.LogSoftmax(new ReadOnlySpan<float>(row, n), destination); break;
-            case DataType.Float32: Logits.Softmax(new ReadOnlySpan<float>(row, n), destination); break;
-            case DataType.Float16 when logarithm: Logits.LogSoftmax(new ReadOnlySpan<Half>(row, n), destination); break;
-            case DataType.Float16: Logits.Softmax(new ReadOnlySpan<Half>(row, n), destination); break;
-            case DataType.BFloat16 when logarithm: Logits.LogSoftmax(new ReadOnlySpan<BFloat16>(row, n), destination); break;
-            case DataType.BFloat16: Logits.Softmax(new ReadOnlySpan<BFloat16>(row, n), destination); break;
-            default: throw UnknownType(dtype);
-        }
-
-        return 0;
+        return TensorDataTypes.Dispatch<MapRow, int>(NativeDataType.Of(dtype), new MapRow(row, n, output, logarithm));
     });
 
-    public static NativeArgumentException UnknownType(int dtype) =>
-        new(Status.UnsupportedDataType, $"dtype {dtype} is not one of LOSSENGINE_F32 (0), LOSSENGINE_F16 (1), LOSSENGINE_BF16 (2).");
+    private readonly struct MapRow(void* row, int length, float* output, bool logarithm) : ILogitTypeAction<int>
+    {
+        public int Invoke<T>()
+            where T : unmanaged
+        {
+            if (logarithm)
+            {
+                Logits.LogSoftmax(new ReadOnlySpan<T>(row, length), new Span<float>(output, length));
+            }
+            else
+            {
+                Logits.Softmax(new ReadOnlySpan<T>(row, length), new Span<float>(output, length));
+            }
+
+            return 0;
+        }
+    }
 
     [UnmanagedCallersOnly(EntryPoint = "lossengine_scoring_options_init")]
     public static void InitScoringOptions(ScoringOptionsC* options)
@@ -90,6 +94,15 @@ internal static unsafe class RowExports
         }
     }
 
+    [UnmanagedCallersOnly(EntryPoint = "lossengine_file_options_init")]
+    public static void InitFileOptions(FileOptionsC* options)
+    {
+        if (options != null)
+        {
+            *options = FileOptionsC.Defaults;
+        }
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "lossengine_struct_sizes")]
     public static void StructSizes(long* sizes)
     {
@@ -99,6 +112,7 @@ internal static unsafe class RowExports
             sizes[1] = Unsafe.SizeOf<ComparisonStatistics>();
             sizes[2] = Unsafe.SizeOf<ScoringOptionsC>();
             sizes[3] = Unsafe.SizeOf<CrossEntropyOptionsC>();
+            sizes[4] = Unsafe.SizeOf<FileOptionsC>();
         }
     }
 }

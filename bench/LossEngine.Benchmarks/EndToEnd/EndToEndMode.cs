@@ -4,8 +4,8 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using CommunityToolkit.HighPerformance;
 using LossEngine.Cli;
-using LossEngine.Cli.Commands;
 using LossEngine.Formats;
+using LossEngine.Synthetic;
 
 namespace LossEngine.Benchmarks.EndToEnd;
 
@@ -108,14 +108,14 @@ internal static unsafe partial class EndToEndMode
             throw new InvalidOperationException($"score exited with {exit} on {file}");
         }
 
-        using EvalDump dump = EvalDump.OpenSafetensors(file, new DumpOptions());
+        using EvalDump dump = EvalDump.OpenSafetensors(file);
         return (seconds, dump.LogitBytes);
     }
 
     /// <summary>The batch statistics kernel over every row of a fresh mapping: first pass, then a second pass.</summary>
     private static (double FirstTouch, double Mapped) TimeKernel(string file, int threads)
     {
-        using EvalDump dump = EvalDump.OpenSafetensors(file, new DumpOptions());
+        using EvalDump dump = EvalDump.OpenSafetensors(file);
         if (dump.LogitType != TensorDataType.Float32)
         {
             throw new InvalidOperationException($"{file}: the end-to-end benchmark expects float32 logits");
@@ -124,13 +124,7 @@ internal static unsafe partial class EndToEndMode
         int rows = checked((int)dump.Rows);
         long[] targets = [.. Enumerable.Range(0, rows).Select(r => dump.Target(r))];
         var statistics = new TokenStatistics[rows];
-        (nint origin, int runRows, int pitch) = dump.Run(0, rows);
-        if (runRows != rows)
-        {
-            throw new InvalidOperationException($"{file}: expected one contiguous run of rows");
-        }
-
-        var logits = new ReadOnlySpan2D<float>((void*)origin, rows, dump.Vocabulary, pitch);
+        ReadOnlySpan2D<float> logits = dump.LogitView<float>(0, rows);
         var options = new ScoringOptions { MaxDegreeOfParallelism = threads };
         var clock = Stopwatch.StartNew();
         Logits.Statistics(logits, targets, statistics, options);
@@ -209,10 +203,10 @@ internal static unsafe partial class EndToEndMode
 
         SafetensorsFile.Write(file,
         [
-            ("logits", TensorDataType.Float32, [rows, vocab], rows * vocab * sizeof(float), WriteLogits),
-            ("labels", TensorDataType.Int64, [rows], rows * sizeof(long), stream => stream.Write(MemoryMarshal.AsBytes(labels.AsSpan()))),
-            ("task_ids", TensorDataType.Int32, [rows], rows * sizeof(int), stream => stream.Write(MemoryMarshal.AsBytes(taskIds.AsSpan()))),
-            ("example_ids", TensorDataType.Int64, [rows], rows * sizeof(long), stream => stream.Write(MemoryMarshal.AsBytes(exampleIds.AsSpan()))),
+            new TensorData("logits", TensorDataType.Float32, [rows, vocab], rows * vocab * sizeof(float), WriteLogits),
+            new TensorData("labels", TensorDataType.Int64, [rows], rows * sizeof(long), stream => stream.Write(MemoryMarshal.AsBytes(labels.AsSpan()))),
+            new TensorData("task_ids", TensorDataType.Int32, [rows], rows * sizeof(int), stream => stream.Write(MemoryMarshal.AsBytes(taskIds.AsSpan()))),
+            new TensorData("example_ids", TensorDataType.Int64, [rows], rows * sizeof(long), stream => stream.Write(MemoryMarshal.AsBytes(exampleIds.AsSpan()))),
         ],
         new Dictionary<string, string> { ["task_names"] = JsonSerializer.Serialize(taskNames) });
     }

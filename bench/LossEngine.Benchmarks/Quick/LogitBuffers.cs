@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
-using LossEngine.Cli.Commands;
+using LossEngine.Formats;
+using LossEngine.Synthetic;
 
 namespace LossEngine.Benchmarks.Quick;
 
@@ -16,6 +17,7 @@ internal sealed unsafe class LogitBuffers : IDisposable
     {
         ElementSize = dtype == "f32" ? 4 : 2;
         DataType = dtype;
+        ElementType = dtype switch { "f32" => TensorDataType.Float32, "f16" => TensorDataType.Float16, _ => TensorDataType.BFloat16 };
         Vocabulary = vocab;
         RowsPerBuffer = rows ?? (int)Math.Max(1, BufferBytes / ((long)vocab * ElementSize));
         int buffers = rows is null ? (int)Math.Max(1, totalBytes / ((long)RowsPerBuffer * vocab * ElementSize)) : 1;
@@ -44,6 +46,9 @@ internal sealed unsafe class LogitBuffers : IDisposable
     private readonly List<nint> _buffers = [];
 
     public string DataType { get; }
+
+    /// <summary>The element type, for <see cref="TensorDataTypes.Dispatch{TAction, TResult}"/>.</summary>
+    public TensorDataType ElementType { get; }
 
     public int ElementSize { get; }
 

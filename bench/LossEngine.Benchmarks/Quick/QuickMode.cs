@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using CommunityToolkit.HighPerformance;
+using LossEngine.Formats;
 
 namespace LossEngine.Benchmarks.Quick;
 
@@ -116,12 +117,23 @@ internal static unsafe class QuickMode
             return 0;
         }
 
-        return buffers.DataType switch
-        {
-            "f32" => RunRows<float>(buffers, kernel, start, end),
-            "f16" => RunRows<Half>(buffers, kernel, start, end),
-            _ => RunRows<BFloat16>(buffers, kernel, start, end),
-        };
+        return TensorDataTypes.Dispatch<RowRange, double>(buffers.ElementType, new RowRange(buffers, kernel, start, end));
+    }
+
+    /// <summary>One thread's rows, run with the buffers' element type.</summary>
+    private readonly struct RowRange(LogitBuffers buffers, string kernel, int start, int end) : ILogitTypeAction<double>
+    {
+        public double Invoke<T>()
+            where T : unmanaged => RunRows<T>(buffers, kernel, start, end);
+    }
+
+    /// <summary>The KL of a row against its candidate row, or the loss of its target, with the buffers' element type.</summary>
+    private readonly unsafe struct RowCheck(LogitBuffers buffers, int row, bool compare) : ILogitTypeAction<double>
+    {
+        public double Invoke<T>()
+            where T : unmanaged => compare
+            ? Logits.Compare(new ReadOnlySpan<T>(buffers.Row(row), buffers.Vocabulary), new ReadOnlySpan<T>(buffers.Row(CandidateRow(buffers, row)), buffers.Vocabulary), 0).KlDivergence
+            : Logits.CrossEntropy(new ReadOnlySpan<T>(buffers.Row(row), buffers.Vocabulary), (int)buffers.Targets[row]);
     }
 
     private static double RunRows<T>(LogitBuffers buffers, string kernel, int start, int end)
@@ -270,12 +282,7 @@ internal static unsafe class QuickMode
             int row = (int)((long)i * buffers.Rows / sample);
             if (kernel == "compare")
             {
-                double kl = buffers.DataType switch
-                {
-                    "f32" => Logits.Compare(new ReadOnlySpan<float>(buffers.Row(row), buffers.Vocabulary), new ReadOnlySpan<float>(buffers.Row(CandidateRow(buffers, row)), buffers.Vocabulary), 0).KlDivergence,
-                    "f16" => Logits.Compare(new ReadOnlySpan<Half>(buffers.Row(row), buffers.Vocabulary), new ReadOnlySpan<Half>(buffers.Row(CandidateRow(buffers, row)), buffers.Vocabulary), 0).KlDivergence,
-                    _ => Logits.Compare(new ReadOnlySpan<BFloat16>(buffers.Row(row), buffers.Vocabulary), new ReadOnlySpan<BFloat16>(buffers.Row(CandidateRow(buffers, row)), buffers.Vocabulary), 0).KlDivergence,
-                };
+                double kl = TensorDataTypes.Dispatch<RowCheck, double>(buffers.ElementType, new RowCheck(buffers, row, compare: true));
                 worst = Math.Max(worst, Math.Abs(kl - NaiveKlDivergence(buffers, row)));
                 continue;
             }
@@ -287,12 +294,7 @@ internal static unsafe class QuickMode
                 "naive" => reference,
                 "c_peer" => NativePeer.LseNll((float*)buffers.Row(row), buffers.Vocabulary, buffers.Targets[row], out _) + target,
                 "tensorprimitives" => TensorPrimitivesLse(buffers, row),
-                _ => buffers.DataType switch
-                {
-                    "f32" => Logits.CrossEntropy(new ReadOnlySpan<float>(buffers.Row(row), buffers.Vocabulary), (int)buffers.Targets[row]) + target,
-                    "f16" => Logits.CrossEntropy(new ReadOnlySpan<Half>(buffers.Row(row), buffers.Vocabulary), (int)buffers.Targets[row]) + target,
-                    _ => Logits.CrossEntropy(new ReadOnlySpan<BFloat16>(buffers.Row(row), buffers.Vocabulary), (int)buffers.Targets[row]) + target,
-                },
+                _ => TensorDataTypes.Dispatch<RowCheck, double>(buffers.ElementType, new RowCheck(buffers, row, compare: false)) + target,
             };
             worst = Math.Max(worst, Math.Abs(value - reference));
         }

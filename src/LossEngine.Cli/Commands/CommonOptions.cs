@@ -1,5 +1,4 @@
 using System.CommandLine;
-using LossEngine.Cli.Input;
 using LossEngine.Formats;
 
 namespace LossEngine.Cli.Commands;
@@ -50,9 +49,13 @@ internal sealed class CommonOptions
             "f16" or "float16" => TensorDataType.Float16,
             _ => throw new UsageException($"--dtype {dtype}: only bf16 or f16 can be chosen for 2-byte .npy data."),
         };
-        var options = new DumpOptions { Shift = result.GetValue(Shift), IgnoreIndex = result.GetValue(IgnoreIndex), NpyTwoByteType = twoByte };
+        var options = new DumpOptions { Shift = result.GetValue(Shift), NpyTwoByteType = twoByte };
         return new DumpSource(paths ?? result.GetValue(Dumps) ?? [], result.GetValue(Logits) ?? [], result.GetValue(Targets) ?? [], result.GetValue(TaskIds) ?? [], result.GetValue(ExampleIds) ?? [], options);
     }
+
+    /// <summary>Task names from --task-names, or none (the library then takes them from the dumps).</summary>
+    public IReadOnlyList<string> TaskNameList(ParseResult result) =>
+        result.GetValue(TaskNames) is { } file ? Pipeline.DumpTaskNames.ReadFile(file) : [];
 
     public ScoringOptions Scoring(ParseResult result)
     {

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using LossEngine.Aggregation;
-using LossEngine.Cli.Input;
+using LossEngine.Cli.Reports;
 using LossEngine.Formats;
+using LossEngine.Pipeline;
+using LossEngine.Synthetic;
 
 namespace LossEngine.Cli.Commands;
 
@@ -18,17 +20,20 @@ internal static class DemoCommand
             string folder = result.GetValue(output) ?? Path.Combine(Path.GetTempPath(), "lossengine-demo");
             Directory.CreateDirectory(folder);
             string dumpPath = Path.Combine(folder, "demo.safetensors");
-            long[] planted = DemoDump.Write(dumpPath);
-            context.Output.WriteLine($"Wrote {dumpPath}: {DemoDump.Tasks.Length} tasks, {DemoDump.Rows / DemoDump.TokensPerExample} examples of {DemoDump.TokensPerExample} tokens, bf16 logits, V = {DemoDump.Vocabulary}, {planted.Length} corrupted labels.");
-            using EvalDump dump = EvalDump.OpenSafetensors(dumpPath, new DumpOptions());
-            var options = new AggregatorOptions { TaskNames = dump.TaskNames!, WorstExamples = 10 };
-            DumpScorer.Result scored = DumpScorer.Score([dump], options, new ScoringOptions { MaxDegreeOfParallelism = result.GetValue(threads) }, null, new Progress(context.Error, context.ErrorIsTerminal));
+            IReadOnlyList<long> planted = DemoDump.Write(dumpPath);
+            context.Output.WriteLine($"Wrote {dumpPath}: {DemoDump.TaskNames.Count} tasks, {DemoDump.Rows / DemoDump.TokensPerExample} examples of {DemoDump.TokensPerExample} tokens, bf16 logits, V = {DemoDump.Vocabulary}, {planted.Count} corrupted labels.");
+            using EvalDump dump = EvalDump.OpenSafetensors(dumpPath);
+            var options = new DumpScoringOptions { Scoring = new ScoringOptions { MaxDegreeOfParallelism = result.GetValue(threads) } };
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
+            LossAggregator scored = DumpScorer.Score([dump], options, progress);
+            progress.Finish();
             string json = Path.Combine(folder, "demo-report.json");
-            ScoreCommand.Publish(context, scored, [dumpPath], json, null, Path.Combine(folder, "demo-report.md"));
-            AggregateReport report = scored.Aggregator.Report();
+            ScoreCommand.Publish(context, scored, [dump], clock.Elapsed, json, null, Path.Combine(folder, "demo-report.md"));
+            AggregateReport report = scored.Report();
             var found = report.Tasks.SelectMany(t => t.PossibleLabelErrors).Select(e => e.Position).ToHashSet();
             context.Output.WriteLine();
-            context.Output.WriteLine($"Planted label errors at rows {string.Join(", ", planted)}: the label-error view found {planted.Count(found.Contains)} of {planted.Length}.");
+            context.Output.WriteLine($"Planted label errors at rows {string.Join(", ", planted)}: the label-error view found {planted.Count(found.Contains)} of {planted.Count}.");
             context.Output.WriteLine($"Reports: {json} (schema lossengine.score/1, with the mergeable state) and {Path.Combine(folder, "demo-report.md")}.");
             return 0;
         }));

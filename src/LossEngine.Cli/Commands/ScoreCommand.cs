@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using LossEngine.Aggregation;
-using LossEngine.Cli.Input;
 using LossEngine.Cli.Reports;
 using LossEngine.Formats;
+using LossEngine.Pipeline;
 
 namespace LossEngine.Cli.Commands;
 
@@ -28,45 +30,17 @@ internal static class ScoreCommand
 
         command.SetAction(result => context.Guard(() =>
         {
-            var scoring = common.Scoring(result);
-            DumpSource source = common.Source(result);
-            List<EvalDump> dumps = source.OpenAll();
+            var options = new DumpScoringOptions
+            {
+                Scoring = common.Scoring(result),
+                Aggregation = new AggregatorOptions { TaskNames = common.TaskNameList(result), TopK = result.GetValue(topK), WorstExamples = result.GetValue(worst) },
+            };
+            List<EvalDump> dumps = common.Source(result).OpenAll();
             try
             {
-                var options = new AggregatorOptions
-                {
-                    TaskNames = TaskNameSource.Resolve(result.GetValue(common.TaskNames), dumps),
-                    TopK = result.GetValue(topK),
-                    WorstExamples = result.GetValue(worst),
-                };
-                // --tokens streams one loss per row into a side file, renamed into place only once every row is
-                // scored, so a failed run never leaves a file that looks complete.
-                string? tokensPath = result.GetValue(tokens);
-                string? partialPath = tokensPath is null ? null : tokensPath + ".partial";
-                DumpScorer.Result scored;
-                try
-                {
-                    using (FileStream? tokenLosses = partialPath is null ? null : NpyFile.Create(partialPath, "<f4", [dumps.Sum(d => d.Rows)]))
-                    {
-                        scored = DumpScorer.Score(dumps, options, scoring, tokenLosses, new Progress(context.Error, context.ErrorIsTerminal));
-                    }
-
-                    if (partialPath is not null)
-                    {
-                        File.Move(partialPath, tokensPath!, overwrite: true);
-                    }
-                }
-                catch
-                {
-                    if (partialPath is not null)
-                    {
-                        DeleteQuietly(partialPath);
-                    }
-
-                    throw;
-                }
-
-                Publish(context, scored, dumps.Select(d => d.File).ToList(), result.GetValue(json), result.GetValue(csv), result.GetValue(markdown));
+                var clock = Stopwatch.StartNew();
+                LossAggregator aggregator = ScoreWithTokenFile(context, dumps, options, result.GetValue(tokens));
+                Publish(context, aggregator, dumps, clock.Elapsed, result.GetValue(json), result.GetValue(csv), result.GetValue(markdown));
                 return 0;
             }
             finally
@@ -75,6 +49,52 @@ internal static class ScoreCommand
             }
         }));
         return command;
+    }
+
+    /// <summary>Scores the dumps; with <c>--tokens</c>, streams one loss per row into a side file that is renamed into
+    /// place only once every row is scored, so a failed run never leaves a file that looks complete.</summary>
+    private static LossAggregator ScoreWithTokenFile(CliContext context, List<EvalDump> dumps, DumpScoringOptions options, string? tokensPath)
+    {
+        var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
+        if (tokensPath is null)
+        {
+            LossAggregator scored = DumpScorer.Score(dumps, options, progress);
+            progress.Finish();
+            return scored;
+        }
+
+        string partialPath = tokensPath + ".partial";
+        try
+        {
+            LossAggregator aggregator;
+            using (FileStream tokenLosses = NpyFile.Create(partialPath, TensorDataType.Float32, [dumps.Sum(d => d.Rows)]))
+            {
+                float[] buffer = [];
+                aggregator = DumpScorer.Score(dumps, options, progress, (_, rows) =>
+                {
+                    if (buffer.Length < rows.Length)
+                    {
+                        buffer = new float[rows.Length];
+                    }
+
+                    for (int i = 0; i < rows.Length; i++)
+                    {
+                        buffer[i] = rows[i].IsIgnored ? float.NaN : rows[i].Loss;
+                    }
+
+                    tokenLosses.Write(MemoryMarshal.AsBytes(buffer.AsSpan(0, rows.Length)));
+                });
+            }
+
+            progress.Finish();
+            File.Move(partialPath, tokensPath, overwrite: true);
+            return aggregator;
+        }
+        catch
+        {
+            DeleteQuietly(partialPath);
+            throw;
+        }
     }
 
     /// <summary>Deletes a file if it exists, on the way out of a failure that is already being reported.</summary>
@@ -89,17 +109,18 @@ internal static class ScoreCommand
         }
     }
 
-    public static void Publish(CliContext context, DumpScorer.Result scored, List<string> inputs, string? json, string? csv, string? markdown)
+    public static void Publish(CliContext context, LossAggregator aggregator, IReadOnlyList<EvalDump> dumps, TimeSpan elapsed, string? json, string? csv, string? markdown)
     {
-        AggregateReport report = scored.Aggregator.Report();
+        AggregateReport report = aggregator.Report();
+        long rows = dumps.Sum(d => d.Rows), bytes = dumps.Sum(d => d.LogitBytes);
         context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"LossEngine: {scored.Rows:N0} rows from {inputs.Count} file(s), {scored.Bytes / 1e6:N1} MB of logits in {scored.Elapsed.TotalSeconds:F2} s ({scored.Bytes / Math.Max(scored.Elapsed.TotalSeconds, 1e-9) / 1e9:F2} GB/s), SIMD {Logits.VectorWidthInBits}-bit"));
+            $"LossEngine: {rows:N0} rows from {dumps.Count} file(s), {bytes / 1e6:N1} MB of logits in {elapsed.TotalSeconds:F2} s ({bytes / Math.Max(elapsed.TotalSeconds, 1e-9) / 1e9:F2} GB/s), SIMD {Logits.VectorWidthInBits}-bit"));
         context.Output.WriteLine();
         context.Output.Write(ScoreReportText.Render(report));
-        WriteReports(report, scored.Aggregator, inputs, json, csv, markdown);
+        WriteReports(report, aggregator, [.. dumps.Select(d => d.File)], json, csv, markdown);
     }
 
-    public static void WriteReports(AggregateReport report, LossAggregator aggregator, List<string> inputs, string? json, string? csv, string? markdown)
+    public static void WriteReports(AggregateReport report, LossAggregator aggregator, IReadOnlyList<string> inputs, string? json, string? csv, string? markdown)
     {
         if (json is not null)
         {

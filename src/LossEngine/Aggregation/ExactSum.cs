@@ -127,31 +127,50 @@ internal sealed class ExactSum
         }
 
         Normalize();
+        if (_limbs[LimbCount - 1] < 0)
+        {
+            // A negative sum is held in two's complement across the limbs: round its magnitude, then negate.
+            BigInteger magnitude = -ToScaledInteger();
+            long[] limbs = new long[LimbCount];
+            for (int i = 0; i < LimbCount; i++)
+            {
+                limbs[i] = (long)(uint)(magnitude & uint.MaxValue);
+                magnitude >>= 32;
+            }
 
+            return -RoundToDouble(limbs);
+        }
+
+        return RoundToDouble(_limbs);
+    }
+
+    /// <summary>Canonical non-negative limbs rounded to the nearest double.</summary>
+    private static double RoundToDouble(long[] limbs)
+    {
         // Assemble the top 128 bits as an integer, then scale once: a single rounding to double.
         int top = LimbCount - 1;
-        while (top > 0 && _limbs[top] == 0)
+        while (top > 0 && limbs[top] == 0)
         {
             top--;
         }
 
-        if (top == 0 && _limbs[0] == 0)
+        if (top == 0 && limbs[0] == 0)
         {
             return 0;
         }
 
-        BigInteger head = _limbs[top];
+        BigInteger head = limbs[top];
         int lowest = Math.Max(0, top - 3);
         for (int i = top - 1; i >= lowest; i--)
         {
-            head = (head << 32) + _limbs[i];
+            head = (head << 32) + limbs[i];
         }
 
         // Anything below the assembled limbs only matters for a sticky bit: keep it so rounding is not biased.
         bool sticky = false;
         for (int i = lowest - 1; i >= 0 && !sticky; i--)
         {
-            sticky = _limbs[i] != 0;
+            sticky = limbs[i] != 0;
         }
 
         head = (head << 1) + (sticky ? 1 : 0);

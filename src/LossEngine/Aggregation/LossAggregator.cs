@@ -49,7 +49,7 @@ public sealed class LossAggregator
     /// <exception cref="ArgumentException">Span lengths differ, or an example id does not increase (ordered mode); the
     /// message names the positions. The tokens before the bad one are kept.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A task id is out of range; the message names the position.</exception>
-    public void Add(ReadOnlySpan<TokenStatistics> tokens, ReadOnlySpan<int> taskIds, ReadOnlySpan<long> exampleIds, ReadOnlySpan<int> targets = default, ReadOnlySpan<int> byteLengths = default)
+    public void Add(ReadOnlySpan<TokenStatistics> tokens, ReadOnlySpan<int> taskIds, ReadOnlySpan<long> exampleIds, ReadOnlySpan<long> targets = default, ReadOnlySpan<int> byteLengths = default)
     {
         if (taskIds.Length != tokens.Length || exampleIds.Length != tokens.Length
             || (!targets.IsEmpty && targets.Length != tokens.Length) || (!byteLengths.IsEmpty && byteLengths.Length != tokens.Length))
@@ -74,7 +74,7 @@ public sealed class LossAggregator
                 continue;
             }
 
-            int target = targets.IsEmpty ? -1 : targets[i];
+            long target = targets.IsEmpty ? -1 : targets[i];
             example.AddToken(token, position, target);
             TaskState state = _tasks[task];
             if (float.IsNaN(token.Loss))

@@ -133,15 +133,23 @@ public static class ReportJson
         writer.WriteEndObject();
     }
 
-    private static void Number(Utf8JsonWriter writer, string name, double value)
+    /// <summary>A named number; non-finite values as the strings "NaN", "Infinity" and "-Infinity".</summary>
+    internal static void Number(Utf8JsonWriter writer, string name, double value)
+    {
+        writer.WritePropertyName(name);
+        NumberValue(writer, value);
+    }
+
+    /// <summary>An array element or property value, written as <see cref="Number"/> does.</summary>
+    internal static void NumberValue(Utf8JsonWriter writer, double value)
     {
         if (double.IsFinite(value))
         {
-            writer.WriteNumber(name, value);
+            writer.WriteNumberValue(value);
         }
         else
         {
-            writer.WriteString(name, double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
+            writer.WriteStringValue(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
         }
     }
 

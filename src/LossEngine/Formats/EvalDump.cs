@@ -1,21 +1,11 @@
+using CommunityToolkit.HighPerformance;
+
 namespace LossEngine.Formats;
-
-/// <summary>How to read an eval dump.</summary>
-public sealed record DumpOptions
-{
-    /// <summary>Apply the causal-LM convention to [B, S, V] logits: logits[:, :-1] are scored against labels[:, 1:].</summary>
-    public bool Shift { get; init; }
-
-    /// <summary>Targets equal to this are ignored rows; default −100.</summary>
-    public long IgnoreIndex { get; init; } = -100;
-
-    /// <summary>How to read 2-byte .npy data ('|V2'): bf16 for ml_dtypes arrays.</summary>
-    public TensorDataType? NpyTwoByteType { get; init; }
-}
 
 /// <summary>
 /// One shard of an eval dump: validated, memory-mapped logits [N, V] or [B, S, V], targets, and optional task and example
-/// ids, seen as a sequence of scored rows. Targets are checked at open, so every later read is in range.
+/// ids, seen as a sequence of scored rows. Shapes and element types are checked at open. Targets are checked by the
+/// scorer, which knows the ignore index (<see cref="Pipeline.DumpScorer"/>).
 /// </summary>
 /// <remarks>Rows are indexed after the optional shift. Each sequence of a [B, S, V] dump is an example unless example ids
 /// are given; each row of an [N, V] dump is its own example unless example ids are given.</remarks>
@@ -40,7 +30,7 @@ public sealed unsafe class EvalDump : IDisposable
         TaskNames = taskNames;
         _shift = options.Shift;
         IReadOnlyList<long> shape = logits.Shape;
-        if (logits.DataType is not (TensorDataType.Float32 or TensorDataType.Float16 or TensorDataType.BFloat16))
+        if (!TensorDataTypes.IsLogitType(logits.DataType))
         {
             throw new DumpFormatException($"{logits.Describe()} has element type {logits.DataType}; logits must be F32, F16 or BF16.");
         }
@@ -54,7 +44,7 @@ public sealed unsafe class EvalDump : IDisposable
         (_batch, _sequence) = shape.Count == 3 ? (shape[0], shape[1]) : (1, shape[0]);
         if (_shift && shape.Count != 3)
         {
-            throw new DumpFormatException($"{logits.Describe()}: --shift needs [B, S, V] logits, not [{string.Join(", ", shape)}].");
+            throw new DumpFormatException($"{logits.Describe()}: shifting labels (the causal-LM convention) needs [B, S, V] logits, not [{string.Join(", ", shape)}].");
         }
 
         Rows = _shift ? _batch * Math.Max(0, _sequence - 1) : _batch * _sequence;
@@ -68,15 +58,6 @@ public sealed unsafe class EvalDump : IDisposable
         if (exampleIds is not null && !(shape.Count == 3 && exampleIds.Shape.Count == 1 && exampleIds.Shape[0] == _batch))
         {
             CheckShape(exampleIds, tokenShape, "example ids");
-        }
-
-        for (long row = 0; row < Rows; row++)
-        {
-            long target = Target(row);
-            if (target != options.IgnoreIndex && (target < 0 || target >= Vocabulary))
-            {
-                throw new DumpFormatException($"{targets.Describe()}, {DescribeRow(row)}: target {target} is outside the vocabulary [0, {Vocabulary}) and not the ignore index {options.IgnoreIndex}.");
-            }
         }
     }
 
@@ -101,10 +82,17 @@ public sealed unsafe class EvalDump : IDisposable
     /// <summary>Whether the dump has task ids.</summary>
     public bool HasTaskIds => _taskIds is not null;
 
-    /// <summary>Opens a safetensors dump: tensors 'logits', 'labels' or 'targets', optional 'task_ids' and 'example_ids'.</summary>
+    /// <summary>The tensor that holds the targets ("labels" or "targets"), for messages.</summary>
+    public string TargetTensor => _targets.Name;
+
+    /// <summary>Opens a safetensors dump: tensors 'logits', 'labels' or 'targets', optional 'task_ids' and 'example_ids',
+    /// and task names in the metadata ("task_names", a JSON array of strings).</summary>
+    /// <param name="path">The file.</param>
+    /// <param name="options">How to read it; null for the defaults (no shift).</param>
     /// <exception cref="DumpFormatException">Anything wrong with the file, a tensor, a shape or a target.</exception>
-    public static EvalDump OpenSafetensors(string path, DumpOptions options)
+    public static EvalDump OpenSafetensors(string path, DumpOptions? options = null)
     {
+        options ??= new DumpOptions();
         SafetensorsFile file = SafetensorsFile.Open(path);
         try
         {
@@ -133,18 +121,20 @@ public sealed unsafe class EvalDump : IDisposable
         }
     }
 
-    /// <summary>Opens a dump stored as separate .npy files.</summary>
+    /// <summary>Opens a dump stored as separate .npy files: logits [N, V] or [B, S, V], targets [N] or [B, S], and
+    /// optional task and example ids ([N], [B] or [B, S]).</summary>
     /// <exception cref="DumpFormatException">Anything wrong with a file, a shape or a target.</exception>
-    public static EvalDump OpenNpy(string logitsPath, string targetsPath, string? taskIdsPath, string? exampleIdsPath, DumpOptions options)
+    public static EvalDump OpenNpy(string logitsPath, string targetsPath, string? taskIdsPath = null, string? exampleIdsPath = null, DumpOptions? options = null)
     {
+        options ??= new DumpOptions();
         var owners = new List<IDisposable>();
         try
         {
             TensorView Load(string path, TensorDataType? twoByte)
             {
-                (TensorView tensor, IDisposable owner) = NpyFile.Open(path, twoByte);
-                owners.Add(owner);
-                return tensor;
+                NpyFile file = NpyFile.Open(path, twoByte);
+                owners.Add(file);
+                return file.Tensor;
             }
 
             TensorView logits = Load(logitsPath, options.NpyTwoByteType);
@@ -195,36 +185,65 @@ public sealed unsafe class EvalDump : IDisposable
         return (b * _sequence) + s + (_shift ? 1 : 0);
     }
 
-    /// <summary>The target id of a row.</summary>
-    public long Target(long row) => _targets.ReadInteger(LabelIndex(row));
+    /// <summary>The target id of a row, as stored (not yet checked against the vocabulary).</summary>
+    public long Target(long row) => _targets.ReadIntegerUnchecked(LabelIndex(CheckRow(row)));
 
     /// <summary>The task id of a row (0 when the dump has none).</summary>
     public long TaskId(long row) =>
-        _taskIds is null ? 0 : _taskIds.Shape.Count == 1 && _logits.Shape.Count == 3 ? _taskIds.ReadInteger(Position(row).Batch) : _taskIds.ReadInteger(LabelIndex(row));
+        _taskIds is null ? 0 : _taskIds.Shape.Count == 1 && _logits.Shape.Count == 3 ? _taskIds.ReadIntegerUnchecked(Position(CheckRow(row)).Batch) : _taskIds.ReadIntegerUnchecked(LabelIndex(CheckRow(row)));
 
     /// <summary>The example id of a row: given, or the sequence index ([B, S, V]) or the row index ([N, V]).</summary>
     public long ExampleId(long row)
     {
+        CheckRow(row);
         if (_exampleIds is null)
         {
             return _logits.Shape.Count == 3 ? Position(row).Batch : row;
         }
 
-        return _exampleIds.Shape.Count == 1 && _logits.Shape.Count == 3 ? _exampleIds.ReadInteger(Position(row).Batch) : _exampleIds.ReadInteger(LabelIndex(row));
+        return _exampleIds.Shape.Count == 1 && _logits.Shape.Count == 3 ? _exampleIds.ReadIntegerUnchecked(Position(row).Batch) : _exampleIds.ReadIntegerUnchecked(LabelIndex(row));
     }
 
-    /// <summary>The longest run of rows from <paramref name="row"/> (at most <paramref name="maxRows"/>) that are evenly
-    /// spaced in memory: a view for the batch kernels.</summary>
-    public (nint Origin, int Rows, int Pitch) Run(long row, int maxRows)
+    /// <summary>How many rows from <paramref name="row"/> (at most <paramref name="maxRows"/>, at least one) are evenly
+    /// spaced in memory and can be read as one <see cref="LogitView{T}"/>: all remaining rows of an [N, V] dump, the rest
+    /// of the sequence when shifted.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="row"/> is not a row of the dump, or
+    /// <paramref name="maxRows"/> is not positive.</exception>
+    public int RunLength(long row, int maxRows)
     {
+        CheckRow(row);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxRows);
         long left = Rows - row;
         long inSequence = _shift ? (_sequence - 1) - Position(row).Position : left;
-        int rows = (int)Math.Min(Math.Min(left, inSequence), maxRows);
-        (long b, long s) = Position(row);
-        long flat = (b * _sequence) + s;
-        byte* origin = _logits.Data + (flat * Vocabulary * TensorDataTypes.SizeOf(LogitType));
-        return ((nint)origin, rows, 0);
+        return (int)Math.Min(Math.Min(left, inSequence), maxRows);
     }
+
+    /// <summary>The logits of <paramref name="rows"/> rows from <paramref name="firstRow"/> as a [rows, V] view over the
+    /// mapping, without copying. Valid while the dump is open.</summary>
+    /// <typeparam name="T">The logits' element type: <see cref="float"/>, <see cref="Half"/> or <see cref="BFloat16"/>,
+    /// matching <see cref="LogitType"/>.</typeparam>
+    /// <exception cref="ArgumentException"><typeparamref name="T"/> does not match <see cref="LogitType"/>, or the rows
+    /// are not one evenly spaced run (see <see cref="RunLength"/>).</exception>
+    public ReadOnlySpan2D<T> LogitView<T>(long firstRow, int rows)
+        where T : unmanaged
+    {
+        if (TensorDataTypes.Of<T>() != LogitType)
+        {
+            throw new ArgumentException($"{_logits.Describe()} holds {LogitType} logits, not {typeof(T).Name}.", nameof(T));
+        }
+
+        if (RunLength(firstRow, rows) != rows)
+        {
+            throw new ArgumentException($"{File}: rows {firstRow}–{firstRow + rows - 1} are not one evenly spaced run; split the read at {firstRow + RunLength(firstRow, rows)}.", nameof(rows));
+        }
+
+        (long b, long s) = Position(firstRow);
+        long flat = (b * _sequence) + s;
+        return new ReadOnlySpan2D<T>(_logits.Data + (flat * Vocabulary * sizeof(T)), rows, Vocabulary, 0);
+    }
+
+    private long CheckRow(long row) =>
+        (ulong)row < (ulong)Rows ? row : throw new ArgumentOutOfRangeException(nameof(row), row, $"{File} has {Rows} rows.");
 
     /// <inheritdoc/>
     public void Dispose()
@@ -235,6 +254,3 @@ public sealed unsafe class EvalDump : IDisposable
         }
     }
 }
-
-[System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]
-internal sealed partial class FormatsJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

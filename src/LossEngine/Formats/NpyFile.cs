@@ -9,22 +9,37 @@ namespace LossEngine.Formats;
 /// A memory-mapped NumPy .npy file (format versions 1, 2 and 3): the magic "\x93NUMPY", a version, a header length
 /// (2 bytes in v1, 4 in v2/v3), a Python-literal header dict with 'descr', 'fortran_order' and 'shape', then C-order data.
 /// </summary>
-public static partial class NpyFile
+/// <remarks>Like <see cref="SafetensorsFile"/>, an opened file owns its mapping: its <see cref="Tensor"/> is valid until
+/// the file is disposed.</remarks>
+public sealed partial class NpyFile : IDisposable
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+    private readonly MappedFile _mapped;
 
-    /// <summary>Opens a .npy file as a single tensor named after the file.</summary>
+    private NpyFile(MappedFile mapped, TensorView tensor)
+    {
+        _mapped = mapped;
+        Tensor = tensor;
+    }
+
+    /// <summary>The file's path.</summary>
+    public string Path => _mapped.Path;
+
+    /// <summary>The array, as a tensor named after the file (without its extension).</summary>
+    public TensorView Tensor { get; }
+
+    /// <summary>Opens and validates a .npy file.</summary>
     /// <param name="path">The file.</param>
-    /// <param name="twoByteOverride">How to read 2-byte void or uint16 data ('|V2', '&lt;u2'): bf16 as ml_dtypes writes it.
-    /// Null makes those an error that says to pass --dtype bf16.</param>
+    /// <param name="twoByteType">How to read 2-byte void or uint16 data ('|V2', '&lt;u2'): bf16 as ml_dtypes writes it,
+    /// or f16. Null makes such data an error that says the type must be chosen.</param>
     /// <exception cref="DumpFormatException">The file is missing, empty, truncated, not .npy, big-endian, Fortran-ordered,
     /// of an unsupported dtype, or its data length does not match its shape.</exception>
-    public static unsafe (TensorView Tensor, IDisposable Owner) Open(string path, TensorDataType? twoByteOverride = null)
+    public static NpyFile Open(string path, TensorDataType? twoByteType = null)
     {
         var mapped = new MappedFile(path);
         try
         {
-            return (Read(mapped, twoByteOverride), mapped);
+            return new NpyFile(mapped, Read(mapped, twoByteType));
         }
         catch
         {
@@ -32,6 +47,9 @@ public static partial class NpyFile
             throw;
         }
     }
+
+    /// <inheritdoc/>
+    public void Dispose() => _mapped.Dispose();
 
     private static unsafe TensorView Read(MappedFile mapped, TensorDataType? twoByteOverride)
     {
@@ -93,8 +111,8 @@ public static partial class NpyFile
             "<i4" => TensorDataType.Int32,
             "<i8" => TensorDataType.Int64,
             "|V2" or "<V2" or "<u2" or "|u2" when twoByteOverride is TensorDataType t => t,
-            "|V2" or "<V2" or "<u2" or "|u2" => throw new DumpFormatException($"{path}: dtype '{descr}' holds 2-byte values of unknown type; pass --dtype bf16 for bfloat16 saved by ml_dtypes."),
-            _ => throw new DumpFormatException($"{path}: dtype '{descr}' is not supported; LossEngine reads <f4, <f2, bf16 ('|V2' with --dtype bf16), <i4 and <i8 (little-endian)."),
+            "|V2" or "<V2" or "<u2" or "|u2" => throw new DumpFormatException($"{path}: dtype '{descr}' holds 2-byte values of no declared float type; say how to read them (bf16 for bfloat16 saved by ml_dtypes, or f16)."),
+            _ => throw new DumpFormatException($"{path}: dtype '{descr}' is not supported; LossEngine reads <f4, <f2, bf16 ('|V2' read as bf16), <i4 and <i8 (little-endian)."),
         };
 
         string what = $"{path}: array";
@@ -114,17 +132,45 @@ public static partial class NpyFile
         return match.Success ? match.Groups[1].Value : throw new DumpFormatException($"{path}: the .npy header has no '{name}': {header.Trim()}");
     }
 
-    /// <summary>Writes a version-1 .npy file (used by the demo and the tests).</summary>
-    public static void Write(string path, string descr, long[] shape, ReadOnlySpan<byte> data)
+    /// <summary>Writes a version-1 .npy file: <paramref name="data"/> holds the elements in C order, little-endian.
+    /// bf16 is written as '|V2', as ml_dtypes does.</summary>
+    /// <exception cref="ArgumentException">The data length is not element count × element size.</exception>
+    /// <exception cref="IOException">The file cannot be written.</exception>
+    public static void Write(string path, TensorDataType type, long[] shape, ReadOnlySpan<byte> data)
+    {
+        long expected = TensorView.CheckedElementCount(path, shape) * TensorDataTypes.SizeOf(type);
+        if (data.Length != expected)
+        {
+            throw new ArgumentException($"{path}: shape ({string.Join(", ", shape)}) of {type} needs {expected} bytes, not {data.Length}.", nameof(data));
+        }
+
+        Write(path, Descr(type), shape, data);
+    }
+
+    /// <summary>Creates a version-1 .npy file and writes its header; the caller then writes the elements (C order,
+    /// little-endian) to the returned stream and disposes it. This is how a file larger than memory, such as one loss per
+    /// token of a whole dump, is written without holding it.</summary>
+    /// <exception cref="IOException">The file cannot be created.</exception>
+    public static FileStream Create(string path, TensorDataType type, long[] shape) => Create(path, Descr(type), shape);
+
+    /// <summary>The .npy descr of a type.</summary>
+    private static string Descr(TensorDataType type) => type switch
+    {
+        TensorDataType.Float32 => "<f4",
+        TensorDataType.Float16 => "<f2",
+        TensorDataType.BFloat16 => "|V2",
+        TensorDataType.Int32 => "<i4",
+        _ => "<i8",
+    };
+
+    /// <summary>Writes a version-1 .npy file with any descr, for tests of what other writers produce.</summary>
+    internal static void Write(string path, string descr, long[] shape, ReadOnlySpan<byte> data)
     {
         using FileStream output = Create(path, descr, shape);
         output.Write(data);
     }
 
-    /// <summary>Creates a version-1 .npy file and writes its header; the caller streams the data (C order) after it,
-    /// which is how <c>--tokens</c> writes one loss per row without holding them all. The caller disposes the stream.</summary>
-    /// <exception cref="IOException">The file cannot be created.</exception>
-    public static FileStream Create(string path, string descr, long[] shape)
+    internal static FileStream Create(string path, string descr, long[] shape)
     {
         string shapeText = shape.Length == 1 ? $"({shape[0]},)" : $"({string.Join(", ", shape)})";
         string dict = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shapeText}, }}";

@@ -163,18 +163,14 @@ public sealed unsafe class SafetensorsFile : IDisposable
     /// <inheritdoc/>
     public void Dispose() => _mapped.Dispose();
 
-    /// <summary>Writes a safetensors file (used by the demo and the tests): tensors in the given order, 8-byte aligned.</summary>
-    public static void Write(string path, IEnumerable<(string Name, TensorDataType Type, long[] Shape, byte[] Data)> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
-        Write(path, tensors.Select(t => (t.Name, t.Type, t.Shape, (long)t.Data.Length, (Action<Stream>)(stream => stream.Write(t.Data)))), metadata);
-
-    /// <summary>Writes a safetensors file whose tensors are produced while writing: each callback must write exactly
-    /// its declared byte length. This is how files larger than one array (2 GiB), such as benchmark dumps, are made.</summary>
-    /// <exception cref="InvalidOperationException">A callback wrote more or fewer bytes than it declared (the message
-    /// names the tensor); the file is then incomplete.</exception>
+    /// <summary>Writes a safetensors file: the tensors in the given order, each 8-byte aligned, and the metadata as
+    /// <c>__metadata__</c> strings.</summary>
+    /// <exception cref="InvalidOperationException">A tensor's callback wrote more or fewer bytes than it declared (the
+    /// message names the tensor); the file is then incomplete.</exception>
     /// <exception cref="IOException">The file cannot be created or written.</exception>
-    public static void Write(string path, IEnumerable<(string Name, TensorDataType Type, long[] Shape, long ByteLength, Action<Stream> WriteData)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(string path, IEnumerable<TensorData> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
-        var list = tensors.ToList();
+        var list = tensors.Select(t => (t.Name, t.Type, t.Shape, t.ByteLength, t.WriteData)).ToList();
         using var json = new MemoryStream();
         using (var writer = new Utf8JsonWriter(json))
         {
@@ -232,4 +228,8 @@ public sealed unsafe class SafetensorsFile : IDisposable
             }
         }
     }
+
+    /// <summary>Writes a safetensors file from tensors in memory, in the tests' compact tuple form.</summary>
+    internal static void Write(string path, IEnumerable<(string Name, TensorDataType Type, long[] Shape, byte[] Data)> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        Write(path, tensors.Select(t => TensorData.FromBytes(t.Name, t.Type, t.Shape, t.Data)), metadata);
 }

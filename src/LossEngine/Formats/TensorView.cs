@@ -1,6 +1,8 @@
 namespace LossEngine.Formats;
 
-/// <summary>A validated tensor inside a memory-mapped file: its name, element type, shape and data address.</summary>
+/// <summary>A validated tensor inside a memory-mapped file: its name, element type and shape. Its data is read through
+/// <see cref="ReadInteger"/> or, for logits, through <see cref="EvalDump.LogitView{T}"/>; it stays valid while the file
+/// that owns it is open.</summary>
 public sealed unsafe class TensorView
 {
     internal TensorView(string file, string name, TensorDataType dataType, long[] shape, byte* data, long byteLength)
@@ -11,6 +13,7 @@ public sealed unsafe class TensorView
         Shape = shape;
         Data = data;
         ByteLength = byteLength;
+        ElementCount = shape.Aggregate(1L, (a, b) => a * b);
     }
 
     /// <summary>The file the tensor lives in.</summary>
@@ -26,10 +29,10 @@ public sealed unsafe class TensorView
     public IReadOnlyList<long> Shape { get; }
 
     /// <summary>Σ elements.</summary>
-    public long ElementCount => Shape.Aggregate(1L, (a, b) => a * b);
+    public long ElementCount { get; }
 
     /// <summary>The first byte of the data; valid while the owning file is open.</summary>
-    public byte* Data { get; }
+    internal byte* Data { get; }
 
     /// <summary>The data's length in bytes (element count × element size, checked at open).</summary>
     public long ByteLength { get; }
@@ -37,8 +40,15 @@ public sealed unsafe class TensorView
     /// <summary>"file: tensor 'name'" for messages.</summary>
     public string Describe() => $"{File}: tensor '{Name}'";
 
-    /// <summary>Reads element <paramref name="index"/> of an integer tensor as a long.</summary>
-    public long ReadInteger(long index) => DataType switch
+    /// <summary>Reads element <paramref name="index"/> (flat, C order) of an integer tensor as a long.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="index"/> is outside [0, <see cref="ElementCount"/>).</exception>
+    /// <exception cref="DumpFormatException">The tensor is not I32 or I64.</exception>
+    public long ReadInteger(long index) => (ulong)index >= (ulong)ElementCount
+        ? throw new ArgumentOutOfRangeException(nameof(index), index, $"{Describe()} has {ElementCount} elements.")
+        : ReadIntegerUnchecked(index);
+
+    /// <summary><see cref="ReadInteger"/> for indices the caller has validated against the shape.</summary>
+    internal long ReadIntegerUnchecked(long index) => DataType switch
     {
         TensorDataType.Int32 => ((int*)Data)[index],
         TensorDataType.Int64 => ((long*)Data)[index],

@@ -1,16 +1,12 @@
 namespace LossEngine.Scoring;
 
-/// <summary>Work over a contiguous range of rows; a struct so that each batch kernel's inner call is specialised.</summary>
-internal interface IRowBlockAction
-{
-    void Invoke(int startRow, int endRow);
-}
-
 /// <summary>
 /// Splits rows into contiguous blocks and runs them on up to the requested number of threads, one block on the calling
 /// thread. Each row's result depends only on that row, and reductions happen afterwards in row order, so the output does
 /// not depend on the thread count or the block size.
 /// </summary>
+/// <remarks>Dump scoring streams batches through <see cref="Pipeline.BatchPipeline{TBatch}"/> instead; its remarks say
+/// why the two are kept apart.</remarks>
 internal static class RowBlockScheduler
 {
     /// <summary>Below this many logits a call runs inline: starting threads would cost more than it saves.</summary>

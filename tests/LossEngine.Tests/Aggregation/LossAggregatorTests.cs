@@ -33,7 +33,7 @@ public sealed class LossAggregatorTests
     {
         PropertyCheck.ForAll(TokenStream.Arbitrary(), stream =>
         {
-            (TokenStatistics[] tokens, int[] taskIds, long[] exampleIds, int[] targets, int[] bytes) = stream.Build();
+            (TokenStatistics[] tokens, int[] taskIds, long[] exampleIds, long[] targets, int[] bytes) = stream.Build();
             var aggregator = new LossAggregator(Options());
             aggregator.Add(tokens, taskIds, exampleIds, targets, bytes);
             AggregateReport report = aggregator.Report();
@@ -80,7 +80,7 @@ public sealed class LossAggregatorTests
     {
         PropertyCheck.ForAll(TokenStream.Arbitrary(), stream =>
         {
-            (TokenStatistics[] tokens, int[] taskIds, long[] exampleIds, int[] targets, int[] bytes) = stream.Build();
+            (TokenStatistics[] tokens, int[] taskIds, long[] exampleIds, long[] targets, int[] bytes) = stream.Build();
             var single = new LossAggregator(Options());
             single.Add(tokens, taskIds, exampleIds, targets, bytes);
             string expected = ReportFingerprint(single.Report());
@@ -113,7 +113,7 @@ public sealed class LossAggregatorTests
     {
         PropertyCheck.ForAll(TokenStream.Arbitrary(), stream =>
         {
-            (TokenStatistics[] tokens, int[] taskIds, long[] exampleIds, int[] targets, int[] bytes) = stream.Build();
+            (TokenStatistics[] tokens, int[] taskIds, long[] exampleIds, long[] targets, int[] bytes) = stream.Build();
             if (tokens.Length == 0)
             {
                 return;
@@ -178,7 +178,7 @@ public sealed class LossAggregatorTests
     [Fact]
     public void Merge_IsAssociativeAndCommutative_AndIndependentOfThreads()
     {
-        (TokenStatistics[] tokens, int[] taskIds, long[] exampleIds, int[] targets, int[] bytes) = new TokenStream(77, 4, 400, true).Build();
+        (TokenStatistics[] tokens, int[] taskIds, long[] exampleIds, long[] targets, int[] bytes) = new TokenStream(77, 4, 400, true).Build();
         string expected = null!;
         foreach (int threads in new[] { 1, 2, 3, 8 })
         {
@@ -318,6 +318,33 @@ public sealed class LossAggregatorTests
         third.Add(0.1);
         third.Add(0.2);
         Assert.Equal((decimal)0.1 + (decimal)0.2, (decimal)third.ToDouble(), 15);
+    }
+
+    [Fact]
+    public void ExactSum_RoundsNegativeSumsToTheNearestDouble()
+    {
+        var negative = new ExactSum();
+        negative.Add(-1e100);
+        negative.Add(-1.0);
+        negative.Add(1e100);
+        Assert.Equal(-1.0, negative.ToDouble());
+        var mixed = new ExactSum();
+        mixed.Add(0.1);
+        mixed.Add(-0.3);
+        Assert.Equal((decimal)0.1 - (decimal)0.3, (decimal)mixed.ToDouble(), 15);
+
+        // Small values of both signs with a negative total, as Δp sums are: the exact total is in decimal arithmetic.
+        var random = new Random(12);
+        double[] values = [.. Enumerable.Range(0, 2000).Select(_ => Math.Round((random.NextDouble() - 0.6) * 1e-3, 12))];
+        var sum = new ExactSum();
+        foreach (double v in values)
+        {
+            sum.Add(v);
+        }
+
+        decimal exact = values.Sum(v => (decimal)v);
+        Assert.True(exact < 0);
+        Assert.Equal((double)exact, sum.ToDouble(), 15);
     }
 
     private static string ReportFingerprint(AggregateReport report) =>

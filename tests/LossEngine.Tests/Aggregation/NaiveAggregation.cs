@@ -5,9 +5,9 @@ namespace LossEngine.Tests.Aggregation;
 /// <summary>The metrics computed directly from a list of every token, written independently of the library.</summary>
 public static class NaiveAggregation
 {
-    public sealed record Token(int Task, long Example, long Position, TokenStatistics Stats, int Target, int? Bytes);
+    public sealed record Token(int Task, long Example, long Position, TokenStatistics Stats, long Target, int? Bytes);
 
-    public static List<Token> Tokens(TokenStatistics[] tokens, int[] taskIds, long[] exampleIds, int[] targets, int[] bytes) =>
+    public static List<Token> Tokens(TokenStatistics[] tokens, int[] taskIds, long[] exampleIds, long[] targets, int[] bytes) =>
         [.. tokens.Select((t, i) => new Token(taskIds[i], exampleIds[i], i, t, targets[i], bytes.Length == 0 ? null : bytes[i]))
             .Where(t => !t.Stats.IsIgnored)];
 

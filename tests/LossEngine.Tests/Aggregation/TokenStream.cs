@@ -14,13 +14,13 @@ public sealed record TokenStream(int Seed, int Tasks, int Examples, bool WithByt
          from bytes in Gen.Elements(true, false)
          select new TokenStream(seed, tasks, examples, bytes)).ToArbitrary();
 
-    public (TokenStatistics[] Tokens, int[] TaskIds, long[] ExampleIds, int[] Targets, int[] Bytes) Build()
+    public (TokenStatistics[] Tokens, int[] TaskIds, long[] ExampleIds, long[] Targets, int[] Bytes) Build()
     {
         var random = new Random(Seed);
         var tokens = new List<TokenStatistics>();
         var taskIds = new List<int>();
         var exampleIds = new List<long>();
-        var targets = new List<int>();
+        var targets = new List<long>();
         var bytes = new List<int>();
         long exampleId = random.Next(5);
         for (int e = 0; e < Examples; e++)

@@ -71,9 +71,9 @@ public sealed class CliTests : IDisposable
         Assert.StartsWith("task,tokens", File.ReadAllText(_files.PathOf("r.csv")), StringComparison.Ordinal);
         Assert.Contains("| arithmetic |", File.ReadAllText(_files.PathOf("r.md")), StringComparison.Ordinal);
 
-        (TensorView tokenLosses, IDisposable owner) = NpyFile.Open(tokens);
-        using (owner)
+        using (NpyFile tokenFile = NpyFile.Open(tokens))
         {
+            TensorView tokenLosses = tokenFile.Tensor;
             Assert.Equal([(long)rows], tokenLosses.Shape);
             Assert.Equal(TensorDataType.Float32, tokenLosses.DataType);
             byte[] file = File.ReadAllBytes(tokens);

@@ -66,14 +66,14 @@ public sealed class FormatTests : IDisposable
         byte[] logits = DumpBuilder.Bytes(new[] { 1f, 2f, 3f, -1f });
         SafetensorsFile.Write(streamed,
         [
-            ("logits", TensorDataType.Float32, [2, 2], 16L, stream => { stream.Write(logits, 0, 8); stream.Write(logits, 8, 8); }),
-            ("labels", TensorDataType.Int64, [2], 16L, stream => stream.Write(DumpBuilder.Bytes(new[] { 1L, 0L }))),
+            new TensorData("logits", TensorDataType.Float32, [2, 2], 16L, stream => { stream.Write(logits, 0, 8); stream.Write(logits, 8, 8); }),
+            new TensorData("labels", TensorDataType.Int64, [2], 16L, stream => stream.Write(DumpBuilder.Bytes(new[] { 1L, 0L }))),
         ]);
         Assert.Equal(SafetensorsFixture(), File.ReadAllBytes(streamed));
 
         var error = Assert.Throws<InvalidOperationException>(() => SafetensorsFile.Write(_files.PathOf("short.safetensors"),
         [
-            ("logits", TensorDataType.Float32, [2, 2], 16L, stream => stream.Write(logits, 0, 12)),
+            new TensorData("logits", TensorDataType.Float32, [2, 2], 16L, stream => stream.Write(logits, 0, 12)),
         ]));
         Assert.Contains("'logits' declared 16 bytes but 12 were written", error.Message, StringComparison.Ordinal);
     }
@@ -87,9 +87,9 @@ public sealed class FormatTests : IDisposable
         byte[] fixture = [0x93, .. "NUMPY"u8.ToArray(), 1, 0, (byte)header.Length, 0, .. Encoding.ASCII.GetBytes(header), .. DumpBuilder.Bytes(new[] { 0f, 1f, 2f, 3f, 4f, 5f })];
         string path = _files.PathOf("fixture.npy");
         File.WriteAllBytes(path, fixture);
-        (TensorView tensor, IDisposable owner) = NpyFile.Open(path);
-        using (owner)
+        using (NpyFile file = NpyFile.Open(path))
         {
+            TensorView tensor = file.Tensor;
             Assert.Equal([2L, 3L], tensor.Shape);
             Assert.Equal(TensorDataType.Float32, tensor.DataType);
         }
@@ -105,10 +105,10 @@ public sealed class FormatTests : IDisposable
         byte[] v2 = [0x93, .. "NUMPY"u8.ToArray(), 2, 0, .. lengthBytes, .. Encoding.ASCII.GetBytes(v2Header), .. DumpBuilder.Bytes(new[] { (BFloat16)1.5f, (BFloat16)(-2f) })];
         string v2Path = _files.PathOf("bf16.npy");
         File.WriteAllBytes(v2Path, v2);
-        Assert.Contains("--dtype bf16", Assert.Throws<DumpFormatException>(() => NpyFile.Open(v2Path)).Message, StringComparison.Ordinal);
-        (TensorView bf16, IDisposable bf16Owner) = NpyFile.Open(v2Path, TensorDataType.BFloat16);
-        using (bf16Owner)
+        Assert.Contains("no declared float type", Assert.Throws<DumpFormatException>(() => NpyFile.Open(v2Path)).Message, StringComparison.Ordinal);
+        using (NpyFile bf16File = NpyFile.Open(v2Path, TensorDataType.BFloat16))
         {
+            TensorView bf16 = bf16File.Tensor;
             Assert.Equal(TensorDataType.BFloat16, bf16.DataType);
         }
     }
@@ -161,7 +161,8 @@ public sealed class FormatTests : IDisposable
         (float[] logits, long[] labels, int[] tasks, long[] examples) = DumpBuilder.Random(6, 5, 2, 1);
         labels[4] = 5;
         string bad = _files.WriteSafetensors("bad-target.safetensors", logits, labels, tasks, examples, 5);
-        var error = Assert.Throws<DumpFormatException>(() => EvalDump.OpenSafetensors(bad, new DumpOptions()));
+        // Targets are checked by the scorer, which knows the ignore index.
+        var error = Assert.Throws<DumpFormatException>(() => LossEngine.Pipeline.DumpScorer.Score([bad], cancellationToken: TestContext.Current.CancellationToken));
         Assert.Contains("row 4", error.Message, StringComparison.Ordinal);
         Assert.Contains("target 5", error.Message, StringComparison.Ordinal);
         Assert.Contains("'labels'", error.Message, StringComparison.Ordinal);
@@ -178,7 +179,12 @@ public sealed class FormatTests : IDisposable
         Assert.Equal(4, shifted.Rows);
         Assert.Equal([1L, 2L, 0L, 1L], Enumerable.Range(0, 4).Select(r => shifted.Target(r)));
         Assert.Equal([0L, 0L, 1L, 1L], Enumerable.Range(0, 4).Select(r => shifted.ExampleId(r)));
-        Assert.Equal(2, shifted.Run(0, 100).Rows);
-        Assert.Equal(2, shifted.Run(2, 100).Rows);
+        Assert.Equal(2, shifted.RunLength(0, 100));
+        Assert.Equal(1, shifted.RunLength(1, 100));
+        Assert.Equal(2, shifted.RunLength(2, 100));
+        Assert.Equal(2, shifted.LogitView<float>(2, 2).Height);
+        Assert.Throws<ArgumentException>(() => shifted.LogitView<float>(1, 2));
+        Assert.Throws<ArgumentException>(() => shifted.LogitView<Half>(0, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => shifted.Target(4));
     }
 }
