@@ -15,7 +15,8 @@ import numpy as np
 
 __all__ = [
     "LossEngineError", "version", "vector_bits", "logsumexp", "softmax", "log_softmax", "cross_entropy",
-    "statistics", "compare", "Aggregator", "TOKEN_STATISTICS", "COMPARISON_STATISTICS",
+    "statistics", "compare", "Aggregator", "Comparison", "score_files", "compare_files", "TOKEN_STATISTICS",
+    "COMPARISON_STATISTICS",
 ]
 
 F32, F16, BF16 = 0, 1, 2
@@ -49,6 +50,12 @@ class _CrossEntropyOptions(ctypes.Structure):
                 ("label_smoothing", ctypes.c_float), ("z_loss", ctypes.c_float), ("reduction", ctypes.c_int32)]
 
 
+class _FileOptions(ctypes.Structure):
+    _fields_ = [("ignore_index", ctypes.c_int64), ("temperature", ctypes.c_float), ("threads", ctypes.c_int32),
+                ("shift", ctypes.c_int32), ("top_k", ctypes.c_int32), ("worst_examples", ctypes.c_int32),
+                ("task_count", ctypes.c_int32), ("task_names", ctypes.POINTER(ctypes.c_char_p))]
+
+
 def _find_library() -> str:
     candidates = [os.environ.get("LOSSENGINE_LIBRARY"),
                   str(Path(__file__).with_name("liblossengine.so")),
@@ -76,6 +83,13 @@ for name, args in {
     "lossengine_aggregator_append": [_p, _p],
     "lossengine_aggregator_to_json": [_p, ctypes.POINTER(_p)],
     "lossengine_aggregator_from_json": [ctypes.c_char_p, ctypes.POINTER(_p)],
+    "lossengine_score_files": [ctypes.POINTER(ctypes.c_char_p), _i32, ctypes.POINTER(_FileOptions), ctypes.POINTER(_p)],
+    "lossengine_compare_files": [ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_char_p), _i32,
+                                 ctypes.POINTER(_FileOptions), ctypes.POINTER(_p)],
+    "lossengine_comparison_merge": [_p, _p],
+    "lossengine_comparison_append": [_p, _p],
+    "lossengine_comparison_to_json": [_p, ctypes.POINTER(_p)],
+    "lossengine_comparison_from_json": [ctypes.c_char_p, ctypes.POINTER(_p)],
 }.items():
     getattr(_lib, name).argtypes = args
     getattr(_lib, name).restype = ctypes.c_int32
@@ -84,12 +98,13 @@ _lib.lossengine_last_error.restype = ctypes.c_char_p
 _lib.lossengine_vector_bits.restype = ctypes.c_int32
 _lib.lossengine_free_string.argtypes = [_p]
 _lib.lossengine_aggregator_free.argtypes = [_p]
+_lib.lossengine_comparison_free.argtypes = [_p]
 _lib.lossengine_struct_sizes.argtypes = [ctypes.POINTER(ctypes.c_int64)]
 
-_sizes = (ctypes.c_int64 * 4)()
+_sizes = (ctypes.c_int64 * 5)()
 _lib.lossengine_struct_sizes(_sizes)
-if (_sizes[0], _sizes[1], _sizes[2], _sizes[3]) != (TOKEN_STATISTICS.itemsize, COMPARISON_STATISTICS.itemsize,
-                                                    ctypes.sizeof(_ScoringOptions), ctypes.sizeof(_CrossEntropyOptions)):
+if list(_sizes) != [TOKEN_STATISTICS.itemsize, COMPARISON_STATISTICS.itemsize, ctypes.sizeof(_ScoringOptions),
+                    ctypes.sizeof(_CrossEntropyOptions), ctypes.sizeof(_FileOptions)]:
     raise OSError(f"liblossengine.so struct sizes {list(_sizes)} do not match this binding")
 
 
@@ -245,7 +260,7 @@ class Aggregator:
             raise ValueError(f"task_ids and example_ids need one entry per token ({n})")
         target_pointer = None
         if targets is not None:
-            targets = np.ascontiguousarray(targets, dtype=np.int32)
+            targets = np.ascontiguousarray(targets, dtype=np.int64)
             target_pointer = targets.ctypes.data
         _check(_lib.lossengine_aggregator_add(self._handle, stats.ctypes.data, task_ids.ctypes.data,
                                               example_ids.ctypes.data, target_pointer, n))
@@ -278,6 +293,96 @@ class Aggregator:
     def close(self) -> None:
         if self._handle:
             _lib.lossengine_aggregator_free(self._handle)
+            self._handle = None
+
+    def __del__(self):
+        self.close()
+
+
+def _json_string(write, handle) -> str:
+    text = _p()
+    _check(write(handle, ctypes.byref(text)))
+    try:
+        return ctypes.string_at(text.value).decode("utf-8")
+    finally:
+        _lib.lossengine_free_string(text)
+
+
+def _paths(paths, name: str):
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = [os.fspath(p) for p in paths]
+    if not paths:
+        raise ValueError(f"{name}: at least one file is needed")
+    return (ctypes.c_char_p * len(paths))(*[p.encode("utf-8") for p in paths]), len(paths)
+
+
+def _file_options(ignore_index, temperature, threads, shift, top_k, worst_examples, task_names):
+    names = None
+    if task_names is not None:
+        names = (ctypes.c_char_p * len(task_names))(*[n.encode("utf-8") for n in task_names])
+    options = _FileOptions(ignore_index, temperature, threads, 1 if shift else 0, top_k, worst_examples,
+                           0 if task_names is None else len(task_names), names)
+    return options, names
+
+
+def score_files(paths, *, ignore_index: int = -100, temperature: float = 1.0, threads: int = 0, shift: bool = False,
+                top_k: int = 5, worst_examples: int = 10, task_names=None) -> Aggregator:
+    """Score safetensors dump files, in order, as one dataset: the report of `lossengine score` over the same files.
+
+    The files are memory-mapped and read by the library on `threads` threads (0 = all cores). Task names come from the
+    dumps' metadata unless given. Raises LossEngineError (status 6 for a bad file, naming the file, tensor and row).
+    """
+    array, count = _paths(paths, "paths")
+    options, _names = _file_options(ignore_index, temperature, threads, shift, top_k, worst_examples, task_names)
+    handle = _p()
+    _check(_lib.lossengine_score_files(array, count, ctypes.byref(options), ctypes.byref(handle)))
+    return Aggregator(None, _handle=handle)
+
+
+def compare_files(reference_paths, candidate_paths, *, ignore_index: int = -100, temperature: float = 1.0,
+                  threads: int = 0, shift: bool = False, task_names=None) -> "Comparison":
+    """Compare a candidate model's dumps with a reference model's, pair by pair: `lossengine compare`'s statistics."""
+    references, count = _paths(reference_paths, "reference_paths")
+    candidates, candidate_count = _paths(candidate_paths, "candidate_paths")
+    if candidate_count != count:
+        raise ValueError(f"{count} reference files but {candidate_count} candidate files")
+    options, _names = _file_options(ignore_index, temperature, threads, shift, 5, 10, task_names)
+    handle = _p()
+    _check(_lib.lossengine_compare_files(references, candidates, count, ctypes.byref(options), ctypes.byref(handle)))
+    return Comparison(handle)
+
+
+class Comparison:
+    """A model comparison (llama.cpp's KL-divergence statistics, overall and per task) that merges exactly."""
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    def merge(self, other: "Comparison") -> None:
+        """self += other, exactly (any order gives the same numbers to the last bit)."""
+        _check(_lib.lossengine_comparison_merge(self._handle, other._handle))
+
+    def append(self, following: "Comparison") -> None:
+        """The next shard, in order; the same as merge (comparison statistics have no positions)."""
+        _check(_lib.lossengine_comparison_append(self._handle, following._handle))
+
+    def to_json(self) -> str:
+        """The report, schema "lossengine.compare/1", with the mergeable state."""
+        return _json_string(_lib.lossengine_comparison_to_json, self._handle)
+
+    def report(self) -> dict:
+        return json.loads(self.to_json())
+
+    @classmethod
+    def from_json(cls, text: str) -> "Comparison":
+        handle = _p()
+        _check(_lib.lossengine_comparison_from_json(text.encode("utf-8"), ctypes.byref(handle)))
+        return cls(handle)
+
+    def close(self) -> None:
+        if self._handle:
+            _lib.lossengine_comparison_free(self._handle)
             self._handle = None
 
     def __del__(self):

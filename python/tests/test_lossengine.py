@@ -1,6 +1,8 @@
 """Tests of the ctypes binding against numpy (and torch, where it is installed) references."""
 
+import json
 import math
+import os
 import sys
 import unittest
 from pathlib import Path
@@ -197,6 +199,50 @@ class Aggregation(unittest.TestCase):
         head.append(tail)
         self.assertEqual(head.report()["overall"]["examples"], 6)
         self.assertEqual(head.report()["tasks"], whole.report()["tasks"])
+
+
+def _dumps():
+    """The folder eng/test-native.sh fills: two models' dumps of one text, and the CLI's reports over them."""
+    folder = os.environ.get("LOSSENGINE_TEST_DUMPS")
+    if not folder:
+        raise unittest.SkipTest("LOSSENGINE_TEST_DUMPS is not set (eng/test-native.sh sets it)")
+    return Path(folder)
+
+
+def _without_inputs(report):
+    return {key: value for key, value in report.items() if key != "inputs"}
+
+
+class Files(unittest.TestCase):
+    """score_files and compare_files read dumps through the library: their reports equal the CLI's, number for number."""
+
+    def test_score_files_equals_the_cli(self):
+        folder = _dumps()
+        cli = json.loads((folder / "cli-score.json").read_text())
+        ours = lossengine.score_files([folder / "model-a.safetensors"], threads=2).report()
+        self.assertEqual(_without_inputs(cli), _without_inputs(ours))
+        self.assertEqual(ours["tasks"][0]["task"], "grammar")
+
+    def test_compare_files_equals_the_cli_and_merges(self):
+        folder = _dumps()
+        cli = json.loads((folder / "cli-compare.json").read_text())
+        a, b = folder / "model-a.safetensors", folder / "model-b.safetensors"
+        comparison = lossengine.compare_files([a], [b], threads=1)
+        self.assertEqual(_without_inputs(cli), _without_inputs(comparison.report()))
+        restored = lossengine.Comparison.from_json(comparison.to_json())
+        restored.merge(lossengine.compare_files(a, b))
+        self.assertEqual(restored.report()["overall"]["tokens"], 2 * cli["overall"]["tokens"])
+        self.assertEqual(restored.report()["overall"]["mean_kld"], cli["overall"]["mean_kld"])
+        with self.assertRaises(lossengine.LossEngineError):
+            restored.merge(restored)
+
+    def test_bad_files_name_the_file(self):
+        with self.assertRaises(lossengine.LossEngineError) as caught:
+            lossengine.score_files(["/nonexistent/x.safetensors"])
+        self.assertEqual(caught.exception.status, 6)
+        self.assertIn("/nonexistent/x.safetensors", str(caught.exception))
+        with self.assertRaises(ValueError):
+            lossengine.compare_files(["a", "b"], ["c"])
 
 
 if __name__ == "__main__":

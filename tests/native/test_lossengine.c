@@ -46,17 +46,111 @@ static uint16_t to_f16(float value) { /* normal values with at most 11 significa
     return (uint16_t)(sign | (exponent << 10) | mantissa);
 }
 
-int main(void) {
+/* The text of a JSON report without its "inputs" value (the one field that names files): a malloc'd copy. */
+static char* without_inputs(const char* json) {
+    char* copy = malloc(strlen(json) + 1);
+    strcpy(copy, json);
+    char* key = strstr(copy, "\"inputs\": ");
+    if (!key) return copy;
+    char* value = key + strlen("\"inputs\": ");
+    int depth = 0;
+    char* end = value;
+    do {
+        if (*end == '[' || *end == '{') depth++;
+        if (*end == ']' || *end == '}') depth--;
+        end++;
+    } while (depth > 0 && *end);
+    memmove(value, end, strlen(end) + 1);
+    return copy;
+}
+
+static char* read_file(const char* path) {
+    FILE* file = fopen(path, "rb");
+    if (!file) return NULL;
+    fseek(file, 0, SEEK_END);
+    long length = ftell(file);
+    fseek(file, 0, SEEK_SET);
+    char* text = malloc((size_t)length + 1);
+    size_t read = fread(text, 1, (size_t)length, file);
+    text[read] = 0;
+    fclose(file);
+    return text;
+}
+
+/* Scores and compares dump files through the ABI and checks the reports equal the CLI's, text for text. */
+static void check_files(const char* dump_a, const char* dump_b, const char* cli_score, const char* cli_compare) {
+    lossengine_file_options options;
+    lossengine_file_options_init(&options);
+    CHECK(options.ignore_index == -100 && options.temperature == 1 && options.top_k == 5 && options.worst_examples == 10 && options.task_count == 0, "file option defaults");
+    options.threads = 2;
+    const char* paths[1] = {dump_a};
+    const char* candidates[1] = {dump_b};
+    lossengine_aggregator* scored = NULL;
+    CHECK(lossengine_score_files(paths, 1, &options, &scored) == LOSSENGINE_OK && scored, "score_files");
+    char* json = NULL;
+    CHECK(lossengine_aggregator_to_json(scored, &json) == LOSSENGINE_OK && json, "score_files to_json");
+    char* expected = read_file(cli_score);
+    CHECK(expected != NULL, "read %s", cli_score);
+    if (json && expected) {
+        char *a = without_inputs(json), *b = without_inputs(expected);
+        CHECK(strcmp(a, b) == 0, "score_files report differs from `lossengine score --json` (%zu vs %zu chars)", strlen(a), strlen(b));
+        free(a); free(b);
+    }
+    lossengine_free_string(json);
+    free(expected);
+
+    lossengine_comparison* compared = NULL;
+    lossengine_comparison* shard = NULL;
+    CHECK(lossengine_compare_files(paths, candidates, 1, &options, &compared) == LOSSENGINE_OK && compared, "compare_files");
+    CHECK(lossengine_compare_files(paths, candidates, 1, NULL, &shard) == LOSSENGINE_OK && shard, "compare_files, default options");
+    json = NULL;
+    CHECK(lossengine_comparison_to_json(compared, &json) == LOSSENGINE_OK && json, "comparison to_json");
+    expected = read_file(cli_compare);
+    if (json && expected) {
+        char *a = without_inputs(json), *b = without_inputs(expected);
+        CHECK(strcmp(a, b) == 0, "compare_files report differs from `lossengine compare --json` (%zu vs %zu chars)", strlen(a), strlen(b));
+        free(a); free(b);
+    }
+    free(expected);
+
+    /* Round trip, merge and append; a comparison merged with itself is refused. */
+    lossengine_comparison* restored = NULL;
+    CHECK(json && lossengine_comparison_from_json(json, &restored) == LOSSENGINE_OK && restored, "comparison from_json");
+    char* again = NULL;
+    CHECK(restored && lossengine_comparison_to_json(restored, &again) == LOSSENGINE_OK && again && strcmp(json, again) == 0, "comparison JSON round trip");
+    lossengine_free_string(again);
+    CHECK(lossengine_comparison_merge(restored, shard) == LOSSENGINE_OK, "comparison merge");
+    CHECK(lossengine_comparison_append(restored, shard) == LOSSENGINE_OK, "comparison append");
+    CHECK(lossengine_comparison_merge(shard, shard) == LOSSENGINE_INVALID_ARGUMENT, "self merge refused");
+    CHECK(lossengine_comparison_to_json(restored, &again) == LOSSENGINE_OK && again && strstr(again, "\"schema\": \"lossengine.compare/1\""), "merged to_json");
+    lossengine_free_string(again);
+    lossengine_free_string(json);
+
+    /* A missing file is a file error naming it; a mismatched pair names both. */
+    const char* missing[1] = {"/nonexistent/dump.safetensors"};
+    lossengine_aggregator* none = NULL;
+    CHECK(lossengine_score_files(missing, 1, NULL, &none) == LOSSENGINE_BAD_FILE && none == NULL, "missing file");
+    CHECK(strstr(lossengine_last_error(), "/nonexistent/dump.safetensors") != NULL, "message names the file: %s", lossengine_last_error());
+    CHECK(lossengine_score_files(paths, 0, NULL, &none) == LOSSENGINE_INVALID_ARGUMENT, "no files");
+    CHECK(lossengine_compare_files(paths, NULL, 1, NULL, &shard) == LOSSENGINE_NULL_POINTER, "NULL candidates");
+    lossengine_aggregator_free(scored);
+    lossengine_comparison_free(compared);
+    lossengine_comparison_free(shard);
+    lossengine_comparison_free(restored);
+}
+
+int main(int argc, char** argv) {
     enum { ROWS = 7, VOCAB = 1001, PITCH = 1003 };
     printf("LossEngine %s, %d-bit SIMD\n", lossengine_version(), lossengine_vector_bits());
     CHECK(strcmp(lossengine_version(), "0.1.0") == 0, "version %s", lossengine_version());
 
-    int64_t sizes[4];
+    int64_t sizes[5];
     lossengine_struct_sizes(sizes);
     CHECK(sizes[0] == (int64_t)sizeof(lossengine_token_statistics), "token struct %lld vs %zu", (long long)sizes[0], sizeof(lossengine_token_statistics));
     CHECK(sizes[1] == (int64_t)sizeof(lossengine_comparison_statistics), "comparison struct");
     CHECK(sizes[2] == (int64_t)sizeof(lossengine_scoring_options), "scoring options struct");
     CHECK(sizes[3] == (int64_t)sizeof(lossengine_cross_entropy_options), "cross-entropy options struct");
+    CHECK(sizes[4] == (int64_t)sizeof(lossengine_file_options), "file options struct");
 
     /* Logits on a 1/16 grid in [-8, 8): exact in f32, f16 and bf16, so every dtype sees the same values. */
     float* logits = calloc(ROWS * PITCH, sizeof(float));
@@ -207,6 +301,13 @@ int main(void) {
     lossengine_aggregator_free(first);
     lossengine_aggregator_free(second);
     lossengine_aggregator_free(restored);
+
+    if (argc == 5) {
+        check_files(argv[1], argv[2], argv[3], argv[4]);
+    } else {
+        failures++;
+        fprintf(stderr, "FAIL: give two dumps and the CLI's score and compare reports (see eng/test-native.sh)\n");
+    }
     free(logits); free(candidate); free(bf16); free(f16); free(probabilities);
     printf("%s\n", failures == 0 ? "all C ABI checks passed" : "C ABI checks FAILED");
     return failures == 0 ? 0 : 1;

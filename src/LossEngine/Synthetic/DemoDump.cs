@@ -36,9 +36,12 @@ public static class DemoDump
     /// the metadata.</summary>
     /// <param name="path">The file to write.</param>
     /// <param name="seed">The seed; the same seed gives the same file on every machine.</param>
+    /// <param name="model">Another "model" of the same text: 0 is the demo's model; other values keep the labels, tasks,
+    /// examples and preferred tokens of <paramref name="seed"/> and draw other noise, as a second model scoring the same
+    /// text would (for comparisons).</param>
     /// <returns>The rows whose labels were corrupted on purpose, in increasing order.</returns>
     /// <exception cref="IOException">The file cannot be written.</exception>
-    public static IReadOnlyList<long> Write(string path, int seed = 2024)
+    public static IReadOnlyList<long> Write(string path, int seed = 2024, int model = 0)
     {
         int rows = Rows;
         int[] taskOfExample = [.. Tasks.SelectMany((t, index) => Enumerable.Repeat(index, t.Examples))];
@@ -53,7 +56,7 @@ public static class DemoDump
             corrupted.Add(random.Next(rows));
         }
 
-        var noise = new SeededNoise(seed);
+        var noise = new SeededNoise(seed + (7919 * model));
         for (int row = 0; row < rows; row++)
         {
             long example = row / TokensPerExample;
