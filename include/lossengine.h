@@ -8,6 +8,9 @@
  *   - Every function that can fail returns a lossengine_status; LOSSENGINE_OK is 0. On failure,
  *     lossengine_last_error() returns a message for the calling thread (valid until its next failing call).
  *     No exception or signal ever crosses the boundary: invalid arguments, NULL pointers and bad shapes are codes.
+ *   - Handles (aggregators, comparisons) are checked on every call: a garbage value, a freed handle, a stale handle
+ *     whose slot was reused, or a handle of the other type returns LOSSENGINE_INVALID_ARGUMENT; it cannot crash the
+ *     process or act on another object. A double free is reported the same way.
  *   - Buffers are the caller's: nothing is copied (numpy arrays, torch CPU tensors, memory-mapped files).
  *   - Logits are rows of `vocab` elements of one dtype; `row_pitch` is the distance between row starts, in elements
  *     (>= vocab), so a [B, S, V] tensor can be viewed with a stride.
@@ -173,7 +176,9 @@ int32_t lossengine_aggregator_to_json(lossengine_aggregator* aggregator, char** 
 int32_t lossengine_aggregator_from_json(const char* json, lossengine_aggregator** out);
 
 void lossengine_free_string(char* text);
-void lossengine_aggregator_free(lossengine_aggregator* aggregator);
+/* Frees an aggregator; NULL is a no-op. A handle that was already freed, never created, or is of another type returns
+ * LOSSENGINE_INVALID_ARGUMENT and changes nothing. */
+int32_t lossengine_aggregator_free(lossengine_aggregator* aggregator);
 
 /* Score safetensors dump files (tensors logits, labels or targets, optional task_ids and example_ids), in order, as
  * one dataset, into a new aggregator: the numbers of `lossengine score` over the same files. The files are read
@@ -200,7 +205,7 @@ int32_t lossengine_comparison_to_json(lossengine_comparison* comparison, char** 
 /* A new comparison from a report or state written by lossengine_comparison_to_json or `lossengine compare --json`. */
 int32_t lossengine_comparison_from_json(const char* json, lossengine_comparison** out);
 
-void lossengine_comparison_free(lossengine_comparison* comparison);
+int32_t lossengine_comparison_free(lossengine_comparison* comparison);
 
 #ifdef __cplusplus
 }

@@ -98,7 +98,9 @@ _lib.lossengine_last_error.restype = ctypes.c_char_p
 _lib.lossengine_vector_bits.restype = ctypes.c_int32
 _lib.lossengine_free_string.argtypes = [_p]
 _lib.lossengine_aggregator_free.argtypes = [_p]
+_lib.lossengine_aggregator_free.restype = ctypes.c_int32
 _lib.lossengine_comparison_free.argtypes = [_p]
+_lib.lossengine_comparison_free.restype = ctypes.c_int32
 _lib.lossengine_struct_sizes.argtypes = [ctypes.POINTER(ctypes.c_int64)]
 
 _sizes = (ctypes.c_int64 * 5)()
@@ -164,8 +166,20 @@ def _matrix(logits: np.ndarray, dtype: str | None) -> tuple[np.ndarray, int, int
     return logits, logits.shape[0], logits.shape[1], logits.strides[0] // logits.itemsize, code
 
 
+def _integers(values, name: str, dtype) -> np.ndarray:
+    """An integer array, refusing floats (0.9 must not silently become 0) and values the C type cannot hold."""
+    array = np.asarray(values)
+    if array.size and array.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integers, not {array.dtype}")
+    if array.size and array.dtype.kind == "u" and array.max() > np.iinfo(dtype).max:
+        raise ValueError(f"{name}: {array.max()} does not fit in {np.dtype(dtype).name}")
+    if array.size and np.dtype(dtype).itemsize < array.dtype.itemsize and (array.max() > np.iinfo(dtype).max or array.min() < np.iinfo(dtype).min):
+        raise ValueError(f"{name}: values outside the {np.dtype(dtype).name} range")
+    return np.ascontiguousarray(array.reshape(-1), dtype=dtype)
+
+
 def _targets(targets, rows: int) -> np.ndarray:
-    targets = np.ascontiguousarray(np.asarray(targets).reshape(-1), dtype=np.int64)
+    targets = _integers(targets, "targets", np.int64)
     if targets.shape[0] != rows:
         raise ValueError(f"{targets.shape[0]} targets for {rows} rows")
     return targets
@@ -254,13 +268,15 @@ class Aggregator:
         if stats.dtype != TOKEN_STATISTICS or not stats.flags.c_contiguous:
             raise TypeError("stats must be a contiguous array from lossengine.statistics")
         n = stats.shape[0]
-        task_ids = np.ascontiguousarray(task_ids, dtype=np.int32)
-        example_ids = np.ascontiguousarray(example_ids, dtype=np.int64)
+        task_ids = _integers(task_ids, "task_ids", np.int32)
+        example_ids = _integers(example_ids, "example_ids", np.int64)
         if task_ids.shape != (n,) or example_ids.shape != (n,):
             raise ValueError(f"task_ids and example_ids need one entry per token ({n})")
         target_pointer = None
         if targets is not None:
-            targets = np.ascontiguousarray(targets, dtype=np.int64)
+            targets = _integers(targets, "targets", np.int64)
+            if targets.shape != (n,):
+                raise ValueError(f"targets need one entry per token ({n})")
             target_pointer = targets.ctypes.data
         _check(_lib.lossengine_aggregator_add(self._handle, stats.ctypes.data, task_ids.ctypes.data,
                                               example_ids.ctypes.data, target_pointer, n))

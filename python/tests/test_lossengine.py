@@ -184,6 +184,22 @@ class Aggregation(unittest.TestCase):
         with self.assertRaises(lossengine.LossEngineError):
             whole.add(stats[:1], [7], [100])
 
+    def test_float_ids_are_refused_not_truncated(self):
+        rng = np.random.default_rng(7)
+        logits = rng.standard_normal((4, 20)).astype(np.float32)
+        stats = lossengine.statistics(logits, [1, 2, 3, 4])
+        aggregator = lossengine.Aggregator(["a", "b"])
+        with self.assertRaises(TypeError):
+            aggregator.add(stats, [0.9, 0, 0, 0], [0, 0, 1, 1])
+        with self.assertRaises(TypeError):
+            aggregator.add(stats, [0, 0, 0, 0], [0, 0, 1, 1], targets=[1.0, 2.0, 3.0, 4.0])
+        with self.assertRaises(TypeError):
+            lossengine.cross_entropy(logits, np.array([1.5, 2, 3, 4]))
+        with self.assertRaises(ValueError):
+            aggregator.add(stats, np.array([0, 0, 0, 2**33]), [0, 0, 1, 1])
+        aggregator.add(stats, np.array([0, 0, 1, 1], dtype=np.uint8), [0, 0, 1, 1])
+        self.assertEqual(aggregator.report()["overall"]["tokens"], 4)
+
     def test_append_keeps_separately_numbered_shards_apart(self):
         rng = np.random.default_rng(6)
         logits = rng.standard_normal((24, 50)).astype(np.float32)

@@ -1,3 +1,3 @@
 using LossEngine.Cli;
 
-return CliApplication.Run(args, Console.Out, Console.Error, !Console.IsErrorRedirected);
+return CliApplication.RunProcess(args);

@@ -24,7 +24,7 @@ internal static unsafe class AggregatorExports
             TopK = topK <= 0 ? 5 : topK,
             WorstExamples = worstExamples < 0 ? 10 : worstExamples,
         });
-        *handle = GCHandle.ToIntPtr(GCHandle.Alloc(aggregator));
+        *handle = HandleTable.Add(aggregator);
         return 0;
     });
 
@@ -71,7 +71,7 @@ internal static unsafe class AggregatorExports
         NativeErrors.NotNull(handle, "out");
         string text = Marshal.PtrToStringUTF8((nint)json)!;
         LossAggregator aggregator = ReportJson.ReadState(text);
-        *handle = GCHandle.ToIntPtr(GCHandle.Alloc(aggregator));
+        *handle = HandleTable.Add(aggregator);
         return 0;
     });
 
@@ -85,22 +85,11 @@ internal static unsafe class AggregatorExports
     }
 
     [UnmanagedCallersOnly(EntryPoint = "lossengine_aggregator_free")]
-    public static void Free(nint handle)
+    public static int Free(nint handle) => handle == 0 ? 0 : NativeErrors.Guard(() =>
     {
-        if (handle != 0)
-        {
-            GCHandle.FromIntPtr(handle).Free();
-        }
-    }
+        HandleTable.Remove<LossAggregator>(handle, "aggregator");
+        return 0;
+    });
 
-    public static LossAggregator From(nint handle)
-    {
-        if (handle == 0)
-        {
-            throw new NativeArgumentException(Status.NullPointer, "the aggregator handle is NULL.");
-        }
-
-        return GCHandle.FromIntPtr(handle).Target as LossAggregator
-            ?? throw new NativeArgumentException(Status.InvalidArgument, "the handle is not a LossEngine aggregator.");
-    }
+    public static LossAggregator From(nint handle) => HandleTable.Get<LossAggregator>(handle, "aggregator");
 }

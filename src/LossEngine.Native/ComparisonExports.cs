@@ -35,27 +35,16 @@ internal static unsafe class ComparisonExports
         NativeErrors.NotNull(json, "json");
         NativeErrors.NotNull(handle, "out");
         ComparisonAggregator comparison = ComparisonReportJson.ReadState(Marshal.PtrToStringUTF8((nint)json)!);
-        *handle = GCHandle.ToIntPtr(GCHandle.Alloc(comparison));
+        *handle = HandleTable.Add(comparison);
         return 0;
     });
 
     [UnmanagedCallersOnly(EntryPoint = "lossengine_comparison_free")]
-    public static void Free(nint handle)
+    public static int Free(nint handle) => handle == 0 ? 0 : NativeErrors.Guard(() =>
     {
-        if (handle != 0)
-        {
-            GCHandle.FromIntPtr(handle).Free();
-        }
-    }
+        HandleTable.Remove<ComparisonAggregator>(handle, "comparison");
+        return 0;
+    });
 
-    private static ComparisonAggregator From(nint handle)
-    {
-        if (handle == 0)
-        {
-            throw new NativeArgumentException(Status.NullPointer, "the comparison handle is NULL.");
-        }
-
-        return GCHandle.FromIntPtr(handle).Target as ComparisonAggregator
-            ?? throw new NativeArgumentException(Status.InvalidArgument, "the handle is not a LossEngine comparison.");
-    }
+    private static ComparisonAggregator From(nint handle) => HandleTable.Get<ComparisonAggregator>(handle, "comparison");
 }

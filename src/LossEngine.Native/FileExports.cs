@@ -26,7 +26,7 @@ internal static unsafe class FileExports
             },
             Dump = new Formats.DumpOptions { Shift = settings.Shift != 0 },
         };
-        *handle = GCHandle.ToIntPtr(GCHandle.Alloc(DumpScorer.Score(files, scoring)));
+        *handle = HandleTable.Add(DumpScorer.Score(files, scoring));
         return 0;
     });
 
@@ -43,7 +43,7 @@ internal static unsafe class FileExports
             TaskNames = settings.Names(),
             Dump = new Formats.DumpOptions { Shift = settings.Shift != 0 },
         };
-        *handle = GCHandle.ToIntPtr(GCHandle.Alloc(ModelComparer.Compare(references, candidates, comparison)));
+        *handle = HandleTable.Add(ModelComparer.Compare(references, candidates, comparison));
         return 0;
     });
 

@@ -298,6 +298,22 @@ int main(int argc, char** argv) {
     CHECK(lossengine_aggregator_add(NULL, stats, tasks, examples, NULL, 1) == LOSSENGINE_NULL_POINTER, "NULL handle");
     CHECK(lossengine_aggregator_from_json("not json", &restored) == LOSSENGINE_INVALID_ARGUMENT, "bad JSON");
 
+    /* Handles are validated: garbage, freed, stale and foreign handles are codes, never a crash. */
+    lossengine_aggregator* garbage = (lossengine_aggregator*)(uintptr_t)0xdeadbeef12345678ULL;
+    char* none = NULL;
+    CHECK(lossengine_aggregator_to_json(garbage, &none) == LOSSENGINE_INVALID_ARGUMENT, "garbage handle");
+    CHECK(lossengine_aggregator_merge(first, first) == LOSSENGINE_INVALID_ARGUMENT, "merge with itself");
+    CHECK(lossengine_aggregator_append(head, head) == LOSSENGINE_INVALID_ARGUMENT, "append to itself");
+    CHECK(lossengine_aggregator_free(tail) == LOSSENGINE_OK, "free");
+    CHECK(lossengine_aggregator_free(tail) == LOSSENGINE_INVALID_ARGUMENT, "double free is reported");
+    CHECK(lossengine_aggregator_to_json(tail, &none) == LOSSENGINE_INVALID_ARGUMENT, "freed handle");
+    lossengine_aggregator* reused = NULL;
+    CHECK(lossengine_aggregator_create(names, 2, 5, 10, &reused) == LOSSENGINE_OK && reused != tail, "a reused slot gets a new handle");
+    CHECK(lossengine_aggregator_to_json(tail, &none) == LOSSENGINE_INVALID_ARGUMENT, "stale handle after reuse");
+    CHECK(lossengine_comparison_to_json((lossengine_comparison*)head, &none) == LOSSENGINE_INVALID_ARGUMENT, "an aggregator is not a comparison");
+    lossengine_aggregator_free(reused);
+    lossengine_aggregator_free(head);
+
     lossengine_aggregator_free(first);
     lossengine_aggregator_free(second);
     lossengine_aggregator_free(restored);

@@ -53,6 +53,10 @@ internal sealed class CommonOptions
         return new DumpSource(paths ?? result.GetValue(Dumps) ?? [], result.GetValue(Logits) ?? [], result.GetValue(Targets) ?? [], result.GetValue(TaskIds) ?? [], result.GetValue(ExampleIds) ?? [], options);
     }
 
+    /// <summary>Every file the command reads: dumps, .npy shards and the task-names file.</summary>
+    public IEnumerable<string> InputFiles(ParseResult result, DumpSource source) =>
+        result.GetValue(TaskNames) is { } names ? source.InputFiles().Append(names) : source.InputFiles();
+
     /// <summary>Task names from --task-names, or none (the library then takes them from the dumps).</summary>
     public IReadOnlyList<string> TaskNameList(ParseResult result) =>
         result.GetValue(TaskNames) is { } file ? Pipeline.DumpTaskNames.ReadFile(file) : [];

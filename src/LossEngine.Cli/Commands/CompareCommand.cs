@@ -32,15 +32,14 @@ internal static class CompareCommand
                 Dump = new DumpOptions { Shift = result.GetValue(common.Shift) },
             };
             string[] references = [result.GetValue(reference)!], candidates = [result.GetValue(candidate)!];
+            string[] inputs = [.. references, .. candidates, .. result.GetValue(common.TaskNames) is { } names ? [names] : Array.Empty<string>()];
+            using var outputs = new OutputFiles(inputs, ("--json", result.GetValue(json)));
             var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
-            ComparisonAggregator comparison = ModelComparer.Compare(references, candidates, options, progress);
+            ComparisonAggregator comparison = ModelComparer.Compare(references, candidates, options, progress, context.Cancellation);
             progress.Finish();
             context.Output.Write(ComparisonReportText.Render(comparison.Report()));
-            if (result.GetValue(json) is { } path)
-            {
-                File.WriteAllText(path, ComparisonReportJson.Write(comparison, references, candidates));
-            }
-
+            outputs.WriteText(result.GetValue(json), () => ComparisonReportJson.Write(comparison, references, candidates));
+            outputs.Commit();
             return 0;
         }));
         return command;

@@ -26,10 +26,12 @@ internal static class DemoCommand
             var options = new DumpScoringOptions { Scoring = new ScoringOptions { MaxDegreeOfParallelism = result.GetValue(threads) } };
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
-            LossAggregator scored = DumpScorer.Score([dump], options, progress);
+            LossAggregator scored = DumpScorer.Score([dump], options, progress, null, context.Cancellation);
             progress.Finish();
             string json = Path.Combine(folder, "demo-report.json");
-            ScoreCommand.Publish(context, scored, [dump], clock.Elapsed, json, null, Path.Combine(folder, "demo-report.md"));
+            using var outputs = new OutputFiles([dumpPath], ("report", json), ("report", Path.Combine(folder, "demo-report.md")));
+            ScoreCommand.Publish(context, scored, [dump], clock.Elapsed, outputs, json, null, Path.Combine(folder, "demo-report.md"));
+            outputs.Commit();
             AggregateReport report = scored.Report();
             var found = report.Tasks.SelectMany(t => t.PossibleLabelErrors).Select(e => e.Position).ToHashSet();
             context.Output.WriteLine();

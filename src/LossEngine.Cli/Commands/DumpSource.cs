@@ -53,6 +53,10 @@ internal sealed record DumpSource(IReadOnlyList<string> Paths, IReadOnlyList<str
         }
     }
 
+    /// <summary>Every input file named, globs expanded: for checking that no output overwrites one.</summary>
+    public IEnumerable<string> InputFiles() =>
+        Expand(Paths).Concat(Expand(NpyLogits)).Concat(Expand(NpyTargets)).Concat(Expand(NpyTaskIds)).Concat(Expand(NpyExampleIds));
+
     /// <summary>Opens every shard, checking that they agree on V and dtype.</summary>
     public List<EvalDump> OpenAll()
     {
@@ -63,6 +67,15 @@ internal sealed record DumpSource(IReadOnlyList<string> Paths, IReadOnlyList<str
             List<string> targets = Expand(NpyTargets);
             List<string> taskIds = Expand(NpyTaskIds);
             List<string> exampleIds = Expand(NpyExampleIds);
+            foreach ((string option, List<string> files) in new[] { ("--logits", logits), ("--targets", targets), ("--task-ids", taskIds), ("--example-ids", exampleIds) })
+            {
+                // These options take several values, so a dump path written after one is read as one of its files.
+                if (files.FirstOrDefault(f => f.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) is { } swallowed)
+                {
+                    throw new UsageException($"'{swallowed}' was read as a {option} file; put safetensors dump paths before the options, or after '--'.");
+                }
+            }
+
             if (targets.Count != logits.Count)
             {
                 throw new UsageException($"--logits names {logits.Count} file(s) and --targets {targets.Count}: give one targets file per logits file, in the same order.");

@@ -19,24 +19,23 @@ internal static class MergeCommand
         command.SetAction(result => context.Guard(() =>
         {
             string[] paths = result.GetValue(inputs) ?? [];
+            using var outputs = new OutputFiles(paths, ("--json", result.GetValue(json)), ("--csv", result.GetValue(csv)), ("--markdown", result.GetValue(markdown)));
             context.Output.WriteLine($"LossEngine: merged {paths.Length} report(s)");
             context.Output.WriteLine();
             if (ShardReports.SchemaOf(paths[0]) == ComparisonReportJson.Schema)
             {
                 ComparisonAggregator comparison = ShardReports.AppendComparisons(paths);
                 context.Output.Write(ComparisonReportText.Render(comparison.Report()));
-                if (result.GetValue(json) is { } path)
-                {
-                    File.WriteAllText(path, ComparisonReportJson.Write(comparison, [.. paths], []));
-                }
-
+                outputs.WriteText(result.GetValue(json), () => ComparisonReportJson.Write(comparison, [.. paths], []));
+                outputs.Commit();
                 return 0;
             }
 
             LossAggregator merged = ShardReports.AppendScores(paths);
             AggregateReport report = merged.Report();
             context.Output.Write(ScoreReportText.Render(report));
-            ScoreCommand.WriteReports(report, merged, [.. paths], result.GetValue(json), result.GetValue(csv), result.GetValue(markdown));
+            ScoreCommand.WriteReports(report, merged, [.. paths], outputs, result.GetValue(json), result.GetValue(csv), result.GetValue(markdown));
+            outputs.Commit();
             return 0;
         }));
         return command;

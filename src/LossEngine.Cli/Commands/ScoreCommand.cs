@@ -21,26 +21,40 @@ internal static class ScoreCommand
         var csv = new Option<string?>("--csv") { Description = "write the per-task table as CSV" };
         var markdown = new Option<string?>("--markdown") { Description = "write the per-task table as Markdown" };
         var tokens = new Option<string?>("--tokens") { Description = "write every row's loss as a float32 .npy (NaN for ignored rows)" };
+        var maxTasks = new Option<int>("--max-tasks") { Description = "the most tasks (each takes ~31 KB of state); task ids without names beyond it are errors", DefaultValueFactory = _ => AggregatorOptions.DefaultMaxTasks };
         var command = new Command("score", "Score eval dumps: per-task loss, perplexity, accuracy, calibration, decomposition, worst examples.");
         common.AddTo(command);
-        foreach (Option option in new Option[] { topK, worst, json, csv, markdown, tokens })
+        var unordered = new Option<bool>("--examples-unordered") { Description = "examples' tokens may interleave (memory grows with the number of examples)" };
+        foreach (Option option in new Option[] { topK, worst, json, csv, markdown, tokens, maxTasks, unordered })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(result => context.Guard(() =>
         {
+            DumpSource source = common.Source(result);
+            string? tokensPath = result.GetValue(tokens);
+            using var outputs = new OutputFiles(common.InputFiles(result, source), ("--json", result.GetValue(json)), ("--csv", result.GetValue(csv)),
+                ("--markdown", result.GetValue(markdown)), ("--tokens", tokensPath));
             var options = new DumpScoringOptions
             {
                 Scoring = common.Scoring(result),
-                Aggregation = new AggregatorOptions { TaskNames = common.TaskNameList(result), TopK = result.GetValue(topK), WorstExamples = result.GetValue(worst) },
+                Aggregation = new AggregatorOptions
+                {
+                    TaskNames = common.TaskNameList(result),
+                    TopK = result.GetValue(topK),
+                    WorstExamples = result.GetValue(worst),
+                    ExamplesUnordered = result.GetValue(unordered),
+                    MaxTasks = result.GetValue(maxTasks) > 0 ? result.GetValue(maxTasks) : throw new UsageException($"--max-tasks {result.GetValue(maxTasks)}: give a positive count."),
+                },
             };
-            List<EvalDump> dumps = common.Source(result).OpenAll();
+            List<EvalDump> dumps = source.OpenAll();
             try
             {
                 var clock = Stopwatch.StartNew();
-                LossAggregator aggregator = ScoreWithTokenFile(context, dumps, options, result.GetValue(tokens));
-                Publish(context, aggregator, dumps, clock.Elapsed, result.GetValue(json), result.GetValue(csv), result.GetValue(markdown));
+                LossAggregator aggregator = Score(context, dumps, options, tokensPath is null ? null : outputs.TemporaryFor(tokensPath));
+                Publish(context, aggregator, dumps, clock.Elapsed, outputs, result.GetValue(json), result.GetValue(csv), result.GetValue(markdown));
+                outputs.Commit();
                 return 0;
             }
             finally
@@ -51,65 +65,38 @@ internal static class ScoreCommand
         return command;
     }
 
-    /// <summary>Scores the dumps; with <c>--tokens</c>, streams one loss per row into a side file that is renamed into
-    /// place only once every row is scored, so a failed run never leaves a file that looks complete.</summary>
-    private static LossAggregator ScoreWithTokenFile(CliContext context, List<EvalDump> dumps, DumpScoringOptions options, string? tokensPath)
+    /// <summary>Scores the dumps; with <c>--tokens</c>, streams one loss per row into its (temporary) file.</summary>
+    private static LossAggregator Score(CliContext context, List<EvalDump> dumps, DumpScoringOptions options, string? tokensPath)
     {
         var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
         if (tokensPath is null)
         {
-            LossAggregator scored = DumpScorer.Score(dumps, options, progress);
+            LossAggregator scored = DumpScorer.Score(dumps, options, progress, null, context.Cancellation);
             progress.Finish();
             return scored;
         }
 
-        string partialPath = tokensPath + ".partial";
-        try
+        using FileStream tokenLosses = NpyFile.Create(tokensPath, TensorDataType.Float32, [dumps.Sum(d => d.Rows)]);
+        float[] buffer = [];
+        LossAggregator aggregator = DumpScorer.Score(dumps, options, progress, (_, rows) =>
         {
-            LossAggregator aggregator;
-            using (FileStream tokenLosses = NpyFile.Create(partialPath, TensorDataType.Float32, [dumps.Sum(d => d.Rows)]))
+            if (buffer.Length < rows.Length)
             {
-                float[] buffer = [];
-                aggregator = DumpScorer.Score(dumps, options, progress, (_, rows) =>
-                {
-                    if (buffer.Length < rows.Length)
-                    {
-                        buffer = new float[rows.Length];
-                    }
-
-                    for (int i = 0; i < rows.Length; i++)
-                    {
-                        buffer[i] = rows[i].IsIgnored ? float.NaN : rows[i].Loss;
-                    }
-
-                    tokenLosses.Write(MemoryMarshal.AsBytes(buffer.AsSpan(0, rows.Length)));
-                });
+                buffer = new float[rows.Length];
             }
 
-            progress.Finish();
-            File.Move(partialPath, tokensPath, overwrite: true);
-            return aggregator;
-        }
-        catch
-        {
-            DeleteQuietly(partialPath);
-            throw;
-        }
+            for (int i = 0; i < rows.Length; i++)
+            {
+                buffer[i] = rows[i].IsIgnored ? float.NaN : rows[i].Loss;
+            }
+
+            tokenLosses.Write(MemoryMarshal.AsBytes(buffer.AsSpan(0, rows.Length)));
+        }, context.Cancellation);
+        progress.Finish();
+        return aggregator;
     }
 
-    /// <summary>Deletes a file if it exists, on the way out of a failure that is already being reported.</summary>
-    private static void DeleteQuietly(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
-
-    public static void Publish(CliContext context, LossAggregator aggregator, IReadOnlyList<EvalDump> dumps, TimeSpan elapsed, string? json, string? csv, string? markdown)
+    public static void Publish(CliContext context, LossAggregator aggregator, IReadOnlyList<EvalDump> dumps, TimeSpan elapsed, OutputFiles outputs, string? json, string? csv, string? markdown)
     {
         AggregateReport report = aggregator.Report();
         long rows = dumps.Sum(d => d.Rows), bytes = dumps.Sum(d => d.LogitBytes);
@@ -117,24 +104,14 @@ internal static class ScoreCommand
             $"LossEngine: {rows:N0} rows from {dumps.Count} file(s), {bytes / 1e6:N1} MB of logits in {elapsed.TotalSeconds:F2} s ({bytes / Math.Max(elapsed.TotalSeconds, 1e-9) / 1e9:F2} GB/s), SIMD {Logits.VectorWidthInBits}-bit"));
         context.Output.WriteLine();
         context.Output.Write(ScoreReportText.Render(report));
-        WriteReports(report, aggregator, [.. dumps.Select(d => d.File)], json, csv, markdown);
+        WriteReports(report, aggregator, [.. dumps.Select(d => d.File)], outputs, json, csv, markdown);
     }
 
-    public static void WriteReports(AggregateReport report, LossAggregator aggregator, IReadOnlyList<string> inputs, string? json, string? csv, string? markdown)
+    /// <summary>Writes the requested reports under their temporary names; the caller commits them.</summary>
+    public static void WriteReports(AggregateReport report, LossAggregator aggregator, IReadOnlyList<string> inputs, OutputFiles outputs, string? json, string? csv, string? markdown)
     {
-        if (json is not null)
-        {
-            File.WriteAllText(json, ReportJson.Write(report, aggregator, inputs));
-        }
-
-        if (csv is not null)
-        {
-            File.WriteAllText(csv, ScoreReportText.Csv(report));
-        }
-
-        if (markdown is not null)
-        {
-            File.WriteAllText(markdown, ScoreReportText.Markdown(report));
-        }
+        outputs.WriteText(json, () => ReportJson.Write(report, aggregator, inputs));
+        outputs.WriteText(csv, () => ScoreReportText.Csv(report));
+        outputs.WriteText(markdown, () => ScoreReportText.Markdown(report));
     }
 }

@@ -88,14 +88,19 @@ internal static class ScoreReportText
         foreach (TaskMetrics m in report.Tasks.Append(report.Overall))
         {
             text.Append(string.Create(Invariant,
-                $"| {m.Task} | {m.Tokens} | {m.Examples} | {m.Loss:F4} | {m.LossStandardError:F4} | {m.Perplexity:F2} | {m.Accuracy:P1} | {m.TopKAccuracy:P1} | {m.ExactMatch:P1} | {m.ExpectedCalibrationError:F3} | {m.ShareOfLoss:P1} |\n"));
+                $"| {MarkdownCell(m.Task)} | {m.Tokens} | {m.Examples} | {m.Loss:F4} | {m.LossStandardError:F4} | {m.Perplexity:F2} | {m.Accuracy:P1} | {m.TopKAccuracy:P1} | {m.ExactMatch:P1} | {m.ExpectedCalibrationError:F3} | {m.ShareOfLoss:P1} |\n"));
         }
 
         text.Append(string.Create(Invariant, $"\nMacro loss {report.MacroLoss:F4}; lm-eval group loss {report.LmEvalGroupLoss:F4}.\n"));
         return text.ToString();
     }
 
-    private static string Quote(string value) => value.Contains(',', StringComparison.Ordinal) || value.Contains('"', StringComparison.Ordinal)
+    /// <summary>A table cell: '|' escaped and line breaks made spaces, so a task name cannot break the table.</summary>
+    private static string MarkdownCell(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal).ReplaceLineEndings(" ");
+
+    /// <summary>A CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break.</summary>
+    private static string Quote(string value) => value.AsSpan().IndexOfAny(",\"\r\n") >= 0
         ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""
         : value;
 }

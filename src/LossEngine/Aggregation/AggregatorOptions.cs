@@ -30,11 +30,43 @@ public sealed record AggregatorOptions
     /// <summary>The position of the first token this aggregator sees, so that shards report global positions.</summary>
     public long FirstPosition { get; init; }
 
+    /// <summary>V of the logits the tokens were scored from, when known (the dump scorer sets it). Aggregators that both
+    /// know V merge only when it is the same: shards of different vocabularies are different models or tokenizers.</summary>
+    public int? Vocabulary { get; init; }
+
+    /// <summary>The logits' element type, when known; checked on merge like <see cref="Vocabulary"/>.</summary>
+    public Formats.TensorDataType? LogitType { get; init; }
+
+    /// <summary>The most tasks an aggregator accepts: each task's state takes about 31 KB, so a stray task id of 10^8
+    /// must be an error rather than 3 TB of memory. Default 100,000 (about 3 GB); raise it for more tasks.</summary>
+    public int MaxTasks { get; init; } = DefaultMaxTasks;
+
+    /// <summary>The default of <see cref="MaxTasks"/>.</summary>
+    public const int DefaultMaxTasks = 100_000;
+
     internal void Validate()
     {
-        if (TaskNames.Count == 0)
+        if (TaskNames is null || TaskNames.Count == 0)
         {
             throw new ArgumentException("At least one task name is required.", nameof(TaskNames));
+        }
+
+        if (TaskNames.Count > MaxTasks)
+        {
+            throw new ArgumentException($"{TaskNames.Count} tasks are more than the limit of {MaxTasks} (about 31 KB of state each); raise MaxTasks to allow them.", nameof(TaskNames));
+        }
+
+        if (Vocabulary is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Vocabulary), Vocabulary, "V must be positive when given.");
+        }
+
+        for (int t = 0; t < TaskNames.Count; t++)
+        {
+            if (TaskNames[t] is null)
+            {
+                throw new ArgumentException($"Task name {t} is null; every task needs a name.", nameof(TaskNames));
+            }
         }
 
         if (TaskWeights is not null && (TaskWeights.Count != TaskNames.Count || TaskWeights.Any(w => !(w >= 0) || !double.IsFinite(w))))

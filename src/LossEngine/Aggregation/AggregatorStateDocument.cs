@@ -6,7 +6,11 @@ namespace LossEngine.Aggregation;
 /// <summary>The serialised state of a <see cref="LossAggregator"/>: version 1.</summary>
 internal sealed class AggregatorStateDocument
 {
-    public int Version { get; set; } = AggregatorJson.CurrentVersion;
+    /// <summary>"lossengine.score-state/1" in states written by this version; absent in older ones.</summary>
+    public string? Schema { get; set; }
+
+    /// <summary>Required: 0 (absent) is an error rather than a guess.</summary>
+    public int Version { get; set; }
 
     public OptionsDocument Options { get; set; } = new();
 

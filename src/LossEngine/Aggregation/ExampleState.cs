@@ -35,6 +35,21 @@ internal sealed class ExampleState
     [JsonIgnore]
     public (int Task, long ExampleId) Key => (Task, ExampleId);
 
+    /// <summary>Checks an open example read from JSON.</summary>
+    /// <exception cref="FormatException">Its task is out of range, a count is negative, or its sum is missing.</exception>
+    public void Validate(int taskCount)
+    {
+        if (Task < 0 || Task >= taskCount)
+        {
+            throw new FormatException($"Open example {ExampleId} has task {Task}, outside [0, {taskCount}).");
+        }
+
+        if (Tokens < 0 || Correct < 0 || Correct > Tokens || Loss is null || (Tokens > 0 && FirstPosition > LastPosition))
+        {
+            throw new FormatException($"Open example {ExampleId} of task {Task} has inconsistent counts or positions (tokens {Tokens}, correct {Correct}, positions {FirstPosition}–{LastPosition}).");
+        }
+    }
+
     public void AddToken(in TokenStatistics token, long position, long target)
     {
         FirstPosition = Math.Min(FirstPosition, position);

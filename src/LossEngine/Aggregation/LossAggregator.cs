@@ -107,7 +107,7 @@ public sealed class LossAggregator
             if (_lastExampleId is long last && exampleId <= last)
             {
                 throw new ArgumentException(
-                    $"Example id {exampleId} (task {task}) at position {position} follows example {last} (ended at position {position - 1}); in ordered mode each example's tokens are contiguous and ids increase. Set ExamplesUnordered if tokens of different examples interleave.",
+                    $"Example id {exampleId} (task {task}) at position {position} follows example {last} (ended at position {position - 1}); in ordered mode each example's tokens are contiguous and ids increase. Examples whose tokens interleave need unordered aggregation (ExamplesUnordered).",
                     "exampleIds");
             }
 
@@ -140,16 +140,25 @@ public sealed class LossAggregator
     {
         ArgumentNullException.ThrowIfNull(other);
         CheckMergeable(other);
+        TaskState[] merged = [.. _tasks.Select(t => t.Clone())];
+        try
+        {
+            for (int task = 0; task < merged.Length; task++)
+            {
+                merged[task].Merge(other._tasks[task], Options.WorstExamples);
+            }
+        }
+        catch (OverflowException error)
+        {
+            throw new ArgumentException("Merging would overflow a count past 2^63: the states cannot be of real data.", nameof(other), error);
+        }
+
         if (other._maxExampleId is long otherMax)
         {
             _maxExampleId = Math.Max(_maxExampleId ?? long.MinValue, otherMax);
         }
 
-        for (int task = 0; task < _tasks.Length; task++)
-        {
-            _tasks[task].Merge(other._tasks[task], Options.WorstExamples);
-        }
-
+        merged.CopyTo(_tasks, 0);
         foreach (ExampleState part in other._open.Values)
         {
             if (_open.TryGetValue(part.Key, out ExampleState? mine))
@@ -202,6 +211,21 @@ public sealed class LossAggregator
 
     private void CheckMergeable(LossAggregator other)
     {
+        if (ReferenceEquals(other, this))
+        {
+            throw new ArgumentException("An aggregator cannot be merged with or appended to itself: every token would count twice.", nameof(other));
+        }
+
+        if (Options.Vocabulary is int v && other.Options.Vocabulary is int w && v != w)
+        {
+            throw new ArgumentException($"Only aggregators of the same vocabulary merge: V = {v} and V = {w}.", nameof(other));
+        }
+
+        if (Options.LogitType is { } a && other.Options.LogitType is { } b && a != b)
+        {
+            throw new ArgumentException($"Only aggregators of the same logit type merge: {a} and {b}.", nameof(other));
+        }
+
         if (!Options.TaskNames.SequenceEqual(other.Options.TaskNames) || Options.TopK != other.Options.TopK
             || Options.WorstExamples != other.Options.WorstExamples || Options.LabelErrorConfidence != other.Options.LabelErrorConfidence
             || Options.LabelErrorMinimumRank != other.Options.LabelErrorMinimumRank)
@@ -228,11 +252,21 @@ public sealed class LossAggregator
 
     /// <summary>Restores an aggregator from <see cref="ToJson"/>'s output. The result merges and reports exactly like
     /// the original.</summary>
-    /// <exception cref="FormatException">The JSON is not an aggregator state of this version.</exception>
+    /// <exception cref="FormatException">The JSON is not an aggregator state of this version, or its counts, lists or
+    /// open examples are inconsistent (the message names the task and field).</exception>
     public static LossAggregator FromJson(string json)
     {
         AggregatorStateDocument state = AggregatorJson.Deserialize(json);
-        var aggregator = new LossAggregator(state.Options.ToOptions()) { NextPosition = state.NextPosition };
+        LossAggregator aggregator;
+        try
+        {
+            aggregator = new LossAggregator(state.Options.ToOptions()) { NextPosition = state.NextPosition };
+        }
+        catch (ArgumentException error)
+        {
+            throw new FormatException($"The state's options are invalid: {error.Message}", error);
+        }
+
         if (state.Tasks.Count != aggregator._tasks.Length)
         {
             throw new FormatException($"The state has {state.Tasks.Count} task states for {aggregator._tasks.Length} task names.");
@@ -240,12 +274,28 @@ public sealed class LossAggregator
 
         for (int task = 0; task < aggregator._tasks.Length; task++)
         {
-            aggregator._tasks[task] = state.Tasks[task];
+            string name = aggregator.Options.TaskNames[task];
+            aggregator._tasks[task] = state.Tasks[task] ?? throw new FormatException($"Task '{name}' has no state.");
+            aggregator._tasks[task].Validate($"task '{name}'");
         }
 
         foreach (ExampleState example in state.OpenExamples)
         {
-            aggregator._open[example.Key] = example;
+            if (example is null)
+            {
+                throw new FormatException("An open example is null.");
+            }
+
+            example.Validate(aggregator._tasks.Length);
+            if (!aggregator._open.TryAdd(example.Key, example))
+            {
+                throw new FormatException($"Open example {example.ExampleId} of task {example.Task} appears twice.");
+            }
+        }
+
+        if (state.NextPosition < aggregator.Options.FirstPosition)
+        {
+            throw new FormatException($"The next position {state.NextPosition} is before the first position {aggregator.Options.FirstPosition}.");
         }
 
         aggregator._lastExampleId = state.LastExampleId;
@@ -258,6 +308,8 @@ public sealed class LossAggregator
 
     private AggregatorStateDocument CaptureState() => new()
     {
+        Schema = AggregatorJson.Schema,
+        Version = AggregatorJson.CurrentVersion,
         Options = OptionsDocument.From(Options),
         NextPosition = NextPosition,
         LastExampleId = _lastExampleId,

@@ -93,8 +93,8 @@ internal static class MetricsCalculator
             ExactMatchStandardError = g > 1 ? Math.Sqrt(exactMatch * (1 - exactMatch) / (g - 1)) : double.NaN,
             MeanExampleLogLikelihood = -meanExampleLoss,
             MeanExampleLogLikelihoodStandardError = g > 1 ? Math.Sqrt(Math.Max(exampleLossVariance, 0) / g) : double.NaN,
-            MeanEntropy = state.Entropy.ToDouble() / n,
-            ExpectedCalibrationError = calibrationGap / n,
+            MeanEntropy = state.Tokens > state.NaNEntropies ? state.Entropy.ToDouble() / (state.Tokens - state.NaNEntropies) : double.NaN,
+            ExpectedCalibrationError = state.Tokens > state.Uncalibrated ? calibrationGap / (state.Tokens - state.Uncalibrated) : double.NaN,
             WorstExamples = [.. state.WorstExamples],
             PossibleLabelErrors = [.. state.LabelErrors],
         };

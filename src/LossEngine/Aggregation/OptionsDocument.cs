@@ -22,6 +22,12 @@ internal sealed class OptionsDocument
 
     public long FirstPosition { get; set; }
 
+    public int? Vocabulary { get; set; }
+
+    public Formats.TensorDataType? LogitType { get; set; }
+
+    public int MaxTasks { get; set; }
+
     public static OptionsDocument From(AggregatorOptions options) => new()
     {
         TaskNames = [.. options.TaskNames],
@@ -32,6 +38,9 @@ internal sealed class OptionsDocument
         LabelErrorMinimumRank = options.LabelErrorMinimumRank,
         ExamplesUnordered = options.ExamplesUnordered,
         FirstPosition = options.FirstPosition,
+        Vocabulary = options.Vocabulary,
+        LogitType = options.LogitType,
+        MaxTasks = options.MaxTasks,
     };
 
     public AggregatorOptions ToOptions() => new()
@@ -44,5 +53,8 @@ internal sealed class OptionsDocument
         LabelErrorMinimumRank = LabelErrorMinimumRank,
         ExamplesUnordered = ExamplesUnordered,
         FirstPosition = FirstPosition,
+        Vocabulary = Vocabulary,
+        LogitType = LogitType,
+        MaxTasks = MaxTasks > 0 ? MaxTasks : Math.Max(AggregatorOptions.DefaultMaxTasks, TaskNames?.Count ?? 0),
     };
 }

@@ -67,11 +67,12 @@ public sealed record TaskMetrics
     /// <summary>Sample standard deviation of the example log-likelihoods over √G.</summary>
     public double MeanExampleLogLikelihoodStandardError { get; init; }
 
-    /// <summary>Mean softmax entropy, nats.</summary>
+    /// <summary>Mean softmax entropy, nats, over the tokens whose entropy is defined (a row with a +∞ logit has none,
+    /// like a NaN loss); NaN when none is.</summary>
     public double MeanEntropy { get; init; }
 
     /// <summary>Expected calibration error of top-1 confidence p(argmax) against top-1 correctness, 15 equal-width bins:
-    /// Σ_b (n_b/N)·|acc_b − conf_b|.</summary>
+    /// Σ_b (n_b/N)·|acc_b − conf_b|, over the N tokens whose top-1 probability is defined (not rows with a +∞ logit).</summary>
     public double ExpectedCalibrationError { get; init; }
 
     /// <summary>w_t in Overall = Σ w_t·loss_t: the task's token share, or the user's weight normalised to sum 1.</summary>

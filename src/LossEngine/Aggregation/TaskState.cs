@@ -15,6 +15,12 @@ internal sealed class TaskState
 
     public long NaNLosses { get; set; }
 
+    /// <summary>Tokens with a loss but a NaN entropy (a row with +∞ logits): left out of the mean entropy.</summary>
+    public long NaNEntropies { get; set; }
+
+    /// <summary>Tokens whose top-1 probability is undefined (a row with +∞ logits): left out of the calibration bins.</summary>
+    public long Uncalibrated { get; set; }
+
     public long Correct { get; set; }
 
     public long TopKCorrect { get; set; }
@@ -61,17 +67,32 @@ internal sealed class TaskState
     {
         Tokens++;
         Loss.Add(token.Loss);
-        Entropy.Add(token.Entropy);
+        if (float.IsNaN(token.Entropy))
+        {
+            NaNEntropies++;
+        }
+        else
+        {
+            Entropy.Add(token.Entropy);
+        }
+
         ReciprocalRank.Add(1.0 / (token.TargetRank + 1.0));
         bool correct = token.TargetRank == 0;
         Correct += correct ? 1 : 0;
         TopKCorrect += token.TargetRank < topK ? 1 : 0;
 
         double confidence = Confidence(token);
-        int bin = Math.Clamp((int)(confidence * CalibrationBins), 0, CalibrationBins - 1);
-        BinCount[bin]++;
-        BinCorrect[bin] += correct ? 1 : 0;
-        BinConfidence[bin].Add(confidence);
+        if (double.IsNaN(confidence))
+        {
+            Uncalibrated++;
+        }
+        else
+        {
+            int bin = Math.Clamp((int)(confidence * CalibrationBins), 0, CalibrationBins - 1);
+            BinCount[bin]++;
+            BinCorrect[bin] += correct ? 1 : 0;
+            BinConfidence[bin].Add(confidence);
+        }
 
         if (byteLength is int bytes)
         {
@@ -111,38 +132,89 @@ internal sealed class TaskState
 
     public void Merge(TaskState other, int keep)
     {
-        Tokens += other.Tokens;
-        NaNLosses += other.NaNLosses;
-        Correct += other.Correct;
-        TopKCorrect += other.TopKCorrect;
-        TokensWithBytes += other.TokensWithBytes;
-        Bytes += other.Bytes;
-        Loss.Add(other.Loss);
-        Entropy.Add(other.Entropy);
-        ReciprocalRank.Add(other.ReciprocalRank);
-        for (int bin = 0; bin < CalibrationBins; bin++)
+        // Counts of real data cannot reach 2^63; a sum that would is a tampered or corrupt state.
+        checked
         {
-            BinCount[bin] += other.BinCount[bin];
-            BinCorrect[bin] += other.BinCorrect[bin];
-            BinConfidence[bin].Add(other.BinConfidence[bin]);
+            Tokens += other.Tokens;
+            NaNLosses += other.NaNLosses;
+            NaNEntropies += other.NaNEntropies;
+            Uncalibrated += other.Uncalibrated;
+            Correct += other.Correct;
+            TopKCorrect += other.TopKCorrect;
+            TokensWithBytes += other.TokensWithBytes;
+            Bytes += other.Bytes;
+            Loss.Add(other.Loss);
+            Entropy.Add(other.Entropy);
+            ReciprocalRank.Add(other.ReciprocalRank);
+            for (int bin = 0; bin < CalibrationBins; bin++)
+            {
+                BinCount[bin] += other.BinCount[bin];
+                BinCorrect[bin] += other.BinCorrect[bin];
+                BinConfidence[bin].Add(other.BinConfidence[bin]);
+            }
+
+            Examples += other.Examples;
+            ExactMatches += other.ExactMatches;
+            ExampleLoss.Add(other.ExampleLoss);
+            ExampleLossSquared.Add(other.ExampleLossSquared);
+            ExampleLossTimesTokens.Add(other.ExampleLossTimesTokens);
+            ExampleTokensSquared.Add(other.ExampleTokensSquared);
+            ExampleCorrectSquared.Add(other.ExampleCorrectSquared);
+            ExampleCorrectTimesTokens.Add(other.ExampleCorrectTimesTokens);
+            foreach (WorstExample entry in other.WorstExamples)
+            {
+                BoundedList.Insert(WorstExamples, entry, keep, WorstExampleOrder.Instance);
+            }
+
+            foreach (PossibleLabelError entry in other.LabelErrors)
+            {
+                BoundedList.Insert(LabelErrors, entry, keep, LabelErrorOrder.Instance);
+            }
+        }
+    }
+
+    /// <summary>Checks a state read from JSON: lists present and of the right length, counts non-negative and
+    /// consistent with one another.</summary>
+    /// <exception cref="FormatException">Something is wrong; the message names <paramref name="what"/> and the field.</exception>
+    public void Validate(string what)
+    {
+        if (BinCount?.Length != CalibrationBins || BinCorrect?.Length != CalibrationBins || BinConfidence?.Length != CalibrationBins || BinConfidence.Any(b => b is null))
+        {
+            throw new FormatException($"{what}: the calibration bins must be {CalibrationBins} counts, correct counts and sums.");
         }
 
-        Examples += other.Examples;
-        ExactMatches += other.ExactMatches;
-        ExampleLoss.Add(other.ExampleLoss);
-        ExampleLossSquared.Add(other.ExampleLossSquared);
-        ExampleLossTimesTokens.Add(other.ExampleLossTimesTokens);
-        ExampleTokensSquared.Add(other.ExampleTokensSquared);
-        ExampleCorrectSquared.Add(other.ExampleCorrectSquared);
-        ExampleCorrectTimesTokens.Add(other.ExampleCorrectTimesTokens);
-        foreach (WorstExample entry in other.WorstExamples)
+        if (WorstExamples is null || LabelErrors is null || WorstExamples.Any(w => w is null || w.Task is null) || LabelErrors.Any(e => e is null || e.Task is null))
         {
-            BoundedList.Insert(WorstExamples, entry, keep, WorstExampleOrder.Instance);
+            throw new FormatException($"{what}: the worst-example and label-error lists must be present, with no null entries.");
         }
 
-        foreach (PossibleLabelError entry in other.LabelErrors)
+        if (Loss is null || Entropy is null || ReciprocalRank is null || ExampleLoss is null || ExampleLossSquared is null || ExampleLossTimesTokens is null
+            || ExampleTokensSquared is null || ExampleCorrectSquared is null || ExampleCorrectTimesTokens is null)
         {
-            BoundedList.Insert(LabelErrors, entry, keep, LabelErrorOrder.Instance);
+            throw new FormatException($"{what}: an exact sum is missing.");
+        }
+
+        (string Name, long Value)[] counts =
+        [
+            ("tokens", Tokens), ("nan_losses", NaNLosses), ("nan_entropies", NaNEntropies), ("uncalibrated", Uncalibrated), ("correct", Correct),
+            ("top_k_correct", TopKCorrect), ("tokens_with_bytes", TokensWithBytes), ("bytes", Bytes), ("examples", Examples), ("exact_matches", ExactMatches),
+        ];
+        foreach ((string name, long value) in counts)
+        {
+            if (value < 0)
+            {
+                throw new FormatException($"{what}: {name} is {value}; counts cannot be negative.");
+            }
+        }
+
+        if (Correct > Tokens || TopKCorrect > Tokens || TokensWithBytes > Tokens || NaNEntropies > Tokens || Uncalibrated > Tokens || ExactMatches > Examples)
+        {
+            throw new FormatException($"{what}: a part is larger than its whole (tokens {Tokens}, correct {Correct}, top-k {TopKCorrect}, with bytes {TokensWithBytes}, examples {Examples}, exact matches {ExactMatches}).");
+        }
+
+        if (BinCount.Any(c => c < 0) || BinCorrect.Zip(BinCount).Any(p => p.First < 0 || p.First > p.Second) || BinCount.Sum() != Tokens - Uncalibrated)
+        {
+            throw new FormatException($"{what}: the calibration bin counts are negative, have more correct than tokens, or do not add up to the {Tokens - Uncalibrated} calibrated tokens.");
         }
     }
 

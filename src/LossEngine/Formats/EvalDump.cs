@@ -40,7 +40,12 @@ public sealed unsafe class EvalDump : IDisposable
             throw new DumpFormatException($"{logits.Describe()} has rank {shape.Count} (shape [{string.Join(", ", shape)}]); logits must be [N, V] or [B, S, V].");
         }
 
-        Vocabulary = checked((int)shape[^1]);
+        if (shape[^1] is < 1 or > int.MaxValue)
+        {
+            throw new DumpFormatException($"{logits.Describe()} has shape [{string.Join(", ", shape)}]: V = {shape[^1]}, but a row needs 1 to {int.MaxValue} logits.");
+        }
+
+        Vocabulary = (int)shape[^1];
         (_batch, _sequence) = shape.Count == 3 ? (shape[0], shape[1]) : (1, shape[0]);
         if (_shift && shape.Count != 3)
         {
@@ -105,6 +110,10 @@ public sealed unsafe class EvalDump : IDisposable
                 try
                 {
                     names = System.Text.Json.JsonSerializer.Deserialize(json, FormatsJsonContext.Default.StringArray);
+                    if (names is null || names.Any(n => n is null))
+                    {
+                        throw new DumpFormatException($"{path}: __metadata__.task_names must be a JSON array of strings, with no null.");
+                    }
                 }
                 catch (System.Text.Json.JsonException error)
                 {

@@ -66,7 +66,7 @@ public sealed partial class NpyFile : IDisposable
         }
 
         int major = bytes[6];
-        int headerLength;
+        long headerLength;
         int headerStart;
         if (major == 1)
         {
@@ -80,7 +80,7 @@ public sealed partial class NpyFile : IDisposable
                 throw new DumpFormatException($"{path}: truncated .npy preamble.");
             }
 
-            headerLength = (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
+            headerLength = BinaryPrimitives.ReadUInt32LittleEndian(bytes[8..]);
             headerStart = 12;
         }
         else
@@ -88,13 +88,27 @@ public sealed partial class NpyFile : IDisposable
             throw new DumpFormatException($"{path}: .npy format version {major} is not supported (1, 2 and 3 are).");
         }
 
-        if (headerStart + (long)headerLength > mapped.Length || headerStart + headerLength > bytes.Length)
+        if (headerStart + headerLength > mapped.Length)
         {
             throw new DumpFormatException($"{path}: the header length {headerLength} at offset 8 runs past the end of the file ({mapped.Length} bytes).");
         }
 
-        Encoding encoding = major == 3 ? Encoding.UTF8 : Encoding.Latin1;
-        string header = encoding.GetString(bytes.Slice(headerStart, headerLength));
+        if (headerStart + headerLength > bytes.Length)
+        {
+            throw new DumpFormatException($"{path}: the header length {headerLength} at offset 8 is over the {bytes.Length - headerStart}-byte limit for .npy headers.");
+        }
+
+        string header;
+        try
+        {
+            Encoding encoding = major == 3 ? new UTF8Encoding(false, throwOnInvalidBytes: true) : Encoding.Latin1;
+            header = encoding.GetString(bytes.Slice(headerStart, (int)headerLength));
+        }
+        catch (DecoderFallbackException error)
+        {
+            throw new DumpFormatException($"{path}: the version-3 .npy header is not valid UTF-8.", error);
+        }
+
         string descr = Field(DescrPattern(), header, path, "descr");
         string fortran = Field(FortranPattern(), header, path, "fortran_order");
         string shapeText = Field(ShapePattern(), header, path, "shape");
@@ -103,7 +117,7 @@ public sealed partial class NpyFile : IDisposable
             throw new DumpFormatException($"{path}: Fortran-ordered arrays are not supported; save with np.ascontiguousarray.");
         }
 
-        long[] shape = [.. shapeText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(d => long.Parse(d, CultureInfo.InvariantCulture))];
+        long[] shape = ParseShape(shapeText, path);
         TensorDataType type = descr switch
         {
             "<f4" => TensorDataType.Float32,
@@ -117,13 +131,30 @@ public sealed partial class NpyFile : IDisposable
 
         string what = $"{path}: array";
         long dataStart = headerStart + headerLength;
-        long expected = checked(TensorView.CheckedElementCount(what, shape) * TensorDataTypes.SizeOf(type));
+        long expected = TensorView.CheckedByteCount(what, shape, type);
         if (mapped.Length - dataStart != expected)
         {
             throw new DumpFormatException($"{path}: dtype '{descr}' with shape ({string.Join(", ", shape)}) needs {expected} data bytes after offset {dataStart}, but the file has {mapped.Length - dataStart}{(mapped.Length - dataStart < expected ? " (truncated)" : string.Empty)}.");
         }
 
         return new TensorView(path, System.IO.Path.GetFileNameWithoutExtension(path), type, shape, mapped.Base + dataStart, expected);
+    }
+
+    /// <summary>The dimensions of a shape tuple such as "8, 50" or "8L, 50L" (Python 2's longs, as old NumPy wrote them).</summary>
+    private static long[] ParseShape(string text, string path)
+    {
+        string[] dimensions = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        long[] shape = new long[dimensions.Length];
+        for (int i = 0; i < dimensions.Length; i++)
+        {
+            string dimension = dimensions[i].EndsWith('L') ? dimensions[i][..^1] : dimensions[i];
+            if (!long.TryParse(dimension, NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
+            {
+                throw new DumpFormatException($"{path}: the .npy shape ({text}) has a dimension '{dimensions[i]}' that is not a whole number from 0 to {long.MaxValue}.");
+            }
+        }
+
+        return shape;
     }
 
     private static string Field(Regex pattern, string header, string path, string name)

@@ -11,6 +11,9 @@ namespace LossEngine.Formats;
 /// </summary>
 public sealed unsafe class SafetensorsFile : IDisposable
 {
+    /// <summary>The largest JSON header read: 100 MB, the limit of the reference implementation.</summary>
+    public const int MaxHeaderBytes = 100_000_000;
+
     private readonly MappedFile _mapped;
     private readonly Dictionary<string, TensorView> _tensors = new(StringComparer.Ordinal);
 
@@ -63,6 +66,11 @@ public sealed unsafe class SafetensorsFile : IDisposable
             throw new DumpFormatException($"{path}: the header length {headerLength} at offset 0 runs past the end of the file ({_mapped.Length} bytes).");
         }
 
+        if (headerLength > MaxHeaderBytes)
+        {
+            throw new DumpFormatException($"{path}: the header length {headerLength} at offset 0 is over the safetensors limit of {MaxHeaderBytes} bytes.");
+        }
+
         long dataStart = 8 + (long)headerLength;
         long dataLength = _mapped.Length - dataStart;
         JsonDocument header;
@@ -83,17 +91,30 @@ public sealed unsafe class SafetensorsFile : IDisposable
             }
 
             var spans = new List<(long Begin, long End, string Name)>();
-            foreach (JsonProperty property in header.RootElement.EnumerateObject())
+            try
             {
-                if (property.Name == "__metadata__")
+                foreach (JsonProperty property in header.RootElement.EnumerateObject())
                 {
-                    Metadata = ReadMetadata(property.Value);
-                    continue;
-                }
+                    if (property.Name == "__metadata__")
+                    {
+                        Metadata = ReadMetadata(property.Value);
+                        continue;
+                    }
 
-                (TensorView tensor, long begin, long end) = ReadTensor(property, dataStart, dataLength);
-                _tensors.Add(property.Name, tensor);
-                spans.Add((begin, end, property.Name));
+                    if (_tensors.ContainsKey(property.Name))
+                    {
+                        throw new DumpFormatException($"{path}: tensor '{property.Name}' appears twice in the header.");
+                    }
+
+                    (TensorView tensor, long begin, long end) = ReadTensor(property, dataStart, dataLength);
+                    _tensors.Add(property.Name, tensor);
+                    spans.Add((begin, end, property.Name));
+                }
+            }
+            catch (InvalidOperationException error)
+            {
+                // System.Text.Json validates structure while parsing but transcodes names and strings lazily.
+                throw new DumpFormatException($"{path}: the JSON header holds a name or string that is not valid UTF-8.", error);
             }
 
             spans.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
@@ -130,8 +151,7 @@ public sealed unsafe class SafetensorsFile : IDisposable
                 throw new DumpFormatException($"{what} has data_offsets [{string.Join(", ", offsets)}] outside the data section of {dataLength} bytes (file offset {dataStart}).");
             }
 
-            long elements = TensorView.CheckedElementCount(what, shape);
-            long expected = checked(elements * TensorDataTypes.SizeOf(type));
+            long expected = TensorView.CheckedByteCount(what, shape, type);
             if (expected != offsets[1] - offsets[0])
             {
                 throw new DumpFormatException($"{what}: dtype {dtype} with shape [{string.Join(", ", shape)}] needs {expected} bytes but data_offsets [{offsets[0]}, {offsets[1]}] span {offsets[1] - offsets[0]}.");

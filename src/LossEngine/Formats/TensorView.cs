@@ -55,6 +55,20 @@ public sealed unsafe class TensorView
         _ => throw new DumpFormatException($"{Describe()} has element type {DataType}; integer ids must be I32 or I64."),
     };
 
+    /// <summary>Element count × element size, or an error naming <paramref name="what"/> when it does not fit in a long.</summary>
+    internal static long CheckedByteCount(string what, IReadOnlyList<long> shape, TensorDataType type)
+    {
+        long elements = CheckedElementCount(what, shape);
+        try
+        {
+            return checked(elements * TensorDataTypes.SizeOf(type));
+        }
+        catch (OverflowException error)
+        {
+            throw new DumpFormatException($"{what}: shape [{string.Join(", ", shape)}] of {type} needs more than {long.MaxValue} bytes.", error);
+        }
+    }
+
     internal static long CheckedElementCount(string what, IReadOnlyList<long> shape)
     {
         long count = 1;
@@ -65,7 +79,14 @@ public sealed unsafe class TensorView
                 throw new DumpFormatException($"{what} has a negative dimension in shape [{string.Join(", ", shape)}].");
             }
 
-            count = checked(count * dimension);
+            try
+            {
+                count = checked(count * dimension);
+            }
+            catch (OverflowException error)
+            {
+                throw new DumpFormatException($"{what}: shape [{string.Join(", ", shape)}] has more than {long.MaxValue} elements.", error);
+            }
         }
 
         return count;

@@ -54,7 +54,13 @@ public static class DumpScorer
             throw new ArgumentException("No dump to score.", nameof(dumps));
         }
 
-        AggregatorOptions aggregation = options.Aggregation.TaskNames.Count > 0 ? options.Aggregation : options.Aggregation with { TaskNames = DumpTaskNames.Resolve(dumps) };
+        DumpList.CheckAlike(dumps);
+        AggregatorOptions aggregation = options.Aggregation with
+        {
+            TaskNames = options.Aggregation.TaskNames.Count > 0 ? options.Aggregation.TaskNames : DumpTaskNames.Resolve(dumps, options.Aggregation.MaxTasks),
+            Vocabulary = dumps[0].Vocabulary,
+            LogitType = dumps[0].LogitType,
+        };
         var run = new ScoringRun(new LossAggregator(aggregation), options, dumps, progress, scoredRows, cancellationToken);
         foreach (EvalDump dump in dumps)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using LossEngine.Aggregation;
 using LossEngine.Formats;
 
 namespace LossEngine.Pipeline;
@@ -8,8 +9,12 @@ public static class DumpTaskNames
 {
     /// <summary>The first dump's metadata names ("task_names"); else, when the dumps have task ids, "task 0" … "task M"
     /// for the largest id M; else the single task "all".</summary>
-    /// <exception cref="DumpFormatException">A task id is negative, naming the file and row.</exception>
-    public static IReadOnlyList<string> Resolve(IReadOnlyList<EvalDump> dumps)
+    /// <param name="dumps">The dumps of one run.</param>
+    /// <param name="maxTasks">The most tasks to make up names for: a stray id such as 10^8 must be an error, not a
+    /// hundred million tasks.</param>
+    /// <exception cref="DumpFormatException">A task id is negative, or past <paramref name="maxTasks"/> with no names
+    /// given, naming the file and row.</exception>
+    public static IReadOnlyList<string> Resolve(IReadOnlyList<EvalDump> dumps, int maxTasks = AggregatorOptions.DefaultMaxTasks)
     {
         ArgumentNullException.ThrowIfNull(dumps);
         foreach (EvalDump dump in dumps)
@@ -31,6 +36,11 @@ public static class DumpTaskNames
                     throw new DumpFormatException($"{dump.File}: tensor 'task_ids', {dump.DescribeRow(row)}: task id {id} is negative.");
                 }
 
+                if (id >= maxTasks)
+                {
+                    throw new DumpFormatException($"{dump.File}: tensor 'task_ids', {dump.DescribeRow(row)}: task id {id} has no name, and ids without names are limited to {maxTasks} tasks; give the task names, or raise the task limit.");
+                }
+
                 maxId = Math.Max(maxId, id);
             }
         }
@@ -47,7 +57,9 @@ public static class DumpTaskNames
         {
             try
             {
-                return JsonSerializer.Deserialize(text, FormatsJsonContext.Default.StringArray) ?? [];
+                string[] names = JsonSerializer.Deserialize(text, FormatsJsonContext.Default.StringArray) ?? [];
+                int missing = Array.IndexOf(names, null);
+                return missing < 0 ? names : throw new DumpFormatException($"{path}: task name {missing} is null; every task needs a name.");
             }
             catch (JsonException error)
             {

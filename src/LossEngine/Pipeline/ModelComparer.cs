@@ -64,6 +64,7 @@ public static class ModelComparer
             }
         }
 
+        DumpList.CheckAlike(references);
         IReadOnlyList<string> names = options.TaskNames.Count > 0 ? options.TaskNames : DumpTaskNames.Resolve(references);
         var run = new ComparisonRun(new ComparisonAggregator(names, options.ExactPercentileLimit), options, references, progress, cancellationToken);
         for (int i = 0; i < references.Count; i++)
