@@ -12,6 +12,7 @@ namespace LossEngine.Formats;
 public sealed unsafe class EvalDump : IDisposable
 {
     private readonly List<IDisposable> _owners;
+    private readonly List<MappedFile> _mappings;
     private readonly TensorView _logits;
     private readonly TensorView _targets;
     private readonly TensorView? _taskIds;
@@ -20,9 +21,10 @@ public sealed unsafe class EvalDump : IDisposable
     private readonly long _sequence;
     private readonly bool _shift;
 
-    private EvalDump(List<IDisposable> owners, TensorView logits, TensorView targets, TensorView? taskIds, TensorView? exampleIds, DumpOptions options, IReadOnlyList<string>? taskNames)
+    private EvalDump(List<IDisposable> owners, List<MappedFile> mappings, TensorView logits, TensorView targets, TensorView? taskIds, TensorView? exampleIds, DumpOptions options, IReadOnlyList<string>? taskNames)
     {
         _owners = owners;
+        _mappings = mappings;
         _logits = logits;
         _targets = targets;
         _taskIds = taskIds;
@@ -121,7 +123,7 @@ public sealed unsafe class EvalDump : IDisposable
                 }
             }
 
-            return new EvalDump([file], logits, targets, file.Tensors.GetValueOrDefault("task_ids"), file.Tensors.GetValueOrDefault("example_ids"), options, names);
+            return new EvalDump([file], [file.Mapping], logits, targets, file.Tensors.GetValueOrDefault("task_ids"), file.Tensors.GetValueOrDefault("example_ids"), options, names);
         }
         catch
         {
@@ -137,12 +139,14 @@ public sealed unsafe class EvalDump : IDisposable
     {
         options ??= new DumpOptions();
         var owners = new List<IDisposable>();
+        var mappings = new List<MappedFile>();
         try
         {
             TensorView Load(string path, TensorDataType? twoByte)
             {
                 NpyFile file = NpyFile.Open(path, twoByte);
                 owners.Add(file);
+                mappings.Add(file.Mapping);
                 return file.Tensor;
             }
 
@@ -150,7 +154,7 @@ public sealed unsafe class EvalDump : IDisposable
             TensorView targets = Load(targetsPath, null);
             TensorView? taskIds = taskIdsPath is null ? null : Load(taskIdsPath, null);
             TensorView? exampleIds = exampleIdsPath is null ? null : Load(exampleIdsPath, null);
-            return new EvalDump(owners, logits, targets, taskIds, exampleIds, options, null);
+            return new EvalDump(owners, mappings, logits, targets, taskIds, exampleIds, options, null);
         }
         catch
         {
@@ -250,6 +254,11 @@ public sealed unsafe class EvalDump : IDisposable
         long flat = (b * _sequence) + s;
         return new ReadOnlySpan2D<T>(_logits.Data + (flat * Vocabulary * sizeof(T)), rows, Vocabulary, 0);
     }
+
+    /// <summary>Checks that no file of the dump has been truncated since it was opened; the readers call it before each
+    /// batch of rows (see <see cref="MappedFile.CheckLength"/> for why and what it cannot catch).</summary>
+    /// <exception cref="DumpFormatException">A file is shorter than when it was opened, naming it.</exception>
+    public void CheckFilesUnchanged() => _mappings.ForEach(m => m.CheckLength());
 
     private long CheckRow(long row) =>
         (ulong)row < (ulong)Rows ? row : throw new ArgumentOutOfRangeException(nameof(row), row, $"{File} has {Rows} rows.");

@@ -25,6 +25,8 @@ public sealed partial class NpyFile : IDisposable
     /// <summary>The file's path.</summary>
     public string Path => _mapped.Path;
 
+    internal MappedFile Mapping => _mapped;
+
     /// <summary>The array, as a tensor named after the file (without its extension).</summary>
     public TensorView Tensor { get; }
 

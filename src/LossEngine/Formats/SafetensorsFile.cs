@@ -22,6 +22,8 @@ public sealed unsafe class SafetensorsFile : IDisposable
     /// <summary>The file's path.</summary>
     public string Path => _mapped.Path;
 
+    internal MappedFile Mapping => _mapped;
+
     /// <summary>The tensors, by name.</summary>
     public IReadOnlyDictionary<string, TensorView> Tensors => _tensors;
 

@@ -21,6 +21,8 @@ internal sealed class ComparedBatch(int capacity)
     public void Compare<T>(EvalDump reference, EvalDump candidate, long firstRow, int rows, int taskCount, ScoringOptions singleThreaded)
         where T : unmanaged
     {
+        reference.CheckFilesUnchanged();
+        candidate.CheckFilesUnchanged();
         for (int i = 0; i < rows; i++)
         {
             long r = firstRow + i;

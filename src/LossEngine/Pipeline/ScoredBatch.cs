@@ -27,6 +27,7 @@ internal sealed class ScoredBatch(int capacity)
         where T : unmanaged
     {
         MaxExample = -1;
+        dump.CheckFilesUnchanged();
         for (int i = 0; i < rows; i++)
         {
             long r = firstRow + i;

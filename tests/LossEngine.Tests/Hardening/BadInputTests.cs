@@ -331,4 +331,25 @@ public sealed class BadInputTests : IDisposable
         Assert.Contains("| line break, \"quoted\" |", markdown, StringComparison.Ordinal);
         Assert.Contains("\"line\nbreak, \"\"quoted\"\"\",", File.ReadAllText(_files.PathOf("r.csv")), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void AFileTruncatedWhileItIsScored_EndsInAnErrorNamingIt()
+    {
+        string dump = Dump("shrinking.safetensors", rows: 64);
+        var options = new DumpScoringOptions { Scoring = new ScoringOptions { MaxDegreeOfParallelism = 1 }, BatchBytes = 8L * Vocabulary * sizeof(float) };
+        bool truncated = false;
+        using EvalDump opened = EvalDump.OpenSafetensors(dump);
+        var error = Assert.Throws<DumpFormatException>(() => DumpScorer.Score([opened], options, null, (firstRow, _) =>
+        {
+            if (!truncated)
+            {
+                // Another process cuts the file after the first batch; the next batch must not touch the lost pages.
+                using var stream = new FileStream(dump, FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
+                stream.SetLength(stream.Length / 2);
+                truncated = true;
+            }
+        }, TestContext.Current.CancellationToken));
+        Assert.True(truncated);
+        Assert.Contains("shrinking.safetensors: the file shrank", error.Message, StringComparison.Ordinal);
+    }
 }
