@@ -117,6 +117,22 @@ public sealed class ComparisonAggregator
             throw new ArgumentException($"Only comparisons of the same tasks and exact limit merge: [{string.Join(", ", TaskNames)}] (limit {ExactPercentileLimit}) and [{string.Join(", ", other.TaskNames)}] (limit {other.ExactPercentileLimit}).", nameof(other));
         }
 
+        try
+        {
+            // Check every count first, so that a refused merge leaves this aggregator as it was.
+            foreach ((ComparisonTaskState mine, ComparisonTaskState theirs) in _tasks.Zip(other._tasks).Append((_overall, other._overall)))
+            {
+                _ = checked(mine.Tokens + theirs.Tokens);
+                _ = checked(mine.SameTop + theirs.SameTop);
+            }
+
+            _ = checked(NaNTokens + other.NaNTokens);
+        }
+        catch (OverflowException error)
+        {
+            throw new ArgumentException("Merging would overflow a count past 2^63: the states cannot be of real data.", nameof(other), error);
+        }
+
         _overall.Merge(other._overall, ExactPercentileLimit);
         for (int t = 0; t < _tasks.Length; t++)
         {
@@ -221,6 +237,11 @@ public sealed class ComparisonAggregator
         if (document.TaskNames is null || document.TaskNames.Count == 0 || document.TaskNames.Any(n => n is null) || document.Tasks is null || document.Tasks.Count != document.TaskNames.Count || document.Overall is null || document.NaNTokens < 0)
         {
             throw new FormatException("A comparison state needs task names, one task state per name, an overall state and a non-negative NaN count.");
+        }
+
+        if (document.ExactPercentileLimit < 0)
+        {
+            throw new FormatException($"The exact percentile limit is {document.ExactPercentileLimit}; it cannot be negative.");
         }
 
         var aggregator = new ComparisonAggregator(document.TaskNames, document.ExactPercentileLimit) { NaNTokens = document.NaNTokens };

@@ -39,9 +39,9 @@ internal sealed class ComparisonTaskDocument
     {
         var state = new ComparisonTaskState();
         ExactSum[] sums = [.. state.Sums()];
-        if (Sums.Count != sums.Length || Sums.Any(s => s is null))
+        if (Sums is null || Sums.Count != sums.Length || Sums.Any(s => s is null))
         {
-            throw new FormatException($"{what}: {Sums.Count} sums, expected {sums.Length}.");
+            throw new FormatException($"{what}: the state needs {sums.Length} exact sums.");
         }
 
         if (Tokens < 0 || SameTop < 0 || SameTop > Tokens)

@@ -212,7 +212,7 @@ internal sealed class TaskState
             throw new FormatException($"{what}: a part is larger than its whole (tokens {Tokens}, correct {Correct}, top-k {TopKCorrect}, with bytes {TokensWithBytes}, examples {Examples}, exact matches {ExactMatches}).");
         }
 
-        if (BinCount.Any(c => c < 0) || BinCorrect.Zip(BinCount).Any(p => p.First < 0 || p.First > p.Second) || BinCount.Sum() != Tokens - Uncalibrated)
+        if (BinCount.Any(c => c < 0) || BinCorrect.Zip(BinCount).Any(p => p.First < 0 || p.First > p.Second) || BinCount.Aggregate(Int128.Zero, (sum, count) => sum + count) != Tokens - Uncalibrated)
         {
             throw new FormatException($"{what}: the calibration bin counts are negative, have more correct than tokens, or do not add up to the {Tokens - Uncalibrated} calibrated tokens.");
         }
