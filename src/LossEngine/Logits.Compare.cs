@@ -69,14 +69,6 @@ public static partial class Logits
     public static void Compare<T>(ReadOnlySpan2D<T> reference, ReadOnlySpan2D<T> candidate, ReadOnlySpan<long> targets, Span<ComparisonStatistics> results, ScoringOptions? options = null)
         where T : unmanaged => CompareBatch(reference, candidate, targets, results, options);
 
-    /// <inheritdoc cref="Compare{T}(ReadOnlySpan2D{T}, ReadOnlySpan2D{T}, ReadOnlySpan{int}, Span{ComparisonStatistics}, ScoringOptions?)"/>
-    public static void Compare<T>(ReadOnlyMemory2D<T> reference, ReadOnlyMemory2D<T> candidate, ReadOnlySpan<int> targets, Span<ComparisonStatistics> results, ScoringOptions? options = null)
-        where T : unmanaged => CompareBatch(reference.Span, candidate.Span, targets, results, options);
-
-    /// <inheritdoc cref="Compare{T}(ReadOnlySpan2D{T}, ReadOnlySpan2D{T}, ReadOnlySpan{int}, Span{ComparisonStatistics}, ScoringOptions?)"/>
-    public static void Compare<T>(ReadOnlyMemory2D<T> reference, ReadOnlyMemory2D<T> candidate, ReadOnlySpan<long> targets, Span<ComparisonStatistics> results, ScoringOptions? options = null)
-        where T : unmanaged => CompareBatch(reference.Span, candidate.Span, targets, results, options);
-
     private static unsafe void CompareBatch<T, TIndex>(ReadOnlySpan2D<T> reference, ReadOnlySpan2D<T> candidate, ReadOnlySpan<TIndex> targets, Span<ComparisonStatistics> results, ScoringOptions? options)
         where T : unmanaged
         where TIndex : unmanaged
