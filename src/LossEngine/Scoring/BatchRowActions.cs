@@ -27,29 +27,8 @@ internal readonly unsafe struct CrossEntropyRows<T, TIndex>(LogitRows<T> logits,
             long target = TargetPointer.At(targets, row);
             losses[row] = target == _ignoreIndex
                 ? 0f
-                : RowLoss(logits.Row(row), (int)target, _scale, _labelSmoothing, _zLoss);
+                : RowKernels.CrossEntropy(logits.Row(row), (int)target, _scale, _labelSmoothing, _zLoss);
         }
-    }
-
-    /// <summary>(1−ε)·(LSE − x_t) + ε·(LSE − mean x) + c·LSE², on logits scaled by 1/T, evaluated in double.</summary>
-    public static float RowLoss(ReadOnlySpan<T> row, int target, float scale, float labelSmoothing, float zLoss)
-    {
-        RowSummary summary = labelSmoothing > 0
-            ? Logits.Summarize<T, SmoothedLogSumExpMode>(row, 0, scale)
-            : Logits.Summarize<T, LogSumExpMode>(row, 0, scale);
-        double logSumExp = summary.LogSumExp;
-        double loss = logSumExp - (ElementConversion.ToSingle(row[target]) * scale);
-        if (labelSmoothing > 0)
-        {
-            loss = ((1 - (double)labelSmoothing) * loss) + (labelSmoothing * (logSumExp - (summary.LogitSum / row.Length)));
-        }
-
-        if (zLoss > 0)
-        {
-            loss += zLoss * logSumExp * logSumExp;
-        }
-
-        return (float)loss;
     }
 }
 
@@ -72,9 +51,7 @@ internal readonly unsafe struct StatisticsRows<T, TIndex>(LogitRows<T> logits, T
                 continue;
             }
 
-            ReadOnlySpan<T> logitRow = logits.Row(row);
-            RowSummary summary = Logits.Summarize<T, AllStatisticsMode>(logitRow, (int)target, _scale);
-            statistics[row] = Logits.ToTokenStatistics(summary, ElementConversion.ToSingle(logitRow[(int)target]) * _scale);
+            statistics[row] = RowKernels.Statistics(logits.Row(row), (int)target, _scale);
         }
     }
 }
@@ -92,7 +69,7 @@ internal readonly unsafe struct ComparisonRows<T, TIndex>(LogitRows<T> reference
         for (int row = startRow; row < endRow; row++)
         {
             long target = TargetPointer.At(targets, row);
-            results[row] = Logits.CompareRow(reference.Row(row), candidate.Row(row), target == _ignoreIndex ? -1 : target, _scale);
+            results[row] = RowKernels.Compare(reference.Row(row), candidate.Row(row), target == _ignoreIndex ? -1 : target, _scale);
         }
     }
 }
