@@ -18,6 +18,6 @@ public static partial class Logits
     {
         ValidateRow(row, nameof(row));
         ValidateTarget(target, row.Length, nameof(target));
-        return RowKernels.CrossEntropy(row, target, 1f, 0f, 0f);
+        return RowKernels.CrossEntropy(row, target, 1f, 0f, 0f, startClamped: false, out _);
     }
 }

@@ -18,6 +18,6 @@ public static partial class Logits
     {
         ValidateRow(row, nameof(row));
         ValidateTarget(target, row.Length, nameof(target));
-        return RowKernels.Statistics(row, target, 1f);
+        return RowKernels.Statistics(row, target, 1f, startClamped: false, out _);
     }
 }

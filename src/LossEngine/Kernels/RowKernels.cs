@@ -13,19 +13,26 @@ internal static class RowKernels
     /// <param name="row">The logits, not empty.</param>
     /// <param name="target">The target index, in [0, V); read only in <see cref="AllStatisticsMode"/>.</param>
     /// <param name="scale">Every logit is multiplied by this first (1/temperature).</param>
-    public static RowSummary Summarize<T, TMode>(ReadOnlySpan<T> row, int target, float scale)
+    /// <param name="startClamped">Skip the kernel's unclamped first try (see
+    /// <see cref="RowStatisticsKernel.Compute{T, TWidth, TVector, TMode}"/>); the result is the same either way. A
+    /// single row starts unclamped; a batch starts the rows after a masked one clamped.</param>
+    /// <param name="neededClampedRetry">Set when the unclamped try failed and the row was read again clamped.</param>
+    public static RowSummary Summarize<T, TMode>(ReadOnlySpan<T> row, int target, float scale, bool startClamped, out bool neededClampedRetry)
         where T : unmanaged
         where TMode : IStatisticsMode
     {
-        var call = new RowStatisticsCall<T, TMode>(row, target, scale);
-        return KernelDispatch.Run<RowStatisticsCall<T, TMode>, RowSummary>(ref call, row.Length);
+        var call = new RowStatisticsCall<T, TMode>(row, target, scale, startClamped);
+        RowSummary summary = KernelDispatch.Run<RowStatisticsCall<T, TMode>, RowSummary>(ref call, row.Length);
+        neededClampedRetry = call.NeededClampedRetry;
+        return summary;
     }
 
     /// <summary>Every <see cref="TokenStatistics"/> field of the row x·<paramref name="scale"/> for its target.</summary>
-    public static TokenStatistics Statistics<T>(ReadOnlySpan<T> row, int target, float scale)
+    /// <remarks>The pass flags are those of <see cref="Summarize{T, TMode}"/>.</remarks>
+    public static TokenStatistics Statistics<T>(ReadOnlySpan<T> row, int target, float scale, bool startClamped, out bool neededClampedRetry)
         where T : unmanaged
     {
-        RowSummary summary = Summarize<T, AllStatisticsMode>(row, target, scale);
+        RowSummary summary = Summarize<T, AllStatisticsMode>(row, target, scale, startClamped, out neededClampedRetry);
         float targetLogit = ElementConversion.ToSingle(row[target]) * scale;
         double loss = summary.LogSumExp - targetLogit;
         return new TokenStatistics(
@@ -41,13 +48,13 @@ internal static class RowKernels
 
     /// <summary>(1−ε)·(LSE − x_t) + ε·(LSE − mean x) + c·LSE², on logits scaled by 1/T, evaluated in double.</summary>
     /// <remarks>With ε = 0 and c = 0 this is the plain loss LSE − x_t, and the smoothing pass (which also sums the
-    /// logits) is not taken.</remarks>
-    public static float CrossEntropy<T>(ReadOnlySpan<T> row, int target, float scale, float labelSmoothing, float zLoss)
+    /// logits) is not taken. The pass flags are those of <see cref="Summarize{T, TMode}"/>.</remarks>
+    public static float CrossEntropy<T>(ReadOnlySpan<T> row, int target, float scale, float labelSmoothing, float zLoss, bool startClamped, out bool neededClampedRetry)
         where T : unmanaged
     {
         RowSummary summary = labelSmoothing > 0
-            ? Summarize<T, SmoothedLogSumExpMode>(row, 0, scale)
-            : Summarize<T, LogSumExpMode>(row, 0, scale);
+            ? Summarize<T, SmoothedLogSumExpMode>(row, 0, scale, startClamped, out neededClampedRetry)
+            : Summarize<T, LogSumExpMode>(row, 0, scale, startClamped, out neededClampedRetry);
         double logSumExp = summary.LogSumExp;
         double loss = logSumExp - (ElementConversion.ToSingle(row[target]) * scale);
         if (labelSmoothing > 0)
@@ -101,22 +108,26 @@ internal static class RowKernels
     {
         // NaN, ±∞ and all −∞ rows make max or the log-sum non-finite, which turns every output into NaN. The reference
         // maximum may sit a little below the true one; (x − ref) − (LSE − ref) is the same quantity.
-        RowSummary summary = Summarize<T, LogSumExpMode>(row, 0, 1f);
+        RowSummary summary = Summarize<T, LogSumExpMode>(row, 0, 1f, startClamped: false, out _);
         float logSumOfShifted = (float)(summary.LogSumExp - summary.MaxLogit);
         var call = new RowMapCall<T, TMap>(row, destination, summary.MaxLogit, logSumOfShifted);
         KernelDispatch.Run<RowMapCall<T, TMap>, bool>(ref call, row.Length);
     }
 
-    private readonly ref struct RowStatisticsCall<T, TMode>(ReadOnlySpan<T> row, int target, float scale) : IWidthGenericCall<RowSummary>
+    /// <summary>Mutable so that the kernel's retry flag comes back through the dispatcher, which takes the call by
+    /// reference.</summary>
+    private ref struct RowStatisticsCall<T, TMode>(ReadOnlySpan<T> row, int target, float scale, bool startClamped) : IWidthGenericCall<RowSummary>
         where T : unmanaged
         where TMode : IStatisticsMode
     {
         private readonly ReadOnlySpan<T> _row = row;
 
+        public bool NeededClampedRetry;
+
         public RowSummary Invoke<TWidth, TVector>()
             where TWidth : IVectorWidth<TVector>
             where TVector : unmanaged =>
-            RowStatisticsKernel.Compute<T, TWidth, TVector, TMode>(_row, target, scale);
+            RowStatisticsKernel.Compute<T, TWidth, TVector, TMode>(_row, target, scale, startClamped, out NeededClampedRetry);
     }
 
     private readonly ref struct RowComparisonCall<T>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale) : IWidthGenericCall<ComparisonSummary>

@@ -48,7 +48,11 @@ internal static class RowStatisticsKernel
     /// <param name="row">The logits.</param>
     /// <param name="target">The target index (read only in <see cref="AllStatisticsMode"/>).</param>
     /// <param name="scale">Every logit is multiplied by this first (1/temperature); 1 skips the multiply.</param>
-    public static RowSummary Compute<T, TWidth, TVector, TMode>(ReadOnlySpan<T> row, int target, float scale)
+    /// <param name="startClamped">Start with the clamped pass instead of trying the unclamped one first. The result is
+    /// the same either way; only the time differs.</param>
+    /// <param name="neededClampedRetry">Set when the unclamped pass ran and failed, so the row was read again
+    /// clamped: the caller may start the rows that follow clamped.</param>
+    public static RowSummary Compute<T, TWidth, TVector, TMode>(ReadOnlySpan<T> row, int target, float scale, bool startClamped, out bool neededClampedRetry)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
@@ -56,35 +60,23 @@ internal static class RowStatisticsKernel
     {
         // With vscalefps the main loop can skip clamping x − m (see UnclampedShift); a row whose sums come out
         // non-finite (a −∞ or float.MinValue logit, a NaN, a +∞) is then read again with the clamp, and only if that
-        // pass fails too does it go to the scalar path. Ordinary rows are read once. Masked rows tend to come in runs
-        // (a padded vocabulary masks every row), so after a retry the next rows on this thread start clamped. Both
-        // passes give bit-identical results wherever the unclamped one succeeds (its far-negative terms are exactly
-        // 0, as the clamped e^−105 is), so which one runs never shows in the output.
-        if (TWidth.ScalesAnyExponent)
+        // pass fails too does it go to the scalar path. Ordinary rows are read once. Both passes give bit-identical
+        // results wherever the unclamped one succeeds (its far-negative terms are exactly 0, as the clamped e^−105 is),
+        // so which one runs never shows in the output, and the choice can be left to a caller that knows the rows
+        // around this one.
+        neededClampedRetry = false;
+        if (TWidth.ScalesAnyExponent && !startClamped)
         {
-            if (t_clampedRowsLeft > 0)
-            {
-                t_clampedRowsLeft--;
-            }
-            else if (Compute<T, TWidth, TVector, TMode, UnclampedShift>(row, target, scale) is RowSummary fast)
+            if (Compute<T, TWidth, TVector, TMode, UnclampedShift>(row, target, scale) is RowSummary fast)
             {
                 return fast;
             }
-            else
-            {
-                t_clampedRowsLeft = ClampedRowsAfterRetry;
-            }
+
+            neededClampedRetry = true;
         }
 
         return Compute<T, TWidth, TVector, TMode, ClampedShift>(row, target, scale)!.Value;
     }
-
-    /// <summary>Rows that start clamped after a row needed the retry: a run of masked rows then costs one extra read
-    /// per this many rows, and a lone masked row costs the clamp's ~10 % on this many ordinary rows.</summary>
-    private const int ClampedRowsAfterRetry = 64;
-
-    [ThreadStatic]
-    private static int t_clampedRowsLeft;
 
     /// <summary>The pass itself. Null only for <see cref="UnclampedShift"/> when the sums are not finite.</summary>
     [SkipLocalsInit]

@@ -10,6 +10,43 @@ internal static unsafe class TargetPointer
         typeof(TIndex) == typeof(int) ? ((int*)targets)[row] : ((long*)targets)[row];
 }
 
+/// <summary>
+/// Which pass the row statistics kernel starts each row of a block with. Where the kernel has an unclamped first try
+/// (AVX-512), a row with a masked logit fails it and is read again clamped. Masked rows tend to come in runs (a padded
+/// vocabulary masks every row), so after a row needed that retry the next <see cref="RowsAfterRetry"/> rows of the block
+/// start clamped. Both passes give the same bits, so the choice shows only in the time: results still do not depend on
+/// how the rows are split into blocks.
+/// </summary>
+internal struct ClampedPassRun
+{
+    /// <summary>A run of masked rows then costs one extra read per this many rows, and a lone masked row costs the
+    /// clamp's ~10 % on this many ordinary rows.</summary>
+    public const int RowsAfterRetry = 64;
+
+    private int _clampedRowsLeft;
+
+    /// <summary>Whether the next row starts with the clamped pass; a clamped start uses up one row of the run.</summary>
+    public bool NextRowStartsClamped()
+    {
+        if (_clampedRowsLeft == 0)
+        {
+            return false;
+        }
+
+        _clampedRowsLeft--;
+        return true;
+    }
+
+    /// <summary>Starts a new run when the row just read needed the clamped retry.</summary>
+    public void Record(bool neededClampedRetry)
+    {
+        if (neededClampedRetry)
+        {
+            _clampedRowsLeft = RowsAfterRetry;
+        }
+    }
+}
+
 /// <summary>Per-row cross-entropy with the PyTorch options, written to a float per row.</summary>
 internal readonly unsafe struct CrossEntropyRows<T, TIndex>(LogitRows<T> logits, TIndex* targets, float* losses, CrossEntropyOptions options) : IRowBlockAction
     where T : unmanaged
@@ -22,12 +59,18 @@ internal readonly unsafe struct CrossEntropyRows<T, TIndex>(LogitRows<T> logits,
 
     public void Invoke(int startRow, int endRow)
     {
+        var passes = default(ClampedPassRun);
         for (int row = startRow; row < endRow; row++)
         {
             long target = TargetPointer.At(targets, row);
-            losses[row] = target == _ignoreIndex
-                ? 0f
-                : RowKernels.CrossEntropy(logits.Row(row), (int)target, _scale, _labelSmoothing, _zLoss);
+            if (target == _ignoreIndex)
+            {
+                losses[row] = 0f;
+                continue;
+            }
+
+            losses[row] = RowKernels.CrossEntropy(logits.Row(row), (int)target, _scale, _labelSmoothing, _zLoss, passes.NextRowStartsClamped(), out bool retried);
+            passes.Record(retried);
         }
     }
 }
@@ -42,6 +85,7 @@ internal readonly unsafe struct StatisticsRows<T, TIndex>(LogitRows<T> logits, T
 
     public void Invoke(int startRow, int endRow)
     {
+        var passes = default(ClampedPassRun);
         for (int row = startRow; row < endRow; row++)
         {
             long target = TargetPointer.At(targets, row);
@@ -51,7 +95,8 @@ internal readonly unsafe struct StatisticsRows<T, TIndex>(LogitRows<T> logits, T
                 continue;
             }
 
-            statistics[row] = RowKernels.Statistics(logits.Row(row), (int)target, _scale);
+            statistics[row] = RowKernels.Statistics(logits.Row(row), (int)target, _scale, passes.NextRowStartsClamped(), out bool retried);
+            passes.Record(retried);
         }
     }
 }
