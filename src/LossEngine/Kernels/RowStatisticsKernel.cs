@@ -118,8 +118,11 @@ internal static class RowStatisticsKernel
         TVector margin = TWidth.Create(TMode.TracksAll ? StatisticsRescaleMargin : RescaleMargin);
         TVector trigger = TWidth.Add(max, margin);
 
-        var folded = new FoldedLanes(
-            stackalloc double[count], stackalloc double[count], stackalloc double[count], stackalloc float[count]);
+        // The weighted (entropy) sums are allocated in every mode, though only full-statistics mode adds to them: a
+        // stackalloc that depends on the mode cost the main loop its registers for the sums.
+        var folded = new FoldedLanes(stackalloc double[count], stackalloc double[count], stackalloc float[count]);
+        Span<double> logitSums = stackalloc double[count];
+        logitSums.Clear();
 
         ref T source = ref MemoryMarshal.GetReference(row);
         LaneState<TVector> state;
@@ -218,7 +221,7 @@ internal static class RowStatisticsKernel
                 if (++groupsSinceFold == FoldInterval)
                 {
                     state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum, LogitSum = logitSum };
-                    Fold<TWidth, TVector, TMode>(ref state, folded);
+                    Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
                     (sum, entropySum, logitSum) = (state.Sum, state.EntropySum, state.LogitSum);
                     groupsSinceFold = 0;
                 }
@@ -246,8 +249,8 @@ internal static class RowStatisticsKernel
             }
         }
 
-        Fold<TWidth, TVector, TMode>(ref state, folded);
-        return Finish<T, TWidth, TVector, TMode, TShift>(ref state, folded, row, target, scale);
+        Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
+        return Finish<T, TWidth, TVector, TMode, TShift>(ref state, folded, logitSums, row, target, scale);
     }
 
     /// <summary>Loads the four vectors of a main-loop group. Where only order-free sums are needed (log-sum-exp mode), a
@@ -397,19 +400,16 @@ internal static class RowStatisticsKernel
         // Every lane takes the same new reference: the largest value seen in any lane. The margin keeps each term below
         // e^8 either way, and a shared reference makes the per-lane rebasing at fold and finish time a no-op (no
         // exp per lane per row, which dominated short rows).
-        TVector oldMax = state.Max;
-        TVector newMax = TWidth.Create(HorizontalMax<TWidth, TVector>(TWidth.MaxNative(oldMax, x)));
-
-        // delta ≤ 0. It is −∞ or huge when a lane first sees a finite value after float.MinValue; the clamp turns
-        // that into scale = 0 and keeps 0·delta finite.
-        TVector delta = TWidth.MaxNative(TWidth.Create(VectorMath.ExpArgumentFloor), TWidth.Subtract(oldMax, newMax));
-        TVector scale = VectorMath.ExpOfClampedArgument<TWidth, TVector>(delta);
+        TVector newMax = TWidth.Create(HorizontalMax<TWidth, TVector>(TWidth.MaxNative(state.Max, x)));
         if (TMode.TracksAll)
         {
-            state.EntropySum = TWidth.Multiply(scale, TWidth.MultiplyAdd(delta, state.Sum, state.EntropySum));
+            LaneSums.Rescale<TWidth, TVector>(state.Max, newMax, ref state.Sum, ref state.EntropySum);
+        }
+        else
+        {
+            LaneSums.Rescale<TWidth, TVector>(state.Max, newMax, ref state.Sum);
         }
 
-        state.Sum = TWidth.Multiply(state.Sum, scale);
         state.Max = newMax;
     }
 
@@ -431,9 +431,9 @@ internal static class RowStatisticsKernel
         return max;
     }
 
-    /// <summary>Moves the float lane sums into per-lane doubles, rebasing the doubles to each lane's current maximum.</summary>
+    /// <summary>Moves the float lane sums into the per-lane doubles, rebased to each lane's current maximum.</summary>
     [SkipLocalsInit]
-    private static void Fold<TWidth, TVector, TMode>(ref LaneState<TVector> state, FoldedLanes folded)
+    private static void Fold<TWidth, TVector, TMode>(ref LaneState<TVector> state, FoldedLanes folded, Span<double> logitSums)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
@@ -442,43 +442,19 @@ internal static class RowStatisticsKernel
         Span<float> max = stackalloc float[count];
         Span<float> sum = stackalloc float[count];
         Span<float> entropySum = stackalloc float[count];
-        Span<float> logitSum = stackalloc float[count];
-        TWidth.Store(state.Max, ref MemoryMarshal.GetReference(max), 0);
-        TWidth.Store(state.Sum, ref MemoryMarshal.GetReference(sum), 0);
-        TWidth.Store(state.EntropySum, ref MemoryMarshal.GetReference(entropySum), 0);
-        TWidth.Store(state.LogitSum, ref MemoryMarshal.GetReference(logitSum), 0);
-
-        double lastDelta = double.NaN, lastScale = double.NaN;
-        for (int lane = 0; lane < count; lane++)
+        LaneSums.Store<TWidth, TVector>(state.Max, max);
+        LaneSums.Store<TWidth, TVector>(state.Sum, sum);
+        LaneSums.Store<TWidth, TVector>(state.EntropySum, entropySum);
+        folded.Rebase(max);
+        folded.Add(sum, entropySum);
+        if (TMode.TracksLogitSum)
         {
-            if (max[lane] != folded.Max[lane])
+            // Σ x needs no rebasing: it is not relative to the maximum.
+            Span<float> logitSum = stackalloc float[count];
+            LaneSums.Store<TWidth, TVector>(state.LogitSum, logitSum);
+            for (int lane = 0; lane < count; lane++)
             {
-                if (folded.Sums[lane] != 0)
-                {
-                    // Lanes share their reference maximum, so one exp serves them all.
-                    double delta = (double)folded.Max[lane] - max[lane];
-                    if (delta != lastDelta)
-                    {
-                        (lastDelta, lastScale) = (delta, Math.Exp(delta));
-                    }
-
-                    double scale = lastScale;
-                    folded.EntropySums[lane] = scale * (folded.EntropySums[lane] + (delta * folded.Sums[lane]));
-                    folded.Sums[lane] *= scale;
-                }
-
-                folded.Max[lane] = max[lane];
-            }
-
-            folded.Sums[lane] += sum[lane];
-            if (TMode.TracksAll)
-            {
-                folded.EntropySums[lane] += entropySum[lane];
-            }
-
-            if (TMode.TracksLogitSum)
-            {
-                folded.LogitSums[lane] += logitSum[lane];
+                logitSums[lane] += logitSum[lane];
             }
         }
 
@@ -488,35 +464,16 @@ internal static class RowStatisticsKernel
     }
 
     [SkipLocalsInit]
-    private static RowSummary? Finish<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, FoldedLanes folded, ReadOnlySpan<T> row, int target, float scale)
+    private static RowSummary? Finish<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, FoldedLanes folded, Span<double> logitSums, ReadOnlySpan<T> row, int target, float scale)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
         where TShift : IShiftPolicy
     {
-        int count = TWidth.Count;
-        Span<float> laneMax = folded.Max;
-        Span<double> sums = folded.Sums;
-        Span<double> entropySums = folded.EntropySums;
-        float max = float.NegativeInfinity;
-        for (int lane = 0; lane < count; lane++)
-        {
-            max = MathF.Max(max, laneMax[lane]);
-        }
-
-        double sum = 0;
-        double entropySum = 0;
-        for (int lane = 0; lane < count; lane++)
-        {
-            if (sums[lane] != 0)
-            {
-                double delta = (double)laneMax[lane] - max;
-                double rebase = delta == 0 ? 1 : Math.Exp(delta);
-                sum += rebase * sums[lane];
-                entropySum += rebase * (entropySums[lane] + (delta * sums[lane]));
-            }
-        }
+        // All lanes share the reference maximum, so combining them needs no exp.
+        float max = folded.Maximum();
+        (double sum, double entropySum) = folded.Combine(max);
 
         // NaN or +∞ anywhere makes the sums NaN; an all −∞ row (or one whose maximum is float.MinValue) leaves the
         // maximum at its start value. All of these are settled exactly by the scalar path.
@@ -528,7 +485,7 @@ internal static class RowStatisticsKernel
         double logitSum = 0;
         if (TMode.TracksLogitSum)
         {
-            foreach (double laneSum in folded.LogitSums)
+            foreach (double laneSum in logitSums)
             {
                 logitSum += laneSum;
             }
@@ -541,30 +498,18 @@ internal static class RowStatisticsKernel
             return new RowSummary(logSumExp, double.NaN, max, -1, -1, logitSum);
         }
 
+        int count = TWidth.Count;
         Span<float> argMax = stackalloc float[count];
         Span<float> best = stackalloc float[count];
-        TWidth.Store(state.ArgMax, ref MemoryMarshal.GetReference(argMax), 0);
-        TWidth.Store(state.Best, ref MemoryMarshal.GetReference(best), 0);
-        float maxLogit = float.NegativeInfinity;
-        for (int lane = 0; lane < count; lane++)
-        {
-            maxLogit = MathF.Max(maxLogit, best[lane]);
-        }
-
-        float bestIndex = float.PositiveInfinity;
-        for (int lane = 0; lane < count; lane++)
-        {
-            if (best[lane] == maxLogit)
-            {
-                bestIndex = MathF.Min(bestIndex, argMax[lane]);
-            }
-        }
+        LaneSums.Store<TWidth, TVector>(state.ArgMax, argMax);
+        LaneSums.Store<TWidth, TVector>(state.Best, best);
+        (float maxLogit, int bestIndex) = LaneSums.ArgMax(best, argMax);
 
         // Relative to the reference maximum M: Σ p·(x−M) = entropySum / sum, and H = log S − that, which does not
         // depend on M. (With M the exact maximum both terms are non-negative, so there is no cancellation; M is within
         // the rescale margin of it.)
         double entropy = logSum - (entropySum / sum);
-        return new RowSummary(logSumExp, Math.Max(entropy, 0), maxLogit, (int)bestIndex, state.RankCount, logitSum);
+        return new RowSummary(logSumExp, Math.Max(entropy, 0), maxLogit, bestIndex, state.RankCount, logitSum);
     }
 
     /// <summary>The per-lane running state. Kept in one struct so the helpers take it by reference.</summary>
@@ -578,30 +523,6 @@ internal static class RowStatisticsKernel
         public TVector ArgMax;
         public TVector Best;
         public TVector LogitSum;
-    }
-
-    /// <summary>The per-lane double accumulators and the maximum each is relative to.</summary>
-    private readonly ref struct FoldedLanes(Span<double> sums, Span<double> entropySums, Span<double> logitSums, Span<float> max)
-    {
-        public Span<double> Sums { get; } = Clear(sums);
-
-        public Span<double> EntropySums { get; } = Clear(entropySums);
-
-        public Span<double> LogitSums { get; } = Clear(logitSums);
-
-        public Span<float> Max { get; } = Fill(max, float.MinValue);
-
-        private static Span<TElement> Clear<TElement>(Span<TElement> span)
-        {
-            span.Clear();
-            return span;
-        }
-
-        private static Span<float> Fill(Span<float> span, float value)
-        {
-            span.Fill(value);
-            return span;
-        }
     }
 }
 
