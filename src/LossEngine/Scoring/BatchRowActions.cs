@@ -101,7 +101,8 @@ internal readonly unsafe struct StatisticsRows<T, TIndex>(LogitRows<T> logits, T
     }
 }
 
-/// <summary>Per-row model comparison; ignored rows keep their KL and argmaxes, with NaN losses.</summary>
+/// <summary>Per-row model comparison; ignored rows keep their KL and argmaxes, with NaN losses. The comparison kernel
+/// always clamps, so it needs no <see cref="ClampedPassRun"/>.</summary>
 internal readonly unsafe struct ComparisonRows<T, TIndex>(LogitRows<T> reference, LogitRows<T> candidate, TIndex* targets, ComparisonStatistics* results, ScoringOptions options) : IRowBlockAction
     where T : unmanaged
     where TIndex : unmanaged
