@@ -33,14 +33,6 @@ public static partial class Logits
     public static double CrossEntropy<T>(ReadOnlySpan2D<T> logits, ReadOnlySpan<long> targets, Span<float> losses, CrossEntropyOptions? options = null)
         where T : unmanaged => CrossEntropyBatch(logits, targets, losses, options);
 
-    /// <inheritdoc cref="CrossEntropy{T}(ReadOnlySpan2D{T}, ReadOnlySpan{int}, Span{float}, CrossEntropyOptions?)"/>
-    public static double CrossEntropy<T>(ReadOnlyMemory2D<T> logits, ReadOnlySpan<int> targets, Span<float> losses, CrossEntropyOptions? options = null)
-        where T : unmanaged => CrossEntropyBatch(logits.Span, targets, losses, options);
-
-    /// <inheritdoc cref="CrossEntropy{T}(ReadOnlySpan2D{T}, ReadOnlySpan{int}, Span{float}, CrossEntropyOptions?)"/>
-    public static double CrossEntropy<T>(ReadOnlyMemory2D<T> logits, ReadOnlySpan<long> targets, Span<float> losses, CrossEntropyOptions? options = null)
-        where T : unmanaged => CrossEntropyBatch(logits.Span, targets, losses, options);
-
     private static unsafe double CrossEntropyBatch<T, TIndex>(ReadOnlySpan2D<T> logits, ReadOnlySpan<TIndex> targets, Span<float> losses, CrossEntropyOptions? options)
         where T : unmanaged
         where TIndex : unmanaged

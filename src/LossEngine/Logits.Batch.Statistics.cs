@@ -25,14 +25,6 @@ public static partial class Logits
     public static void Statistics<T>(ReadOnlySpan2D<T> logits, ReadOnlySpan<long> targets, Span<TokenStatistics> statistics, ScoringOptions? options = null)
         where T : unmanaged => StatisticsBatch(logits, targets, statistics, options);
 
-    /// <inheritdoc cref="Statistics{T}(ReadOnlySpan2D{T}, ReadOnlySpan{int}, Span{TokenStatistics}, ScoringOptions?)"/>
-    public static void Statistics<T>(ReadOnlyMemory2D<T> logits, ReadOnlySpan<int> targets, Span<TokenStatistics> statistics, ScoringOptions? options = null)
-        where T : unmanaged => StatisticsBatch(logits.Span, targets, statistics, options);
-
-    /// <inheritdoc cref="Statistics{T}(ReadOnlySpan2D{T}, ReadOnlySpan{int}, Span{TokenStatistics}, ScoringOptions?)"/>
-    public static void Statistics<T>(ReadOnlyMemory2D<T> logits, ReadOnlySpan<long> targets, Span<TokenStatistics> statistics, ScoringOptions? options = null)
-        where T : unmanaged => StatisticsBatch(logits.Span, targets, statistics, options);
-
     private static unsafe void StatisticsBatch<T, TIndex>(ReadOnlySpan2D<T> logits, ReadOnlySpan<TIndex> targets, Span<TokenStatistics> statistics, ScoringOptions? options)
         where T : unmanaged
         where TIndex : unmanaged

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using CommunityToolkit.HighPerformance;
 using LossEngine.Kernels;
-using LossEngine.Kernels.Vectors;
 using LossEngine.Scoring;
 
 namespace LossEngine;
@@ -26,30 +25,7 @@ public static partial class Logits
         }
 
         ValidateTarget(target, reference.Length, nameof(target));
-        return CompareRow(reference, candidate, target, 1f);
-    }
-
-    internal static ComparisonStatistics CompareRow<T>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, long target, float scale)
-        where T : unmanaged
-    {
-        var call = new RowComparisonCall<T>(reference, candidate, scale);
-        ComparisonSummary summary = KernelDispatch.Run<RowComparisonCall<T>, ComparisonSummary>(ref call, reference.Length);
-        float klDivergence = (float)summary.KlDivergence;
-        if (target < 0)
-        {
-            return new ComparisonStatistics(klDivergence, float.NaN, float.NaN, float.NaN, float.NaN, summary.ReferenceArgMax, summary.CandidateArgMax);
-        }
-
-        double referenceLoss = summary.ReferenceLogSumExp - (ElementConversion.ToSingle(reference[(int)target]) * scale);
-        double candidateLoss = summary.CandidateLogSumExp - (ElementConversion.ToSingle(candidate[(int)target]) * scale);
-        return new ComparisonStatistics(
-            klDivergence,
-            (float)referenceLoss,
-            (float)candidateLoss,
-            (float)Math.Exp(-referenceLoss),
-            (float)Math.Exp(-candidateLoss),
-            summary.ReferenceArgMax,
-            summary.CandidateArgMax);
+        return RowKernels.Compare(reference, candidate, target, 1f);
     }
 
     /// <summary>Compares two models' logits row by row over [rows, V] matrices, on all cores: see
@@ -68,14 +44,6 @@ public static partial class Logits
     /// <inheritdoc cref="Compare{T}(ReadOnlySpan2D{T}, ReadOnlySpan2D{T}, ReadOnlySpan{int}, Span{ComparisonStatistics}, ScoringOptions?)"/>
     public static void Compare<T>(ReadOnlySpan2D<T> reference, ReadOnlySpan2D<T> candidate, ReadOnlySpan<long> targets, Span<ComparisonStatistics> results, ScoringOptions? options = null)
         where T : unmanaged => CompareBatch(reference, candidate, targets, results, options);
-
-    /// <inheritdoc cref="Compare{T}(ReadOnlySpan2D{T}, ReadOnlySpan2D{T}, ReadOnlySpan{int}, Span{ComparisonStatistics}, ScoringOptions?)"/>
-    public static void Compare<T>(ReadOnlyMemory2D<T> reference, ReadOnlyMemory2D<T> candidate, ReadOnlySpan<int> targets, Span<ComparisonStatistics> results, ScoringOptions? options = null)
-        where T : unmanaged => CompareBatch(reference.Span, candidate.Span, targets, results, options);
-
-    /// <inheritdoc cref="Compare{T}(ReadOnlySpan2D{T}, ReadOnlySpan2D{T}, ReadOnlySpan{int}, Span{ComparisonStatistics}, ScoringOptions?)"/>
-    public static void Compare<T>(ReadOnlyMemory2D<T> reference, ReadOnlyMemory2D<T> candidate, ReadOnlySpan<long> targets, Span<ComparisonStatistics> results, ScoringOptions? options = null)
-        where T : unmanaged => CompareBatch(reference.Span, candidate.Span, targets, results, options);
 
     private static unsafe void CompareBatch<T, TIndex>(ReadOnlySpan2D<T> reference, ReadOnlySpan2D<T> candidate, ReadOnlySpan<TIndex> targets, Span<ComparisonStatistics> results, ScoringOptions? options)
         where T : unmanaged
@@ -102,17 +70,5 @@ public static partial class Logits
             var candidateRows = new LogitRows<T>(candidateOrigin, rows, width, LogitRows<T>.StrideOf(candidate));
             RowBlockScheduler.Run(new ComparisonRows<T, TIndex>(referenceRows, candidateRows, targetIds, output, options), rows, 2 * width, options);
         }
-    }
-
-    private readonly ref struct RowComparisonCall<T>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale) : IWidthGenericCall<ComparisonSummary>
-        where T : unmanaged
-    {
-        private readonly ReadOnlySpan<T> _reference = reference;
-        private readonly ReadOnlySpan<T> _candidate = candidate;
-
-        public ComparisonSummary Invoke<TWidth, TVector>()
-            where TWidth : IVectorWidth<TVector>
-            where TVector : unmanaged =>
-            RowComparisonKernel.Compute<T, TWidth, TVector>(_reference, _candidate, scale);
     }
 }

@@ -18,7 +18,6 @@ public static partial class Logits
     {
         ValidateRow(row, nameof(row));
         ValidateTarget(target, row.Length, nameof(target));
-        double logSumExp = Summarize<T, LogSumExpMode>(row, 0).LogSumExp;
-        return (float)(logSumExp - ElementConversion.ToSingle(row[target]));
+        return RowKernels.CrossEntropy(row, target, 1f, 0f, 0f, startClamped: false, out _);
     }
 }

@@ -14,6 +14,6 @@ public static partial class Logits
         where T : unmanaged
     {
         ValidateRow(row, nameof(row));
-        return (float)Summarize<T, LogSumExpMode>(row, 0).LogSumExp;
+        return (float)RowKernels.Summarize<T, LogSumExpMode>(row, 0, 1f, startClamped: false, out _).LogSumExp;
     }
 }

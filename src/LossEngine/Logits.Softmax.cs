@@ -43,27 +43,6 @@ public static partial class Logits
             ThrowHelper.ThrowPartialOverlap(destinationName);
         }
 
-        // NaN, ±∞ and all −∞ rows make max or the log-sum non-finite, which turns every output into NaN. The reference
-        // maximum may sit a little below the true one; (x − ref) − (LSE − ref) is the same quantity.
-        RowSummary summary = Summarize<T, LogSumExpMode>(row, 0);
-        float logSumOfShifted = (float)(summary.LogSumExp - summary.MaxLogit);
-        var call = new RowMapCall<T, TMap>(row, destination, summary.MaxLogit, logSumOfShifted);
-        KernelDispatch.Run<RowMapCall<T, TMap>, bool>(ref call, row.Length);
-    }
-
-    private readonly ref struct RowMapCall<T, TMap>(ReadOnlySpan<T> row, Span<float> destination, float max, float logSumOfShifted) : IWidthGenericCall<bool>
-        where T : unmanaged
-        where TMap : IRowMap
-    {
-        private readonly ReadOnlySpan<T> _row = row;
-        private readonly Span<float> _destination = destination;
-
-        public bool Invoke<TWidth, TVector>()
-            where TWidth : Kernels.Vectors.IVectorWidth<TVector>
-            where TVector : unmanaged
-        {
-            RowMapKernel.Apply<T, TWidth, TVector, TMap>(_row, _destination, max, logSumOfShifted);
-            return true;
-        }
+        RowKernels.Map<T, TMap>(row, destination);
     }
 }

@@ -18,21 +18,6 @@ public static partial class Logits
     {
         ValidateRow(row, nameof(row));
         ValidateTarget(target, row.Length, nameof(target));
-        RowSummary summary = Summarize<T, AllStatisticsMode>(row, target);
-        return ToTokenStatistics(summary, ElementConversion.ToSingle(row[target]));
-    }
-
-    internal static TokenStatistics ToTokenStatistics(RowSummary summary, float targetLogit)
-    {
-        double loss = summary.LogSumExp - targetLogit;
-        return new TokenStatistics(
-            loss: (float)loss,
-            logSumExp: (float)summary.LogSumExp,
-            maxLogit: summary.MaxLogit,
-            targetLogit: targetLogit,
-            entropy: (float)summary.Entropy,
-            targetProbability: (float)Math.Exp(-loss),
-            argMax: summary.ArgMax,
-            targetRank: summary.TargetRank);
+        return RowKernels.Statistics(row, target, 1f, startClamped: false, out _);
     }
 }

@@ -49,24 +49,4 @@ public static partial class Logits
             ThrowHelper.ThrowTargetOutOfRange(target, vocabularySize, paramName);
         }
     }
-
-    internal static RowSummary Summarize<T, TMode>(ReadOnlySpan<T> row, int target, float scale = 1f)
-        where T : unmanaged
-        where TMode : IStatisticsMode
-    {
-        var call = new RowStatisticsCall<T, TMode>(row, target, scale);
-        return KernelDispatch.Run<RowStatisticsCall<T, TMode>, RowSummary>(ref call, row.Length);
-    }
-
-    private readonly ref struct RowStatisticsCall<T, TMode>(ReadOnlySpan<T> row, int target, float scale) : IWidthGenericCall<RowSummary>
-        where T : unmanaged
-        where TMode : IStatisticsMode
-    {
-        private readonly ReadOnlySpan<T> _row = row;
-
-        public RowSummary Invoke<TWidth, TVector>()
-            where TWidth : Kernels.Vectors.IVectorWidth<TVector>
-            where TVector : unmanaged =>
-            RowStatisticsKernel.Compute<T, TWidth, TVector, TMode>(_row, target, scale);
-    }
 }

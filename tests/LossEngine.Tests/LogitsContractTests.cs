@@ -1,3 +1,4 @@
+using LossEngine.Kernels;
 using LossEngine.Tests.Reference;
 
 namespace LossEngine.Tests;
@@ -158,32 +159,82 @@ public abstract class LogitsContractTests<T, TElement>
         }
     }
 
+    /// <summary>Rows with far-negative but finite logits (every fifth one −1000), which the unclamped pass settles.</summary>
+    private static T[] FarNegativeRow(int seed)
+    {
+        float[] values = new RowCase(2000 + seed, seed, 1.5, 3, 0, 0, false, 0).BuildSingles();
+        for (int i = seed % 5; i < values.Length; i += 5)
+        {
+            values[i] = -1000f;
+        }
+
+        return Convert(values);
+    }
+
+    /// <summary>A row with one −∞, which the unclamped pass cannot settle.</summary>
+    private static T[] MaskedRow(int seed)
+    {
+        T[] row = FarNegativeRow(seed);
+        row[7] = TElement.FromSingle(float.NegativeInfinity);
+        return row;
+    }
+
     [Fact]
     public void Statistics_AreBitIdentical_WhetherOrNotARowStartsClamped()
     {
-        // After a row with a −∞ the next rows on the thread start with the clamped pass (AVX-512; elsewhere every pass
-        // clamps). Rows with far-negative but finite logits must give the same bits either way. Many rows, because a
-        // small difference between the passes would show only where it tips a float rounding.
-        T[] small = Convert(new RowCase(16, 3, 0, 1, 0, 0, false, 0).BuildSingles());
+        // On AVX-512 the kernel first tries a pass that does not clamp x − m, and a batch starts the rows after a masked
+        // one with the clamped pass instead (elsewhere every pass clamps). Rows with far-negative but finite logits must
+        // give the same bits either way. Many rows, because a small difference between the passes would show only where
+        // it tips a float rounding.
         for (int seed = 0; seed < 150; seed++)
         {
-            float[] values = new RowCase(2000 + seed, seed, 1.5, 3, 0, 0, false, 0).BuildSingles();
-            for (int i = seed % 5; i < values.Length; i += 5)
-            {
-                values[i] = -1000f;
-            }
+            T[] row = FarNegativeRow(seed);
+            TokenStatistics unclamped = RowKernels.Statistics<T>(row, 1, 1f, startClamped: false, out bool retried);
+            Assert.False(retried, $"seed {seed}: the unclamped pass should settle far-negative finite logits");
+            Assert.Equal(unclamped, RowKernels.Statistics<T>(row, 1, 1f, startClamped: true, out _));
+            Assert.Equal(
+                RowKernels.CrossEntropy<T>(row, 1, 1f, 0.1f, 0f, startClamped: false, out _),
+                RowKernels.CrossEntropy<T>(row, 1, 1f, 0.1f, 0f, startClamped: true, out _));
+        }
+    }
 
-            T[] row = Convert(values);
-            T[] masked = Convert([.. values.Select((v, i) => i == 7 ? float.NegativeInfinity : v)]);
-            for (int drain = 0; drain < 70; drain++)
-            {
-                Logits.Statistics<T>(small, 1); // uses up the clamped rows an earlier row left on this thread
-            }
+    [Fact]
+    public void MaskedRow_NeedsTheClampedRetry_OnlyWhereTheKernelTriesUnclamped()
+    {
+        T[] masked = MaskedRow(3);
+        bool triesUnclamped = Logits.VectorWidthInBits == 512;
+        TokenStatistics retriedStatistics = RowKernels.Statistics<T>(masked, 1, 1f, startClamped: false, out bool retried);
+        Assert.Equal(triesUnclamped, retried);
+        Assert.Equal(retriedStatistics, RowKernels.Statistics<T>(masked, 1, 1f, startClamped: true, out bool retriedWhenClamped));
+        Assert.False(retriedWhenClamped);
+    }
 
-            TokenStatistics fresh = Logits.Statistics<T>(row, 1);
-            Logits.Statistics<T>(masked, 1);
-            TokenStatistics afterMaskedRow = Logits.Statistics<T>(row, 1);
-            Assert.Equal(fresh, afterMaskedRow);
+    [Fact]
+    public void SingleRowCalls_DoNotDependOnTheRowsBeforeThemOnTheThread()
+    {
+        // Each row on a fresh thread, then each row on this thread right after a masked row: the same bits.
+        const int rows = 20;
+        var fresh = new (TokenStatistics Statistics, float Loss, float LogSumExp)[rows];
+        var thread = new Thread(() =>
+        {
+            for (int seed = 0; seed < rows; seed++)
+            {
+                T[] row = FarNegativeRow(seed);
+                fresh[seed] = (Logits.Statistics<T>(row, 1), Logits.CrossEntropy<T>(row, 1), Logits.LogSumExp<T>(row));
+            }
+        });
+        thread.Start();
+        thread.Join();
+
+        for (int seed = 0; seed < rows; seed++)
+        {
+            T[] row = FarNegativeRow(seed);
+            Logits.Statistics<T>(MaskedRow(seed), 1);
+            Assert.Equal(fresh[seed].Statistics, Logits.Statistics<T>(row, 1));
+            Logits.CrossEntropy<T>(MaskedRow(seed), 1);
+            Assert.Equal(fresh[seed].Loss, Logits.CrossEntropy<T>(row, 1));
+            Logits.LogSumExp<T>(MaskedRow(seed));
+            Assert.Equal(fresh[seed].LogSumExp, Logits.LogSumExp<T>(row));
         }
     }
 

@@ -18,8 +18,9 @@ internal readonly record struct ComparisonSummary(
 /// <remarks>
 /// <para>Per lane it keeps running maxima m_a, m_b and s_a = Σ e^(a−m_a), s_b = Σ e^(b−m_b),
 /// w = Σ e^(a−m_a)·((a−m_a) − (b−m_b)). Then KL = w/S_a − log S_a + log S_b, which stays small when p ≈ q because
-/// every term is relative to the row maxima. A raised m_a rescales s_a and w as in the statistics kernel; a raised m_b
-/// shifts every (b−m_b) by δ_b, so w ← w − δ_b·s_a.</para>
+/// every term is relative to the row maxima. A raised m_a rescales s_a and w as in the statistics kernel (both use
+/// <see cref="LaneSums"/> in the vectors and <see cref="FoldedLanes"/> in the doubles); a raised m_b shifts every
+/// (b−m_b) by δ_b, so w ← w − δ_b·s_a.</para>
 /// <para>q = 0 where p &gt; 0 (b = −∞, a finite) makes KL = +∞; that is tracked as a per-lane flag, because the term
 /// itself would read 0·∞ where both rows mask the same entry. Rows with NaN, +∞, or a maximum at or below
 /// float.MinValue go to <see cref="SpecialRowComparison"/>.</para>
@@ -45,7 +46,8 @@ internal static class RowComparisonKernel
         int count = TWidth.Count;
         nuint length = (nuint)reference.Length;
         TVector scaleVector = TWidth.Create(scale);
-        var folded = new FoldedPairLanes(stackalloc double[count], stackalloc double[count], stackalloc double[count], stackalloc float[count], stackalloc float[count]);
+        var referenceLanes = new FoldedLanes(stackalloc double[count], stackalloc double[count], stackalloc float[count]);
+        var candidateLanes = new FoldedLanes(stackalloc double[count], stackalloc float[count]);
         ref T a = ref MemoryMarshal.GetReference(reference);
         ref T b = ref MemoryMarshal.GetReference(candidate);
         nuint i = 0;
@@ -82,7 +84,7 @@ internal static class RowComparisonKernel
             if (++vectorsSinceFold == FoldInterval)
             {
                 state = new PairState<TVector>(referenceMax, candidateMax, referenceSum, candidateSum, crossSum, referenceArgMax, candidateArgMax, unsupported);
-                Fold<TWidth, TVector>(ref state, folded);
+                Fold<TWidth, TVector>(ref state, referenceLanes, candidateLanes);
                 (referenceSum, candidateSum, crossSum) = (state.ReferenceSum, state.CandidateSum, state.CrossSum);
                 vectorsSinceFold = 0;
             }
@@ -101,8 +103,8 @@ internal static class RowComparisonKernel
             Step<TWidth, TVector>(ref state, x, y, start);
         }
 
-        Fold<TWidth, TVector>(ref state, folded);
-        return Finish<T, TWidth, TVector>(ref state, folded, reference, candidate, scale);
+        Fold<TWidth, TVector>(ref state, referenceLanes, candidateLanes);
+        return Finish<T, TWidth, TVector>(ref state, referenceLanes, candidateLanes, reference, candidate, scale);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -145,28 +147,26 @@ internal static class RowComparisonKernel
         where TVector : unmanaged
     {
         TVector laneIndex = TWidth.Add(TWidth.Indices, TWidth.Create((float)start));
-        TVector floor = TWidth.Create(VectorMath.ExpArgumentFloor);
 
         TVector oldReference = state.ReferenceMax;
         TVector newReference = TWidth.MaxNative(oldReference, x);
         state.ReferenceArgMax = TWidth.ConditionalSelect(TWidth.GreaterThan(x, oldReference), laneIndex, state.ReferenceArgMax);
-        TVector deltaReference = TWidth.MaxNative(floor, TWidth.Subtract(oldReference, newReference));
-        TVector scaleReference = VectorMath.ExpOfClampedArgument<TWidth, TVector>(deltaReference);
-        state.CrossSum = TWidth.Multiply(scaleReference, TWidth.MultiplyAdd(deltaReference, state.ReferenceSum, state.CrossSum));
-        state.ReferenceSum = TWidth.Multiply(state.ReferenceSum, scaleReference);
+        LaneSums.Rescale<TWidth, TVector>(oldReference, newReference, ref state.ReferenceSum, ref state.CrossSum);
         state.ReferenceMax = newReference;
 
+        // A raised m_b shifts every weight (a−m_a) − (b−m_b) by δ_b, which moves w by −δ_b·s_a.
         TVector oldCandidate = state.CandidateMax;
         TVector newCandidate = TWidth.MaxNative(oldCandidate, y);
         state.CandidateArgMax = TWidth.ConditionalSelect(TWidth.GreaterThan(y, oldCandidate), laneIndex, state.CandidateArgMax);
         TVector deltaCandidate = TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), TWidth.Subtract(oldCandidate, newCandidate));
         state.CrossSum = TWidth.Subtract(state.CrossSum, TWidth.Multiply(deltaCandidate, state.ReferenceSum));
-        state.CandidateSum = TWidth.Multiply(state.CandidateSum, VectorMath.ExpOfClampedArgument<TWidth, TVector>(TWidth.MaxNative(floor, deltaCandidate)));
+        LaneSums.Rescale<TWidth, TVector>(oldCandidate, newCandidate, ref state.CandidateSum);
         state.CandidateMax = newCandidate;
     }
 
+    /// <summary>Moves the float lane sums into the per-lane doubles, rebased to each lane's current maxima.</summary>
     [SkipLocalsInit]
-    private static void Fold<TWidth, TVector>(ref PairState<TVector> state, FoldedPairLanes folded)
+    private static void Fold<TWidth, TVector>(ref PairState<TVector> state, FoldedLanes referenceLanes, FoldedLanes candidateLanes)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
@@ -176,105 +176,69 @@ internal static class RowComparisonKernel
         Span<float> referenceSum = stackalloc float[count];
         Span<float> candidateSum = stackalloc float[count];
         Span<float> crossSum = stackalloc float[count];
-        TWidth.Store(state.ReferenceMax, ref MemoryMarshal.GetReference(referenceMax), 0);
-        TWidth.Store(state.CandidateMax, ref MemoryMarshal.GetReference(candidateMax), 0);
-        TWidth.Store(state.ReferenceSum, ref MemoryMarshal.GetReference(referenceSum), 0);
-        TWidth.Store(state.CandidateSum, ref MemoryMarshal.GetReference(candidateSum), 0);
-        TWidth.Store(state.CrossSum, ref MemoryMarshal.GetReference(crossSum), 0);
+        LaneSums.Store<TWidth, TVector>(state.ReferenceMax, referenceMax);
+        LaneSums.Store<TWidth, TVector>(state.CandidateMax, candidateMax);
+        LaneSums.Store<TWidth, TVector>(state.ReferenceSum, referenceSum);
+        LaneSums.Store<TWidth, TVector>(state.CandidateSum, candidateSum);
+        LaneSums.Store<TWidth, TVector>(state.CrossSum, crossSum);
+        referenceLanes.Rebase(referenceMax);
+
+        // The double w moves with m_b as the float one does in Raise: by −δ_b·s_a.
+        Span<double> referenceSums = referenceLanes.Sums;
+        Span<double> crossSums = referenceLanes.WeightedSums;
+        Span<float> foldedCandidateMax = candidateLanes.Max;
         for (int lane = 0; lane < count; lane++)
         {
-            if (referenceMax[lane] != folded.ReferenceMax[lane])
+            if (candidateMax[lane] != foldedCandidateMax[lane] && referenceSums[lane] != 0)
             {
-                double delta = Math.Max((double)folded.ReferenceMax[lane] - referenceMax[lane], -1e300);
-                double rebase = Math.Exp(delta);
-                folded.CrossSums[lane] = folded.ReferenceSums[lane] == 0 ? 0 : rebase * (folded.CrossSums[lane] + (delta * folded.ReferenceSums[lane]));
-                folded.ReferenceSums[lane] *= rebase;
-                folded.ReferenceMax[lane] = referenceMax[lane];
+                crossSums[lane] -= ((double)foldedCandidateMax[lane] - candidateMax[lane]) * referenceSums[lane];
             }
-
-            if (candidateMax[lane] != folded.CandidateMax[lane])
-            {
-                double delta = (double)folded.CandidateMax[lane] - candidateMax[lane];
-                folded.CrossSums[lane] -= folded.ReferenceSums[lane] == 0 ? 0 : delta * folded.ReferenceSums[lane];
-                folded.CandidateSums[lane] *= Math.Exp(delta);
-                folded.CandidateMax[lane] = candidateMax[lane];
-            }
-
-            folded.ReferenceSums[lane] += referenceSum[lane];
-            folded.CandidateSums[lane] += candidateSum[lane];
-            folded.CrossSums[lane] += crossSum[lane];
         }
 
+        candidateLanes.Rebase(candidateMax);
+        referenceLanes.Add(referenceSum, crossSum);
+        candidateLanes.Add(candidateSum, default);
         state.ReferenceSum = TWidth.Create(0f);
         state.CandidateSum = TWidth.Create(0f);
         state.CrossSum = TWidth.Create(0f);
     }
 
     [SkipLocalsInit]
-    private static ComparisonSummary Finish<T, TWidth, TVector>(ref PairState<TVector> state, FoldedPairLanes folded, ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale)
+    private static ComparisonSummary Finish<T, TWidth, TVector>(ref PairState<TVector> state, FoldedLanes referenceLanes, FoldedLanes candidateLanes, ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        int count = TWidth.Count;
-        float referenceMax = float.NegativeInfinity;
-        float candidateMax = float.NegativeInfinity;
-        for (int lane = 0; lane < count; lane++)
-        {
-            referenceMax = MathF.Max(referenceMax, folded.ReferenceMax[lane]);
-            candidateMax = MathF.Max(candidateMax, folded.CandidateMax[lane]);
-        }
-
-        double referenceSum = 0, candidateSum = 0, crossSum = 0;
-        for (int lane = 0; lane < count; lane++)
-        {
-            double referenceDelta = (double)folded.ReferenceMax[lane] - referenceMax;
-            double candidateDelta = (double)folded.CandidateMax[lane] - candidateMax;
-            if (folded.ReferenceSums[lane] != 0)
-            {
-                double rebase = Math.Exp(referenceDelta);
-                referenceSum += rebase * folded.ReferenceSums[lane];
-                crossSum += rebase * (folded.CrossSums[lane] + ((referenceDelta - candidateDelta) * folded.ReferenceSums[lane]));
-            }
-
-            if (folded.CandidateSums[lane] != 0)
-            {
-                candidateSum += Math.Exp(candidateDelta) * folded.CandidateSums[lane];
-            }
-        }
-
+        float referenceMax = referenceLanes.Maximum();
+        float candidateMax = candidateLanes.Maximum();
+        (double referenceSum, double crossSum) = referenceLanes.Combine(referenceMax, candidateLanes.Max, candidateMax);
+        double candidateSum = candidateLanes.Combine(candidateMax).Sum;
         if (!(referenceMax > float.MinValue) || !(candidateMax > float.MinValue)
             || !double.IsFinite(referenceSum) || !double.IsFinite(candidateSum) || double.IsNaN(crossSum))
         {
             return SpecialRowComparison.Compute(reference, candidate, scale);
         }
 
+        int count = TWidth.Count;
         Span<float> unsupported = stackalloc float[count];
         Span<float> referenceArgMax = stackalloc float[count];
         Span<float> candidateArgMax = stackalloc float[count];
-        TWidth.Store(state.UnsupportedMass, ref MemoryMarshal.GetReference(unsupported), 0);
-        TWidth.Store(state.ReferenceArgMax, ref MemoryMarshal.GetReference(referenceArgMax), 0);
-        TWidth.Store(state.CandidateArgMax, ref MemoryMarshal.GetReference(candidateArgMax), 0);
+        LaneSums.Store<TWidth, TVector>(state.UnsupportedMass, unsupported);
+        LaneSums.Store<TWidth, TVector>(state.ReferenceArgMax, referenceArgMax);
+        LaneSums.Store<TWidth, TVector>(state.CandidateArgMax, candidateArgMax);
         bool infinite = false;
-        float bestReference = float.PositiveInfinity, bestCandidate = float.PositiveInfinity;
-        for (int lane = 0; lane < count; lane++)
+        foreach (float lane in unsupported)
         {
-            infinite |= BitConverter.SingleToUInt32Bits(unsupported[lane]) != 0;
-            if (folded.ReferenceMax[lane] == referenceMax)
-            {
-                bestReference = MathF.Min(bestReference, referenceArgMax[lane]);
-            }
-
-            if (folded.CandidateMax[lane] == candidateMax)
-            {
-                bestCandidate = MathF.Min(bestCandidate, candidateArgMax[lane]);
-            }
+            infinite |= BitConverter.SingleToUInt32Bits(lane) != 0;
         }
 
+        // Every lane's maximum carries its first index (Raise takes only a strictly greater value).
+        int bestReference = LaneSums.ArgMax(referenceLanes.Max, referenceArgMax).Index;
+        int bestCandidate = LaneSums.ArgMax(candidateLanes.Max, candidateArgMax).Index;
         double referenceLogSum = Math.Log(referenceSum);
         double candidateLogSum = Math.Log(candidateSum);
         double kl = infinite ? double.PositiveInfinity : Math.Max(0, (crossSum / referenceSum) - referenceLogSum + candidateLogSum);
-        return new ComparisonSummary(referenceMax + referenceLogSum, candidateMax + candidateLogSum, kl, (int)bestReference, (int)bestCandidate);
+        return new ComparisonSummary(referenceMax + referenceLogSum, candidateMax + candidateLogSum, kl, bestReference, bestCandidate);
     }
 
     private struct PairState<TVector>(TVector referenceMax, TVector candidateMax, TVector referenceSum, TVector candidateSum, TVector crossSum, TVector referenceArgMax, TVector candidateArgMax, TVector unsupportedMass)
@@ -288,32 +252,5 @@ internal static class RowComparisonKernel
         public TVector ReferenceArgMax = referenceArgMax;
         public TVector CandidateArgMax = candidateArgMax;
         public TVector UnsupportedMass = unsupportedMass;
-    }
-
-    private readonly ref struct FoldedPairLanes
-    {
-        public FoldedPairLanes(Span<double> referenceSums, Span<double> candidateSums, Span<double> crossSums, Span<float> referenceMax, Span<float> candidateMax)
-        {
-            referenceSums.Clear();
-            candidateSums.Clear();
-            crossSums.Clear();
-            referenceMax.Fill(float.MinValue);
-            candidateMax.Fill(float.MinValue);
-            ReferenceSums = referenceSums;
-            CandidateSums = candidateSums;
-            CrossSums = crossSums;
-            ReferenceMax = referenceMax;
-            CandidateMax = candidateMax;
-        }
-
-        public Span<double> ReferenceSums { get; }
-
-        public Span<double> CandidateSums { get; }
-
-        public Span<double> CrossSums { get; }
-
-        public Span<float> ReferenceMax { get; }
-
-        public Span<float> CandidateMax { get; }
     }
 }

@@ -10,6 +10,43 @@ internal static unsafe class TargetPointer
         typeof(TIndex) == typeof(int) ? ((int*)targets)[row] : ((long*)targets)[row];
 }
 
+/// <summary>
+/// Which pass the row statistics kernel starts each row of a block with. Where the kernel has an unclamped first try
+/// (AVX-512), a row with a masked logit fails it and is read again clamped. Masked rows tend to come in runs (a padded
+/// vocabulary masks every row), so after a row needed that retry the next <see cref="RowsAfterRetry"/> rows of the block
+/// start clamped. Both passes give the same bits, so the choice shows only in the time: results still do not depend on
+/// how the rows are split into blocks.
+/// </summary>
+internal struct ClampedPassRun
+{
+    /// <summary>A run of masked rows then costs one extra read per this many rows, and a lone masked row costs the
+    /// clamp's ~10 % on this many ordinary rows.</summary>
+    public const int RowsAfterRetry = 64;
+
+    private int _clampedRowsLeft;
+
+    /// <summary>Whether the next row starts with the clamped pass; a clamped start uses up one row of the run.</summary>
+    public bool NextRowStartsClamped()
+    {
+        if (_clampedRowsLeft == 0)
+        {
+            return false;
+        }
+
+        _clampedRowsLeft--;
+        return true;
+    }
+
+    /// <summary>Starts a new run when the row just read needed the clamped retry.</summary>
+    public void Record(bool neededClampedRetry)
+    {
+        if (neededClampedRetry)
+        {
+            _clampedRowsLeft = RowsAfterRetry;
+        }
+    }
+}
+
 /// <summary>Per-row cross-entropy with the PyTorch options, written to a float per row.</summary>
 internal readonly unsafe struct CrossEntropyRows<T, TIndex>(LogitRows<T> logits, TIndex* targets, float* losses, CrossEntropyOptions options) : IRowBlockAction
     where T : unmanaged
@@ -22,34 +59,19 @@ internal readonly unsafe struct CrossEntropyRows<T, TIndex>(LogitRows<T> logits,
 
     public void Invoke(int startRow, int endRow)
     {
+        var passes = default(ClampedPassRun);
         for (int row = startRow; row < endRow; row++)
         {
             long target = TargetPointer.At(targets, row);
-            losses[row] = target == _ignoreIndex
-                ? 0f
-                : RowLoss(logits.Row(row), (int)target, _scale, _labelSmoothing, _zLoss);
-        }
-    }
+            if (target == _ignoreIndex)
+            {
+                losses[row] = 0f;
+                continue;
+            }
 
-    /// <summary>(1−ε)·(LSE − x_t) + ε·(LSE − mean x) + c·LSE², on logits scaled by 1/T, evaluated in double.</summary>
-    public static float RowLoss(ReadOnlySpan<T> row, int target, float scale, float labelSmoothing, float zLoss)
-    {
-        RowSummary summary = labelSmoothing > 0
-            ? Logits.Summarize<T, SmoothedLogSumExpMode>(row, 0, scale)
-            : Logits.Summarize<T, LogSumExpMode>(row, 0, scale);
-        double logSumExp = summary.LogSumExp;
-        double loss = logSumExp - (ElementConversion.ToSingle(row[target]) * scale);
-        if (labelSmoothing > 0)
-        {
-            loss = ((1 - (double)labelSmoothing) * loss) + (labelSmoothing * (logSumExp - (summary.LogitSum / row.Length)));
+            losses[row] = RowKernels.CrossEntropy(logits.Row(row), (int)target, _scale, _labelSmoothing, _zLoss, passes.NextRowStartsClamped(), out bool retried);
+            passes.Record(retried);
         }
-
-        if (zLoss > 0)
-        {
-            loss += zLoss * logSumExp * logSumExp;
-        }
-
-        return (float)loss;
     }
 }
 
@@ -63,6 +85,7 @@ internal readonly unsafe struct StatisticsRows<T, TIndex>(LogitRows<T> logits, T
 
     public void Invoke(int startRow, int endRow)
     {
+        var passes = default(ClampedPassRun);
         for (int row = startRow; row < endRow; row++)
         {
             long target = TargetPointer.At(targets, row);
@@ -72,14 +95,14 @@ internal readonly unsafe struct StatisticsRows<T, TIndex>(LogitRows<T> logits, T
                 continue;
             }
 
-            ReadOnlySpan<T> logitRow = logits.Row(row);
-            RowSummary summary = Logits.Summarize<T, AllStatisticsMode>(logitRow, (int)target, _scale);
-            statistics[row] = Logits.ToTokenStatistics(summary, ElementConversion.ToSingle(logitRow[(int)target]) * _scale);
+            statistics[row] = RowKernels.Statistics(logits.Row(row), (int)target, _scale, passes.NextRowStartsClamped(), out bool retried);
+            passes.Record(retried);
         }
     }
 }
 
-/// <summary>Per-row model comparison; ignored rows keep their KL and argmaxes, with NaN losses.</summary>
+/// <summary>Per-row model comparison; ignored rows keep their KL and argmaxes, with NaN losses. The comparison kernel
+/// always clamps, so it needs no <see cref="ClampedPassRun"/>.</summary>
 internal readonly unsafe struct ComparisonRows<T, TIndex>(LogitRows<T> reference, LogitRows<T> candidate, TIndex* targets, ComparisonStatistics* results, ScoringOptions options) : IRowBlockAction
     where T : unmanaged
     where TIndex : unmanaged
@@ -92,7 +115,7 @@ internal readonly unsafe struct ComparisonRows<T, TIndex>(LogitRows<T> reference
         for (int row = startRow; row < endRow; row++)
         {
             long target = TargetPointer.At(targets, row);
-            results[row] = Logits.CompareRow(reference.Row(row), candidate.Row(row), target == _ignoreIndex ? -1 : target, _scale);
+            results[row] = RowKernels.Compare(reference.Row(row), candidate.Row(row), target == _ignoreIndex ? -1 : target, _scale);
         }
     }
 }

@@ -1,0 +1,72 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using LossEngine.Kernels.Vectors;
+
+namespace LossEngine.Kernels;
+
+/// <summary>
+/// The vector side of the lane sums both row kernels keep: per lane a running maximum m, s = Σ e^(x−m) and a weighted
+/// sum w = Σ e^(x−m)·(x − m − c) whose weights move with m (c = 0 for the entropy, c = b − m_b for the comparison). The kernels keep these in locals (an address-exposed struct would keep
+/// every sum in memory); these helpers serve their rare paths and their fold and finish, which see a copy.
+/// </summary>
+/// <remarks><see cref="FoldedLanes"/> holds the double side the float sums are folded into.</remarks>
+internal static class LaneSums
+{
+    /// <summary>Moves the lane sums to raised maxima: δ = max(m_old − m_new, floor) ≤ 0, s ← s·e^δ and
+    /// w ← e^δ·(w + δ·s).</summary>
+    /// <remarks>δ is −∞ or huge when a lane first sees a finite value after float.MinValue; the clamp at the exp's
+    /// floor turns that into e^δ = 0 and keeps 0·δ finite.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Rescale<TWidth, TVector>(TVector oldMax, TVector newMax, ref TVector sum, ref TVector weightedSum)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector delta = TWidth.MaxNative(TWidth.Create(VectorMath.ExpArgumentFloor), TWidth.Subtract(oldMax, newMax));
+        TVector scale = VectorMath.ExpOfClampedArgument<TWidth, TVector>(delta);
+        weightedSum = TWidth.Multiply(scale, TWidth.MultiplyAdd(delta, sum, weightedSum));
+        sum = TWidth.Multiply(sum, scale);
+    }
+
+    /// <summary>As <see cref="Rescale{TWidth, TVector}(TVector, TVector, ref TVector, ref TVector)"/>, for lanes
+    /// without a weighted sum: s ← s·e^δ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Rescale<TWidth, TVector>(TVector oldMax, TVector newMax, ref TVector sum)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector delta = TWidth.MaxNative(TWidth.Create(VectorMath.ExpArgumentFloor), TWidth.Subtract(oldMax, newMax));
+        sum = TWidth.Multiply(sum, VectorMath.ExpOfClampedArgument<TWidth, TVector>(delta));
+    }
+
+    /// <summary>Writes the lanes of <paramref name="value"/> to <paramref name="lanes"/> (at least
+    /// <c>TWidth.Count</c> long), for the per-lane work of a fold or finish.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store<TWidth, TVector>(TVector value, Span<float> lanes)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        TWidth.Store(value, ref MemoryMarshal.GetReference(lanes), 0);
+
+    /// <summary>The largest lane value and the lowest index among the lanes that hold it, from per-lane maxima and their
+    /// first indices (kept as floats).</summary>
+    /// <remarks>Each lane records the first index of its own maximum, so the lowest index over the lanes that reach the
+    /// row maximum is the row's first argmax.</remarks>
+    public static (float Max, int Index) ArgMax(ReadOnlySpan<float> laneMax, ReadOnlySpan<float> laneIndex)
+    {
+        float max = float.NegativeInfinity;
+        foreach (float value in laneMax)
+        {
+            max = MathF.Max(max, value);
+        }
+
+        float index = float.PositiveInfinity;
+        for (int lane = 0; lane < laneMax.Length; lane++)
+        {
+            if (laneMax[lane] == max)
+            {
+                index = MathF.Min(index, laneIndex[lane]);
+            }
+        }
+
+        return (max, (int)index);
+    }
+}

@@ -1,0 +1,105 @@
+using System.Runtime.CompilerServices;
+using LossEngine.Kernels.Vectors;
+
+namespace LossEngine.Kernels;
+
+// The fold of the float lane sums into doubles every few groups, the finish that combines the lanes into a summary,
+// and the lane state those see.
+internal static partial class RowStatisticsKernel
+{
+    /// <summary>Moves the float lane sums into the per-lane doubles, rebased to each lane's current maximum.</summary>
+    [SkipLocalsInit]
+    private static void Fold<TWidth, TVector, TMode>(ref LaneState<TVector> state, FoldedLanes folded, Span<double> logitSums)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        int count = TWidth.Count;
+        Span<float> max = stackalloc float[count];
+        Span<float> sum = stackalloc float[count];
+        Span<float> entropySum = stackalloc float[count];
+        LaneSums.Store<TWidth, TVector>(state.Max, max);
+        LaneSums.Store<TWidth, TVector>(state.Sum, sum);
+        LaneSums.Store<TWidth, TVector>(state.EntropySum, entropySum);
+        folded.Rebase(max);
+        folded.Add(sum, entropySum);
+        if (TMode.TracksLogitSum)
+        {
+            // Σ x needs no rebasing: it is not relative to the maximum.
+            Span<float> logitSum = stackalloc float[count];
+            LaneSums.Store<TWidth, TVector>(state.LogitSum, logitSum);
+            for (int lane = 0; lane < count; lane++)
+            {
+                logitSums[lane] += logitSum[lane];
+            }
+        }
+
+        state.Sum = TWidth.Create(0f);
+        state.EntropySum = TWidth.Create(0f);
+        state.LogitSum = TWidth.Create(0f);
+    }
+
+    [SkipLocalsInit]
+    private static RowSummary? Finish<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, FoldedLanes folded, Span<double> logitSums, ReadOnlySpan<T> row, int target, float scale)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+        where TShift : IShiftPolicy
+    {
+        // All lanes share the reference maximum, so combining them needs no exp.
+        float max = folded.Maximum();
+        (double sum, double entropySum) = folded.Combine(max);
+
+        // NaN or +∞ anywhere makes the sums NaN; an all −∞ row (or one whose maximum is float.MinValue) leaves the
+        // maximum at its start value. All of these are settled exactly by the scalar path.
+        if (!(max > float.MinValue) || !double.IsFinite(sum) || !double.IsFinite(entropySum))
+        {
+            return TShift.Clamps ? SpecialRowStatistics.Compute(row, target, scale) : null;
+        }
+
+        double logitSum = 0;
+        if (TMode.TracksLogitSum)
+        {
+            foreach (double laneSum in logitSums)
+            {
+                logitSum += laneSum;
+            }
+        }
+
+        double logSum = Math.Log(sum);
+        double logSumExp = max + logSum;
+        if (!TMode.TracksAll)
+        {
+            return new RowSummary(logSumExp, double.NaN, max, -1, -1, logitSum);
+        }
+
+        int count = TWidth.Count;
+        Span<float> argMax = stackalloc float[count];
+        Span<float> best = stackalloc float[count];
+        LaneSums.Store<TWidth, TVector>(state.ArgMax, argMax);
+        LaneSums.Store<TWidth, TVector>(state.Best, best);
+        (float maxLogit, int bestIndex) = LaneSums.ArgMax(best, argMax);
+
+        // Relative to the reference maximum M: Σ p·(x−M) = entropySum / sum, and H = log S − that, which does not
+        // depend on M. (With M the exact maximum both terms are non-negative, so there is no cancellation; M is within
+        // the rescale margin of it.)
+        double entropy = logSum - (entropySum / sum);
+        return new RowSummary(logSumExp, Math.Max(entropy, 0), maxLogit, bestIndex, state.RankCount, logitSum);
+    }
+
+    /// <summary>The per-lane running state as the rare paths, the remaining vectors and the fold see it. The main loop
+    /// keeps it in locals and copies it in and out around those calls: a struct whose address reaches a call stays in
+    /// memory, and every add to it would then wait on a store and a load.</summary>
+    private struct LaneState<TVector>
+        where TVector : unmanaged
+    {
+        public TVector Max;
+        public TVector Sum;
+        public TVector EntropySum;
+        public int RankCount;
+        public TVector ArgMax;
+        public TVector Best;
+        public TVector LogitSum;
+    }
+}

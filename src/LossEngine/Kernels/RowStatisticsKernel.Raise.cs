@@ -1,0 +1,90 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using LossEngine.Kernels.Vectors;
+
+namespace LossEngine.Kernels;
+
+// The rare paths of a rising maximum: the reference maximum m raised past its margin, and the exact maximum and argmax.
+internal static partial class RowStatisticsKernel
+{
+    /// <summary>The rare path for a main-loop group: raises the lane maxima over its four vectors in index order.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start, TVector scale, TVector margin)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        // The same lane layout as the accumulation (LoadGroup), so each lane's maximum refers to its own elements.
+        LoadGroup<T, TWidth, TVector, TMode>(ref source, start, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
+        RaiseIfBeyondMargin<TWidth, TVector, TMode>(ref state, TWidth.Multiply(x0, scale), margin);
+        RaiseIfBeyondMargin<TWidth, TVector, TMode>(ref state, TWidth.Multiply(x1, scale), margin);
+        RaiseIfBeyondMargin<TWidth, TVector, TMode>(ref state, TWidth.Multiply(x2, scale), margin);
+        RaiseIfBeyondMargin<TWidth, TVector, TMode>(ref state, TWidth.Multiply(x3, scale), margin);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RaiseIfBeyondMargin<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x, TVector margin)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        if (TWidth.GreaterThanAny(x, TWidth.Add(state.Max, margin)))
+        {
+            RaiseMaximum<TWidth, TVector, TMode>(ref state, x);
+        }
+    }
+
+    /// <summary>Lanes where x beats the exact maximum so far take x and its index; equal values never replace the
+    /// first, which gives the lowest index among ties.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TrackArgMax<TWidth, TVector>(ref TVector best, ref TVector argMax, TVector x, nuint start)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector better = TWidth.GreaterThan(x, best);
+        argMax = TWidth.ConditionalSelect(better, TWidth.Add(TWidth.Indices, TWidth.Create((float)start)), argMax);
+        best = TWidth.ConditionalSelect(better, x, best);
+    }
+
+    /// <summary>The rare path: some lane of x exceeds its reference maximum by more than the margin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RaiseMaximum<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        // Every lane takes the same new reference: the largest value seen in any lane. The margin keeps each term below
+        // e^8 either way, and a shared reference makes the per-lane rebasing at fold and finish time a no-op (no
+        // exp per lane per row, which dominated short rows).
+        TVector newMax = TWidth.Create(HorizontalMax<TWidth, TVector>(TWidth.MaxNative(state.Max, x)));
+        if (TMode.TracksAll)
+        {
+            LaneSums.Rescale<TWidth, TVector>(state.Max, newMax, ref state.Sum, ref state.EntropySum);
+        }
+        else
+        {
+            LaneSums.Rescale<TWidth, TVector>(state.Max, newMax, ref state.Sum);
+        }
+
+        state.Max = newMax;
+    }
+
+    /// <summary>The largest lane (NaN if any lane is NaN, which sends the row to the special path).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
+    private static float HorizontalMax<TWidth, TVector>(TVector value)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        Span<float> lanes = stackalloc float[TWidth.Count];
+        TWidth.Store(value, ref MemoryMarshal.GetReference(lanes), 0);
+        float max = lanes[0];
+        for (int lane = 1; lane < lanes.Length; lane++)
+        {
+            max = MathF.Max(max, lanes[lane]);
+        }
+
+        return max;
+    }
+}

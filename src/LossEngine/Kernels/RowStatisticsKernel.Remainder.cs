@@ -1,0 +1,74 @@
+using System.Runtime.CompilerServices;
+using LossEngine.Kernels.Vectors;
+
+namespace LossEngine.Kernels;
+
+// The per-vector steps: the remaining vectors and the masked tail, and the terms and rank counts every vector adds.
+internal static partial class RowStatisticsKernel
+{
+    /// <summary>One vector outside the main groups: the remainder vectors and the masked tail. <c>fresh</c> marks the
+    /// lanes not yet counted (all but the tail's overlap), for the logit sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Step<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x, TVector fresh, nuint start, nuint targetIndex, TVector thresholdBefore, TVector thresholdAfter, TVector margin)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        if (TMode.TracksLogitSum)
+        {
+            state.LogitSum = TWidth.Add(state.LogitSum, TWidth.BitwiseAnd(x, fresh));
+        }
+
+        if (TMode.TracksAll && TWidth.GreaterThanAny(x, state.Best))
+        {
+            TrackArgMax<TWidth, TVector>(ref state.Best, ref state.ArgMax, x, start);
+        }
+
+        if (TWidth.GreaterThanAny(x, TWidth.Add(state.Max, margin)))
+        {
+            RaiseMaximum<TWidth, TVector, TMode>(ref state, x);
+        }
+
+        TVector threshold = TMode.TracksAll ? LaneThreshold<TWidth, TVector>(start, targetIndex, thresholdBefore, thresholdAfter) : thresholdAfter;
+        Accumulate<TWidth, TVector, TMode>(ref state, x, threshold);
+    }
+
+    /// <summary>Per lane: the "before target" threshold for indices below the target, the "after" one otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector LaneThreshold<TWidth, TVector>(nuint start, nuint targetIndex, TVector thresholdBefore, TVector thresholdAfter)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        // Lane offsets relative to the target stay exact in float because rows are at most 2^24 long.
+        TVector laneIndex = TWidth.Add(TWidth.Indices, TWidth.Create((float)start));
+        TVector before = TWidth.LessThan(laneIndex, TWidth.Create((float)targetIndex));
+        return TWidth.ConditionalSelect(before, thresholdBefore, thresholdAfter);
+    }
+
+    /// <summary>Adds e^(x−m), and in full mode e^(x−m)·(x−m) and the rank count, assuming no lane of x exceeds m by more
+    /// than the rescale margin.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x, TVector threshold)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        TVector shifted = ShiftedLogit<TWidth, TVector>(x, state.Max);
+        TVector e = VectorMath.ExpForSum<TWidth, TVector>(shifted);
+        state.Sum = TWidth.Add(state.Sum, e);
+        if (TMode.TracksAll)
+        {
+            state.EntropySum = TWidth.MultiplyAdd(e, shifted, state.EntropySum);
+            state.RankCount += TWidth.CountGreaterThan(x, threshold);
+        }
+    }
+
+    /// <summary>x − m, clamped below at −105.</summary>
+    /// <remarks>The clamp makes masked −∞ entries contribute exactly 0 to both sums instead of 0·(−∞) = NaN; a NaN x
+    /// survives it (right-hand operand) and poisons the sum, which sends the row to the special path.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector ShiftedLogit<TWidth, TVector>(TVector x, TVector max)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        TWidth.MaxNative(TWidth.Create(VectorMath.ExpArgumentFloor), TWidth.Subtract(x, max));
+}
