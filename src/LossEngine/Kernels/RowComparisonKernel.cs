@@ -10,7 +10,19 @@ internal readonly record struct ComparisonSummary(
     double CandidateLogSumExp,
     double KlDivergence,
     int ReferenceArgMax,
-    int CandidateArgMax);
+    int CandidateArgMax,
+    double ReferenceMax = double.NaN,
+    double ReferenceLogSum = double.NaN,
+    double CandidateMax = double.NaN,
+    double CandidateLogSum = double.NaN)
+{
+    /// <summary>The reference model's loss at <paramref name="targetLogit"/>, kept exact for huge logits as in
+    /// <see cref="RowSummary.LossOf"/>.</summary>
+    public double ReferenceLossOf(double targetLogit) => new RowSummary(ReferenceLogSumExp, 0, 0, 0, 0, 0, ReferenceMax, ReferenceLogSum).LossOf(targetLogit);
+
+    /// <summary>The candidate model's loss at <paramref name="targetLogit"/>.</summary>
+    public double CandidateLossOf(double targetLogit) => new RowSummary(CandidateLogSumExp, 0, 0, 0, 0, 0, CandidateMax, CandidateLogSum).LossOf(targetLogit);
+}
 
 /// <summary>
 /// KL(p‖q) between softmax(a) and softmax(b) in one pass over both rows.
@@ -238,7 +250,7 @@ internal static class RowComparisonKernel
         double referenceLogSum = Math.Log(referenceSum);
         double candidateLogSum = Math.Log(candidateSum);
         double kl = infinite ? double.PositiveInfinity : Math.Max(0, (crossSum / referenceSum) - referenceLogSum + candidateLogSum);
-        return new ComparisonSummary(referenceMax + referenceLogSum, candidateMax + candidateLogSum, kl, bestReference, bestCandidate);
+        return new ComparisonSummary(referenceMax + referenceLogSum, candidateMax + candidateLogSum, kl, bestReference, bestCandidate, referenceMax, referenceLogSum, candidateMax, candidateLogSum);
     }
 
     private struct PairState<TVector>(TVector referenceMax, TVector candidateMax, TVector referenceSum, TVector candidateSum, TVector crossSum, TVector referenceArgMax, TVector candidateArgMax, TVector unsupportedMass)

@@ -34,7 +34,7 @@ internal static class RowKernels
     {
         RowSummary summary = Summarize<T, AllStatisticsMode>(row, target, scale, startClamped, out neededClampedRetry);
         float targetLogit = ElementConversion.ToSingle(row[target]) * scale;
-        double loss = summary.LogSumExp - targetLogit;
+        double loss = summary.LossOf(targetLogit);
         return new TokenStatistics(
             loss: (float)loss,
             logSumExp: (float)summary.LogSumExp,
@@ -56,7 +56,7 @@ internal static class RowKernels
             ? Summarize<T, SmoothedLogSumExpMode>(row, 0, scale, startClamped, out neededClampedRetry)
             : Summarize<T, LogSumExpMode>(row, 0, scale, startClamped, out neededClampedRetry);
         double logSumExp = summary.LogSumExp;
-        double loss = logSumExp - (ElementConversion.ToSingle(row[target]) * scale);
+        double loss = summary.LossOf(ElementConversion.ToSingle(row[target]) * scale);
         if (labelSmoothing > 0)
         {
             loss = ((1 - (double)labelSmoothing) * loss) + (labelSmoothing * (logSumExp - (summary.LogitSum / row.Length)));
@@ -87,8 +87,8 @@ internal static class RowKernels
             return new ComparisonStatistics(klDivergence, float.NaN, float.NaN, float.NaN, float.NaN, summary.ReferenceArgMax, summary.CandidateArgMax);
         }
 
-        double referenceLoss = summary.ReferenceLogSumExp - (ElementConversion.ToSingle(reference[(int)target]) * scale);
-        double candidateLoss = summary.CandidateLogSumExp - (ElementConversion.ToSingle(candidate[(int)target]) * scale);
+        double referenceLoss = summary.ReferenceLossOf(ElementConversion.ToSingle(reference[(int)target]) * scale);
+        double candidateLoss = summary.CandidateLossOf(ElementConversion.ToSingle(candidate[(int)target]) * scale);
         return new ComparisonStatistics(
             klDivergence,
             (float)referenceLoss,
@@ -107,9 +107,10 @@ internal static class RowKernels
         where TMap : IRowMap
     {
         // NaN, ±∞ and all −∞ rows make max or the log-sum non-finite, which turns every output into NaN. The reference
-        // maximum may sit a little below the true one; (x − ref) − (LSE − ref) is the same quantity.
+        // maximum may sit a little below the true one; (x − ref) − (LSE − ref) is the same quantity. LSE − ref is
+        // taken as a loss is, so that rows of huge logits keep their log-sum.
         RowSummary summary = Summarize<T, LogSumExpMode>(row, 0, 1f, startClamped: false, out _);
-        float logSumOfShifted = (float)(summary.LogSumExp - summary.MaxLogit);
+        float logSumOfShifted = (float)summary.LossOf(summary.MaxLogit);
         var call = new RowMapCall<T, TMap>(row, destination, summary.MaxLogit, logSumOfShifted);
         KernelDispatch.Run<RowMapCall<T, TMap>, bool>(ref call, row.Length);
     }

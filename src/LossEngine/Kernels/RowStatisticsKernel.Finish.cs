@@ -71,7 +71,7 @@ internal static partial class RowStatisticsKernel
         double logSumExp = max + logSum;
         if (!TMode.TracksAll)
         {
-            return new RowSummary(logSumExp, double.NaN, max, -1, -1, logitSum);
+            return new RowSummary(logSumExp, double.NaN, max, -1, -1, logitSum, max, logSum);
         }
 
         int count = TWidth.Count;
@@ -85,7 +85,7 @@ internal static partial class RowStatisticsKernel
         // depend on M. (With M the exact maximum both terms are non-negative, so there is no cancellation; M is within
         // the rescale margin of it.)
         double entropy = logSum - (entropySum / sum);
-        return new RowSummary(logSumExp, Math.Max(entropy, 0), maxLogit, bestIndex, state.RankCount, logitSum);
+        return new RowSummary(logSumExp, Math.Max(entropy, 0), maxLogit, bestIndex, state.RankCount, logitSum, max, logSum);
     }
 
     /// <summary>The per-lane running state as the rare paths, the remaining vectors and the fold see it. The main loop

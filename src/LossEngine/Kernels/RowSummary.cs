@@ -9,7 +9,19 @@ internal readonly record struct RowSummary(
     float MaxLogit,
     int ArgMax,
     int TargetRank,
-    double LogitSum);
+    double LogitSum,
+    double Reference = double.NaN,
+    double LogSum = double.NaN)
+{
+    /// <summary>Beyond this magnitude of the reference maximum, reference + log S in double can round log S away.</summary>
+    private const double HugeLogit = 1 << 20;
+
+    /// <summary>The loss LSE − x_t. For huge logits (a row of float.MaxValue or float.MinValue) reference + log S rounds
+    /// to the reference and the loss would come out 0 instead of ln V, so it is taken from its parts,
+    /// (reference − x_t) + log S; ordinary rows keep the plain difference.</summary>
+    public double LossOf(double targetLogit) =>
+        Math.Abs(Reference) > HugeLogit ? (Reference - targetLogit) + LogSum : LogSumExp - targetLogit;
+}
 
 /// <summary>Chooses how much of a row's statistics the single-pass kernel tracks, resolved at JIT time.</summary>
 internal interface IStatisticsMode

@@ -9,8 +9,8 @@ internal static class SpecialRowComparison
     public static ComparisonSummary Compute<T>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale)
         where T : unmanaged
     {
-        (double referenceLse, int referenceArgMax) = LogSumExp(reference, scale);
-        (double candidateLse, int candidateArgMax) = LogSumExp(candidate, scale);
+        (double referenceLse, int referenceArgMax, double referenceMax, double referenceLogSum) = LogSumExp(reference, scale);
+        (double candidateLse, int candidateArgMax, double candidateMax, double candidateLogSum) = LogSumExp(candidate, scale);
         if (double.IsNaN(referenceLse) || double.IsNaN(candidateLse))
         {
             return new ComparisonSummary(referenceLse, candidateLse, double.NaN, referenceArgMax, candidateArgMax);
@@ -45,10 +45,10 @@ internal static class SpecialRowComparison
             kl = double.IsNaN(kl) ? kl : Math.Max(kl, 0);
         }
 
-        return new ComparisonSummary(referenceLse, candidateLse, kl, referenceArgMax, candidateArgMax);
+        return new ComparisonSummary(referenceLse, candidateLse, kl, referenceArgMax, candidateArgMax, referenceMax, referenceLogSum, candidateMax, candidateLogSum);
     }
 
-    private static (double LogSumExp, int ArgMax) LogSumExp<T>(ReadOnlySpan<T> row, float scale)
+    private static (double LogSumExp, int ArgMax, double Max, double LogSum) LogSumExp<T>(ReadOnlySpan<T> row, float scale)
         where T : unmanaged
     {
         double max = double.NegativeInfinity;
@@ -58,7 +58,7 @@ internal static class SpecialRowComparison
             double x = ElementConversion.ToSingle(row[i]) * scale;
             if (double.IsNaN(x))
             {
-                return (double.NaN, -1);
+                return (double.NaN, -1, double.NaN, double.NaN);
             }
 
             if (x > max)
@@ -69,7 +69,7 @@ internal static class SpecialRowComparison
 
         if (!double.IsFinite(max))
         {
-            return (max, argMax);
+            return (max, argMax, double.NaN, double.NaN);
         }
 
         double sum = 0;
@@ -78,6 +78,6 @@ internal static class SpecialRowComparison
             sum += Math.Exp((ElementConversion.ToSingle(value) * scale) - max);
         }
 
-        return (max + Math.Log(sum), argMax);
+        return (max + Math.Log(sum), argMax, max, Math.Log(sum));
     }
 }

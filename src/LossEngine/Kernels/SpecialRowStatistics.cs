@@ -61,6 +61,6 @@ internal static class SpecialRowStatistics
         }
 
         double logSum = Math.Log(sum);
-        return new RowSummary(max + logSum, Math.Max(logSum - (entropySum / sum), 0), (float)max, argMax, rank, logitSum);
+        return new RowSummary(max + logSum, Math.Max(logSum - (entropySum / sum), 0), (float)max, argMax, rank, logitSum, max, logSum);
     }
 }

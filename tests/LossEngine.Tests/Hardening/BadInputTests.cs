@@ -352,4 +352,36 @@ public sealed class BadInputTests : IDisposable
         Assert.True(truncated);
         Assert.Contains("shrinking.safetensors: the file shrank", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(float.MaxValue)]
+    [InlineData(float.MinValue)]
+    [InlineData(1e30f)]
+    public void RowsOfOneHugeValue_HaveLossLnV_NotZero(float value)
+    {
+        const int vocabulary = 1000;
+        float[] row = [.. Enumerable.Repeat(value, vocabulary)];
+        float lnV = MathF.Log(vocabulary);
+        Assert.Equal(lnV, Logits.CrossEntropy<float>(row, 3), 5);
+        TokenStatistics statistics = Logits.Statistics<float>(row, 3);
+        Assert.Equal(lnV, statistics.Loss, 5);
+        Assert.Equal(1.0 / vocabulary, statistics.TargetProbability, 6);
+        Assert.Equal(lnV, statistics.Entropy, 4);
+        var probabilities = new float[vocabulary];
+        Logits.Softmax<float>(row, probabilities);
+        Assert.All(probabilities, p => Assert.Equal(1f / vocabulary, p, 6));
+        ComparisonStatistics compared = Logits.Compare<float>(row, row, 3);
+        Assert.Equal(lnV, compared.ReferenceLoss, 5);
+        Assert.Equal(lnV, compared.CandidateLoss, 5);
+        Assert.Equal(0, compared.KlDivergence, 6);
+
+        // bf16's own extremes: float.MaxValue itself rounds to +∞ in bf16.
+        BFloat16 brainValue = value == float.MaxValue ? BFloat16.MaxValue : value == float.MinValue ? BFloat16.MinValue : (BFloat16)value;
+        BFloat16[] brainRow = [.. Enumerable.Repeat(brainValue, vocabulary)];
+        Assert.Equal(lnV, Logits.CrossEntropy<BFloat16>(brainRow, 3), 5);
+
+        var batch = new TokenStatistics[2];
+        Logits.Statistics(new CommunityToolkit.HighPerformance.ReadOnlySpan2D<float>([.. row, .. row], 2, vocabulary), [3L, 4L], batch);
+        Assert.All(batch, s => Assert.Equal(lnV, s.Loss, 5));
+    }
 }
