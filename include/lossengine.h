@@ -154,11 +154,12 @@ int32_t lossengine_compare(const void* reference, const void* candidate, int64_t
 int32_t lossengine_aggregator_create(const char* const* task_names, int32_t task_count, int32_t top_k,
                                      int32_t worst_examples, lossengine_aggregator** out);
 
-/* Add count tokens. targets may be NULL. Task ids must be in [0, task_count); example ids must increase along the
- * stream (contiguous examples). */
+/* Add count tokens. targets may be NULL. byte_lengths (the UTF-8 length of each target token's text, for bits per
+ * byte) may be NULL. Task ids must be in [0, task_count); example ids must increase along the stream (contiguous
+ * examples). */
 int32_t lossengine_aggregator_add(lossengine_aggregator* aggregator, const lossengine_token_statistics* tokens,
                                   const int32_t* task_ids, const int64_t* example_ids, const int64_t* targets,
-                                  int64_t count);
+                                  const int32_t* byte_lengths, int64_t count);
 
 /* into += other, exactly (associative, commutative). */
 int32_t lossengine_aggregator_merge(lossengine_aggregator* into, const lossengine_aggregator* other);

@@ -78,7 +78,7 @@ for name, args in {
     "lossengine_statistics": [_p, _i64, _i64, _i64, _i32, _p, ctypes.POINTER(_ScoringOptions), _p],
     "lossengine_compare": [_p, _p, _i64, _i64, _i64, _i32, _p, ctypes.POINTER(_ScoringOptions), _p],
     "lossengine_aggregator_create": [ctypes.POINTER(ctypes.c_char_p), _i32, _i32, _i32, ctypes.POINTER(_p)],
-    "lossengine_aggregator_add": [_p, _p, _p, _p, _p, _i64],
+    "lossengine_aggregator_add": [_p, _p, _p, _p, _p, _p, _i64],
     "lossengine_aggregator_merge": [_p, _p],
     "lossengine_aggregator_append": [_p, _p],
     "lossengine_aggregator_to_json": [_p, ctypes.POINTER(_p)],
@@ -264,7 +264,8 @@ class Aggregator:
         _check(_lib.lossengine_aggregator_create(names, len(task_names), top_k, worst_examples, ctypes.byref(handle)))
         self._handle = handle
 
-    def add(self, stats: np.ndarray, task_ids, example_ids, targets=None) -> None:
+    def add(self, stats: np.ndarray, task_ids, example_ids, targets=None, byte_lengths=None) -> None:
+        """Adds a batch of tokens; byte_lengths (each target token's UTF-8 length) enables bits per byte."""
         if stats.dtype != TOKEN_STATISTICS or not stats.flags.c_contiguous:
             raise TypeError("stats must be a contiguous array from lossengine.statistics")
         n = stats.shape[0]
@@ -278,8 +279,14 @@ class Aggregator:
             if targets.shape != (n,):
                 raise ValueError(f"targets need one entry per token ({n})")
             target_pointer = targets.ctypes.data
+        bytes_pointer = None
+        if byte_lengths is not None:
+            byte_lengths = _integers(byte_lengths, "byte_lengths", np.int32)
+            if byte_lengths.shape != (n,):
+                raise ValueError(f"byte_lengths need one entry per token ({n})")
+            bytes_pointer = byte_lengths.ctypes.data
         _check(_lib.lossengine_aggregator_add(self._handle, stats.ctypes.data, task_ids.ctypes.data,
-                                              example_ids.ctypes.data, target_pointer, n))
+                                              example_ids.ctypes.data, target_pointer, bytes_pointer, n))
 
     def merge(self, other: "Aggregator") -> None:
         """self += other, exactly; for shards that carry global positions and example ids (any order)."""

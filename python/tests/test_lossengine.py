@@ -184,6 +184,16 @@ class Aggregation(unittest.TestCase):
         with self.assertRaises(lossengine.LossEngineError):
             whole.add(stats[:1], [7], [100])
 
+    def test_byte_lengths_give_bits_per_byte(self):
+        rng = np.random.default_rng(8)
+        logits = rng.standard_normal((8, 30)).astype(np.float32)
+        stats = lossengine.statistics(logits, rng.integers(0, 30, 8))
+        byte_lengths = rng.integers(1, 6, 8)
+        aggregator = lossengine.Aggregator(["a"])
+        aggregator.add(stats, np.zeros(8, dtype=np.int32), np.arange(8) // 2, byte_lengths=byte_lengths)
+        expected = stats["loss"].astype(np.float64).sum() / (math.log(2) * byte_lengths.sum())  # lm-eval's bits_per_byte
+        self.assertAlmostEqual(aggregator.report()["overall"]["bits_per_byte"], expected, delta=1e-9)
+
     def test_float_ids_are_refused_not_truncated(self):
         rng = np.random.default_rng(7)
         logits = rng.standard_normal((4, 20)).astype(np.float32)

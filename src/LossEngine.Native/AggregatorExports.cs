@@ -29,7 +29,7 @@ internal static unsafe class AggregatorExports
     });
 
     [UnmanagedCallersOnly(EntryPoint = "lossengine_aggregator_add")]
-    public static int Add(nint handle, TokenStatistics* tokens, int* taskIds, long* exampleIds, long* targets, long count) => NativeErrors.Guard(() =>
+    public static int Add(nint handle, TokenStatistics* tokens, int* taskIds, long* exampleIds, long* targets, int* byteLengths, long count) => NativeErrors.Guard(() =>
     {
         LossAggregator aggregator = From(handle);
         NativeErrors.NotNull(tokens, "tokens");
@@ -37,7 +37,8 @@ internal static unsafe class AggregatorExports
         NativeErrors.NotNull(exampleIds, "example_ids");
         int n = NativeErrors.Length(count, "count");
         aggregator.Add(new ReadOnlySpan<TokenStatistics>(tokens, n), new ReadOnlySpan<int>(taskIds, n), new ReadOnlySpan<long>(exampleIds, n),
-            targets == null ? ReadOnlySpan<long>.Empty : new ReadOnlySpan<long>(targets, n));
+            targets == null ? ReadOnlySpan<long>.Empty : new ReadOnlySpan<long>(targets, n),
+            byteLengths == null ? ReadOnlySpan<int>.Empty : new ReadOnlySpan<int>(byteLengths, n));
         return 0;
     });
 

@@ -248,8 +248,8 @@ int main(int argc, char** argv) {
     CHECK(lossengine_aggregator_create(names, 2, 5, 10, &second) == LOSSENGINE_OK && second, "create second");
     int32_t tasks[ROWS] = {0, 0, 0, 1, 1, 1, 1};
     int64_t examples[ROWS] = {0, 0, 1, 2, 2, 3, 3};
-    CHECK(lossengine_aggregator_add(first, stats, tasks, examples, NULL, 4) == LOSSENGINE_OK, "add");
-    CHECK(lossengine_aggregator_add(second, stats + 4, tasks + 4, examples + 4, NULL, 3) == LOSSENGINE_OK, "add second");
+    CHECK(lossengine_aggregator_add(first, stats, tasks, examples, NULL, NULL, 4) == LOSSENGINE_OK, "add");
+    CHECK(lossengine_aggregator_add(second, stats + 4, tasks + 4, examples + 4, NULL, NULL, 3) == LOSSENGINE_OK, "add second");
     CHECK(lossengine_aggregator_merge(first, second) == LOSSENGINE_OK, "merge");
     char* json = NULL;
     CHECK(lossengine_aggregator_to_json(first, &json) == LOSSENGINE_OK && json, "to_json");
@@ -261,6 +261,20 @@ int main(int argc, char** argv) {
     lossengine_free_string(json);
     lossengine_free_string(again);
 
+    /* Byte lengths give bits per byte: loss sum / (ln 2 · byte sum). */
+    lossengine_aggregator* with_bytes = NULL;
+    CHECK(lossengine_aggregator_create(names, 2, 5, 10, &with_bytes) == LOSSENGINE_OK, "create with bytes");
+    int32_t byte_lengths[ROWS] = {3, 1, 4, 1, 5, 9, 2};
+    CHECK(lossengine_aggregator_add(with_bytes, stats, tasks, examples, NULL, byte_lengths, ROWS) == LOSSENGINE_OK, "add with bytes");
+    char* bytes_json = NULL;
+    CHECK(lossengine_aggregator_to_json(with_bytes, &bytes_json) == LOSSENGINE_OK && bytes_json, "bytes to_json");
+    double loss_sum = 0, byte_sum = 0;
+    for (int r = 0; r < ROWS; r++) { if (targets[r] != -100) { loss_sum += stats[r].loss; byte_sum += byte_lengths[r]; } }
+    const char* bpb = bytes_json ? strstr(bytes_json, "\"bits_per_byte\": ") : NULL;
+    CHECK(bpb && fabs(strtod(bpb + strlen("\"bits_per_byte\": "), NULL) - loss_sum / (log(2.0) * byte_sum)) < 1e-6, "bits per byte");
+    lossengine_free_string(bytes_json);
+    lossengine_aggregator_free(with_bytes);
+
     /* Append: two shards with their own example ids 0, 0, 1 in one task give 4 examples; merge would join them to 2. */
     lossengine_aggregator* head = NULL;
     lossengine_aggregator* tail = NULL;
@@ -268,8 +282,8 @@ int main(int argc, char** argv) {
     CHECK(lossengine_aggregator_create(names, 2, 5, 10, &tail) == LOSSENGINE_OK && tail, "create tail");
     int32_t shard_tasks[3] = {0, 0, 0};
     int64_t shard_examples[3] = {0, 0, 1};
-    CHECK(lossengine_aggregator_add(head, stats, shard_tasks, shard_examples, NULL, 3) == LOSSENGINE_OK, "add head");
-    CHECK(lossengine_aggregator_add(tail, stats + 3, shard_tasks, shard_examples, NULL, 3) == LOSSENGINE_OK, "add tail");
+    CHECK(lossengine_aggregator_add(head, stats, shard_tasks, shard_examples, NULL, NULL, 3) == LOSSENGINE_OK, "add head");
+    CHECK(lossengine_aggregator_add(tail, stats + 3, shard_tasks, shard_examples, NULL, NULL, 3) == LOSSENGINE_OK, "add tail");
     CHECK(lossengine_aggregator_append(head, tail) == LOSSENGINE_OK, "append");
     char* appended = NULL;
     CHECK(lossengine_aggregator_to_json(head, &appended) == LOSSENGINE_OK && appended, "appended to_json");
@@ -294,8 +308,8 @@ int main(int argc, char** argv) {
     ce.reduction = LOSSENGINE_REDUCTION_NONE;
     CHECK(lossengine_cross_entropy(logits, ROWS, VOCAB, PITCH, LOSSENGINE_F32, targets, &ce, NULL, NULL) == LOSSENGINE_INVALID_ARGUMENT, "NONE needs losses");
     int32_t bad_tasks[1] = {2};
-    CHECK(lossengine_aggregator_add(first, stats, bad_tasks, examples + 6, NULL, 1) == LOSSENGINE_INVALID_ARGUMENT, "task id out of range");
-    CHECK(lossengine_aggregator_add(NULL, stats, tasks, examples, NULL, 1) == LOSSENGINE_NULL_POINTER, "NULL handle");
+    CHECK(lossengine_aggregator_add(first, stats, bad_tasks, examples + 6, NULL, NULL, 1) == LOSSENGINE_INVALID_ARGUMENT, "task id out of range");
+    CHECK(lossengine_aggregator_add(NULL, stats, tasks, examples, NULL, NULL, 1) == LOSSENGINE_NULL_POINTER, "NULL handle");
     CHECK(lossengine_aggregator_from_json("not json", &restored) == LOSSENGINE_INVALID_ARGUMENT, "bad JSON");
 
     /* Handles are validated: garbage, freed, stale and foreign handles are codes, never a crash. */

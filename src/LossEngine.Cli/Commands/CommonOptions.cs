@@ -16,6 +16,8 @@ internal sealed class CommonOptions
 
     public Option<string[]> ExampleIds { get; } = NpyFiles("--example-ids", ".npy example ids [N], [B] or [B,S]; one per logits file");
 
+    public Option<string[]> ByteLengths { get; } = NpyFiles("--byte-lengths", ".npy UTF-8 byte length of each target token [N] or [B,S], for bits per byte; one per logits file");
+
     public Option<string?> DataType { get; } = new("--dtype") { Description = "read 2-byte .npy logits ('|V2') as this type: bf16" };
 
     public Option<bool> Shift { get; } = new("--shift") { Description = "causal-LM convention: score logits[:, :-1] against labels[:, 1:]" };
@@ -33,7 +35,7 @@ internal sealed class CommonOptions
     public void AddTo(Command command)
     {
         command.Arguments.Add(Dumps);
-        foreach (Option option in new Option[] { Logits, Targets, TaskIds, ExampleIds, DataType, Shift, IgnoreIndex, TaskNames, Threads })
+        foreach (Option option in new Option[] { Logits, Targets, TaskIds, ExampleIds, ByteLengths, DataType, Shift, IgnoreIndex, TaskNames, Threads })
         {
             command.Options.Add(option);
         }
@@ -50,7 +52,7 @@ internal sealed class CommonOptions
             _ => throw new UsageException($"--dtype {dtype}: only bf16 or f16 can be chosen for 2-byte .npy data."),
         };
         var options = new DumpOptions { Shift = result.GetValue(Shift), NpyTwoByteType = twoByte };
-        return new DumpSource(paths ?? result.GetValue(Dumps) ?? [], result.GetValue(Logits) ?? [], result.GetValue(Targets) ?? [], result.GetValue(TaskIds) ?? [], result.GetValue(ExampleIds) ?? [], options);
+        return new DumpSource(paths ?? result.GetValue(Dumps) ?? [], result.GetValue(Logits) ?? [], result.GetValue(Targets) ?? [], result.GetValue(TaskIds) ?? [], result.GetValue(ExampleIds) ?? [], result.GetValue(ByteLengths) ?? [], options);
     }
 
     /// <summary>Every file the command reads: dumps, .npy shards and the task-names file.</summary>

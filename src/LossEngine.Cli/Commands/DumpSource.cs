@@ -3,7 +3,7 @@ using LossEngine.Formats;
 namespace LossEngine.Cli.Commands;
 
 /// <summary>Where the dumps come from: safetensors paths, and sets of .npy files paired in order (globs allowed in both).</summary>
-internal sealed record DumpSource(IReadOnlyList<string> Paths, IReadOnlyList<string> NpyLogits, IReadOnlyList<string> NpyTargets, IReadOnlyList<string> NpyTaskIds, IReadOnlyList<string> NpyExampleIds, DumpOptions Options)
+internal sealed record DumpSource(IReadOnlyList<string> Paths, IReadOnlyList<string> NpyLogits, IReadOnlyList<string> NpyTargets, IReadOnlyList<string> NpyTaskIds, IReadOnlyList<string> NpyExampleIds, IReadOnlyList<string> NpyByteLengths, DumpOptions Options)
 {
     /// <summary>Expands globs (a '*' or '?' in the file name) in order, sorted by name within each pattern.</summary>
     public static List<string> Expand(IEnumerable<string> patterns)
@@ -55,7 +55,7 @@ internal sealed record DumpSource(IReadOnlyList<string> Paths, IReadOnlyList<str
 
     /// <summary>Every input file named, globs expanded: for checking that no output overwrites one.</summary>
     public IEnumerable<string> InputFiles() =>
-        Expand(Paths).Concat(Expand(NpyLogits)).Concat(Expand(NpyTargets)).Concat(Expand(NpyTaskIds)).Concat(Expand(NpyExampleIds));
+        Expand(Paths).Concat(Expand(NpyLogits)).Concat(Expand(NpyTargets)).Concat(Expand(NpyTaskIds)).Concat(Expand(NpyExampleIds)).Concat(Expand(NpyByteLengths));
 
     /// <summary>Opens every shard, checking that they agree on V and dtype.</summary>
     public List<EvalDump> OpenAll()
@@ -67,7 +67,8 @@ internal sealed record DumpSource(IReadOnlyList<string> Paths, IReadOnlyList<str
             List<string> targets = Expand(NpyTargets);
             List<string> taskIds = Expand(NpyTaskIds);
             List<string> exampleIds = Expand(NpyExampleIds);
-            foreach ((string option, List<string> files) in new[] { ("--logits", logits), ("--targets", targets), ("--task-ids", taskIds), ("--example-ids", exampleIds) })
+            List<string> byteLengths = Expand(NpyByteLengths);
+            foreach ((string option, List<string> files) in new[] { ("--logits", logits), ("--targets", targets), ("--task-ids", taskIds), ("--example-ids", exampleIds), ("--byte-lengths", byteLengths) })
             {
                 // These options take several values, so a dump path written after one is read as one of its files.
                 if (files.FirstOrDefault(f => f.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase)) is { } swallowed)
@@ -81,7 +82,7 @@ internal sealed record DumpSource(IReadOnlyList<string> Paths, IReadOnlyList<str
                 throw new UsageException($"--logits names {logits.Count} file(s) and --targets {targets.Count}: give one targets file per logits file, in the same order.");
             }
 
-            foreach ((string option, List<string> files) in new[] { ("--task-ids", taskIds), ("--example-ids", exampleIds) })
+            foreach ((string option, List<string> files) in new[] { ("--task-ids", taskIds), ("--example-ids", exampleIds), ("--byte-lengths", byteLengths) })
             {
                 if (files.Count != 0 && files.Count != logits.Count)
                 {
@@ -91,7 +92,7 @@ internal sealed record DumpSource(IReadOnlyList<string> Paths, IReadOnlyList<str
 
             for (int shard = 0; shard < logits.Count; shard++)
             {
-                AddShard(dumps, EvalDump.OpenNpy(logits[shard], targets[shard], taskIds.Count > 0 ? taskIds[shard] : null, exampleIds.Count > 0 ? exampleIds[shard] : null, Options));
+                AddShard(dumps, EvalDump.OpenNpy(logits[shard], targets[shard], taskIds.Count > 0 ? taskIds[shard] : null, exampleIds.Count > 0 ? exampleIds[shard] : null, Options, byteLengths.Count > 0 ? byteLengths[shard] : null));
             }
 
             foreach (string path in Expand(Paths))

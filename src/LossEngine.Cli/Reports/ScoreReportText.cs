@@ -26,6 +26,17 @@ internal static class ScoreReportText
         text.AppendLine(Row(report.Overall, "overall (micro)", nameWidth));
         text.AppendLine(string.Format(Invariant, "{0} {1,36:F4}", "overall (macro)".PadRight(nameWidth), report.MacroLoss));
         text.AppendLine(string.Format(Invariant, "{0} {1,36:F4}", "lm-eval group".PadRight(nameWidth), report.LmEvalGroupLoss));
+        if (double.IsFinite(report.Overall.BitsPerByte) || report.Tasks.Any(t => double.IsFinite(t.BitsPerByte)))
+        {
+            // Only dumps with byte lengths have bits per byte; without them every value is NaN and the line is left out.
+            text.AppendLine();
+            text.AppendLine("Bits per byte (loss in bits over the targets' UTF-8 bytes, as lm-eval's bits_per_byte):");
+            foreach (TaskMetrics task in report.Tasks.Append(report.Overall))
+            {
+                text.AppendLine(string.Format(Invariant, "  {0} {1,8:F4}", task.Task.PadRight(nameWidth), task.BitsPerByte));
+            }
+        }
+
         text.AppendLine();
 
         text.AppendLine("Loss decomposition: each task's share of the overall loss, w·loss / Σ w·loss");

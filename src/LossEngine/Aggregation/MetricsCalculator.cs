@@ -45,6 +45,8 @@ internal static class MetricsCalculator
             WeightedLoss = present.Length == 0 ? double.NaN : weighted,
             LmEvalGroupLoss = metrics.Sum(m => m.Examples * m.Loss) / examples,
             LmEvalGroupAccuracy = metrics.Sum(m => m.Examples * m.Accuracy) / examples,
+            LmEvalGroupLossStandardError = PooledSampleStandardError([.. metrics.Select(m => (m.LossStandardError, m.Examples))]),
+            LmEvalGroupAccuracyStandardError = PooledSampleStandardError([.. metrics.Select(m => (m.AccuracyStandardError, m.Examples))]),
             TopK = options.TopK,
         };
     }
@@ -98,6 +100,17 @@ internal static class MetricsCalculator
             WorstExamples = [.. state.WorstExamples],
             PossibleLabelErrors = [.. state.LabelErrors],
         };
+    }
+
+    /// <summary>lm-evaluation-harness's <c>pooled_sample_stderr</c>: √(Σ (n−1)·s²·n / (Σn − k) / Σn) over k subtasks of
+    /// sizes n and standard errors s. Tasks whose standard error is undefined (one example) add nothing, as their
+    /// n − 1 = 0 factor makes them add nothing in lm-eval.</summary>
+    internal static double PooledSampleStandardError(IReadOnlyList<(double StandardError, long Size)> tasks)
+    {
+        double sizes = tasks.Sum(t => (double)t.Size);
+        double pooled = tasks.Where(t => t.Size > 1).Sum(t => (t.Size - 1) * t.StandardError * t.StandardError * t.Size);
+        double degrees = sizes - tasks.Count;
+        return degrees > 0 ? Math.Sqrt(pooled / degrees / sizes) : double.NaN;
     }
 
     /// <summary>√(G/(G−1) · Σ_e (S_e − n_e·μ)²) / N with μ = ΣS/N.</summary>

@@ -43,6 +43,8 @@ public static class ReportJson
             Number(writer, "weighted_loss", report.WeightedLoss);
             Number(writer, "lm_eval_group_loss", report.LmEvalGroupLoss);
             Number(writer, "lm_eval_group_accuracy", report.LmEvalGroupAccuracy);
+            Number(writer, "lm_eval_group_loss_stderr", report.LmEvalGroupLossStandardError);
+            Number(writer, "lm_eval_group_accuracy_stderr", report.LmEvalGroupAccuracyStandardError);
             writer.WriteEndObject();
             writer.WriteStartArray("tasks");
             foreach (TaskMetrics task in report.Tasks)

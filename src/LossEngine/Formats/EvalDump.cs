@@ -17,11 +17,12 @@ public sealed unsafe class EvalDump : IDisposable
     private readonly TensorView _targets;
     private readonly TensorView? _taskIds;
     private readonly TensorView? _exampleIds;
+    private readonly TensorView? _byteLengths;
     private readonly long _batch;
     private readonly long _sequence;
     private readonly bool _shift;
 
-    private EvalDump(List<IDisposable> owners, List<MappedFile> mappings, TensorView logits, TensorView targets, TensorView? taskIds, TensorView? exampleIds, DumpOptions options, IReadOnlyList<string>? taskNames)
+    private EvalDump(List<IDisposable> owners, List<MappedFile> mappings, TensorView logits, TensorView targets, TensorView? taskIds, TensorView? exampleIds, TensorView? byteLengths, DumpOptions options, IReadOnlyList<string>? taskNames)
     {
         _owners = owners;
         _mappings = mappings;
@@ -29,6 +30,7 @@ public sealed unsafe class EvalDump : IDisposable
         _targets = targets;
         _taskIds = taskIds;
         _exampleIds = exampleIds;
+        _byteLengths = byteLengths;
         TaskNames = taskNames;
         _shift = options.Shift;
         IReadOnlyList<long> shape = logits.Shape;
@@ -66,6 +68,11 @@ public sealed unsafe class EvalDump : IDisposable
         {
             CheckShape(exampleIds, tokenShape, "example ids");
         }
+
+        if (byteLengths is not null)
+        {
+            CheckShape(byteLengths, tokenShape, "byte lengths");
+        }
     }
 
     /// <summary>The logits file.</summary>
@@ -89,11 +96,16 @@ public sealed unsafe class EvalDump : IDisposable
     /// <summary>Whether the dump has task ids.</summary>
     public bool HasTaskIds => _taskIds is not null;
 
+    /// <summary>Whether the dump has byte lengths (tensor "byte_lengths"): the UTF-8 length of each target token's
+    /// text, for bits per byte.</summary>
+    public bool HasByteLengths => _byteLengths is not null;
+
     /// <summary>The tensor that holds the targets ("labels" or "targets"), for messages.</summary>
     public string TargetTensor => _targets.Name;
 
-    /// <summary>Opens a safetensors dump: tensors 'logits', 'labels' or 'targets', optional 'task_ids' and 'example_ids',
-    /// and task names in the metadata ("task_names", a JSON array of strings).</summary>
+    /// <summary>Opens a safetensors dump: tensors 'logits', 'labels' or 'targets', optional 'task_ids', 'example_ids' and
+    /// 'byte_lengths' (each target token's UTF-8 length, shaped like the labels), and task names in the metadata
+    /// ("task_names", a JSON array of strings).</summary>
     /// <param name="path">The file.</param>
     /// <param name="options">How to read it; null for the defaults (no shift).</param>
     /// <exception cref="DumpFormatException">Anything wrong with the file, a tensor, a shape or a target.</exception>
@@ -123,7 +135,7 @@ public sealed unsafe class EvalDump : IDisposable
                 }
             }
 
-            return new EvalDump([file], [file.Mapping], logits, targets, file.Tensors.GetValueOrDefault("task_ids"), file.Tensors.GetValueOrDefault("example_ids"), options, names);
+            return new EvalDump([file], [file.Mapping], logits, targets, file.Tensors.GetValueOrDefault("task_ids"), file.Tensors.GetValueOrDefault("example_ids"), file.Tensors.GetValueOrDefault("byte_lengths"), options, names);
         }
         catch
         {
@@ -132,10 +144,10 @@ public sealed unsafe class EvalDump : IDisposable
         }
     }
 
-    /// <summary>Opens a dump stored as separate .npy files: logits [N, V] or [B, S, V], targets [N] or [B, S], and
-    /// optional task and example ids ([N], [B] or [B, S]).</summary>
+    /// <summary>Opens a dump stored as separate .npy files: logits [N, V] or [B, S, V], targets [N] or [B, S], optional
+    /// task and example ids ([N], [B] or [B, S]) and byte lengths (shaped like the targets).</summary>
     /// <exception cref="DumpFormatException">Anything wrong with a file, a shape or a target.</exception>
-    public static EvalDump OpenNpy(string logitsPath, string targetsPath, string? taskIdsPath = null, string? exampleIdsPath = null, DumpOptions? options = null)
+    public static EvalDump OpenNpy(string logitsPath, string targetsPath, string? taskIdsPath = null, string? exampleIdsPath = null, DumpOptions? options = null, string? byteLengthsPath = null)
     {
         options ??= new DumpOptions();
         var owners = new List<IDisposable>();
@@ -154,7 +166,8 @@ public sealed unsafe class EvalDump : IDisposable
             TensorView targets = Load(targetsPath, null);
             TensorView? taskIds = taskIdsPath is null ? null : Load(taskIdsPath, null);
             TensorView? exampleIds = exampleIdsPath is null ? null : Load(exampleIdsPath, null);
-            return new EvalDump(owners, mappings, logits, targets, taskIds, exampleIds, options, null);
+            TensorView? byteLengths = byteLengthsPath is null ? null : Load(byteLengthsPath, null);
+            return new EvalDump(owners, mappings, logits, targets, taskIds, exampleIds, byteLengths, options, null);
         }
         catch
         {
@@ -200,6 +213,9 @@ public sealed unsafe class EvalDump : IDisposable
 
     /// <summary>The target id of a row, as stored (not yet checked against the vocabulary).</summary>
     public long Target(long row) => _targets.ReadIntegerUnchecked(LabelIndex(CheckRow(row)));
+
+    /// <summary>The UTF-8 byte length of a row's target token, as stored (−1 when the dump has none).</summary>
+    public long ByteLength(long row) => _byteLengths is null ? -1 : _byteLengths.ReadIntegerUnchecked(LabelIndex(CheckRow(row)));
 
     /// <summary>The task id of a row (0 when the dump has none).</summary>
     public long TaskId(long row) =>

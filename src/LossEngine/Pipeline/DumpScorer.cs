@@ -123,7 +123,8 @@ public static class DumpScorer
                 maxExample = Math.Max(maxExample, batch.MaxExample);
                 try
                 {
-                    r.Aggregator.Add(batch.Statistics.AsSpan(0, rows), batch.TaskIds.AsSpan(0, rows), batch.ExampleIds.AsSpan(0, rows), batch.Targets.AsSpan(0, rows));
+                    r.Aggregator.Add(batch.Statistics.AsSpan(0, rows), batch.TaskIds.AsSpan(0, rows), batch.ExampleIds.AsSpan(0, rows), batch.Targets.AsSpan(0, rows),
+                        d.HasByteLengths ? batch.ByteLengths.AsSpan(0, rows) : default);
                 }
                 catch (ArgumentException error)
                 {

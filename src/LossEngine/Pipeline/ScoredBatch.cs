@@ -14,6 +14,9 @@ internal sealed class ScoredBatch(int capacity)
 
     public long[] ExampleIds { get; } = new long[capacity];
 
+    /// <summary>Each row's target byte length, when the dump has them.</summary>
+    public int[] ByteLengths { get; } = new int[capacity];
+
     public TokenStatistics[] Statistics { get; } = new TokenStatistics[capacity];
 
     /// <summary>The largest example id in the batch, before the shard's offset is added.</summary>
@@ -36,6 +39,13 @@ internal sealed class ScoredBatch(int capacity)
             long example = dump.ExampleId(r);
             MaxExample = Math.Max(MaxExample, example);
             ExampleIds[i] = example + exampleOffset;
+            if (dump.HasByteLengths)
+            {
+                long bytes = dump.ByteLength(r);
+                ByteLengths[i] = bytes is >= 0 and <= int.MaxValue
+                    ? (int)bytes
+                    : throw new DumpFormatException($"{dump.File}: tensor 'byte_lengths', {dump.DescribeRow(r)}: byte length {bytes} is not a length.");
+            }
         }
 
         try
