@@ -6,6 +6,7 @@ it at the shared library's vector width, so both take the same kernel path); wit
 """
 
 import json
+import logging
 import os
 import random
 import shlex
@@ -162,8 +163,9 @@ class Cluster(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        # silence_logs: the bad shard and the killed worker are expected, and their warnings would bury the results.
         cls.cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                               dashboard_address=None)
+                                               dashboard_address=None, silence_logs=logging.ERROR)
         cls.client = distributed.Client(cls.cluster)
 
     @classmethod
