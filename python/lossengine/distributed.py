@@ -34,8 +34,8 @@ def score(paths, client=None, *, threads_per_task: int | None = None, ignore_ind
 
     paths: the shards in order; each is a file path or a list of paths scored together as one task.
     client: a distributed.Client; None scores in this process (one call to lossengine.score_files, every core).
-    threads_per_task: the library's threads per shard task; default 1 on a cluster (one task per worker thread,
-        so start workers with `--nthreads` = their cores), every core without a client.
+    threads_per_task: the library's threads per shard task (0 = all cores); default 1 on a cluster (one task per
+        worker thread, so start workers with `--nthreads` = their cores), all cores without a client.
     placement: for files that only some workers can read (local disks), a map from a shard's first path to the
         worker host or address, or a list of them, that must score it; shards not in the map run anywhere.
     retries: Dask retries after an exception in a task (a worker that dies is handled by the scheduler instead).
@@ -43,6 +43,8 @@ def score(paths, client=None, *, threads_per_task: int | None = None, ignore_ind
 
     The result has the report's sections and the mergeable "state", as `score --json` writes them; "inputs" lists
     every file in order. Save it with json.dump and join reports from separate clusters with `lossengine merge`.
+    From a cluster, the state's text can differ from one pass's (each shard's state keeps its first example open, in
+    case the shard before ended inside it); what it reports, alone or merged, is the same.
     Raises LossEngineError (status 6 for a bad file, naming it) when any shard fails.
     """
     shards = _shards(paths, "paths")
@@ -50,9 +52,9 @@ def score(paths, client=None, *, threads_per_task: int | None = None, ignore_ind
                    worst_examples=worst_examples, task_names=None if task_names is None else list(task_names))
     files = [path for shard in shards for path in shard]
     if client is None:
-        text = lossengine.score_files(files, threads=threads_per_task or 0, **options).to_json()
+        text = lossengine.score_files(files, threads=_threads(threads_per_task, 0), **options).to_json()
     else:
-        options["threads"] = threads_per_task or 1
+        options["threads"] = _threads(threads_per_task, 1)
         tasks = [((shard, options), shard[0]) for shard in shards]
         text = _run_in_order(client, "score", tasks, _score_shard, _append_scores, placement, retries)
     return _with_inputs(text, files)
@@ -77,13 +79,17 @@ def compare(reference_paths, candidate_paths, client=None, *, threads_per_task: 
     reference_files = [path for shard in references for path in shard]
     candidate_files = [path for shard in candidates for path in shard]
     if client is None:
-        text = lossengine.compare_files(reference_files, candidate_files, threads=threads_per_task or 0,
+        text = lossengine.compare_files(reference_files, candidate_files, threads=_threads(threads_per_task, 0),
                                         **options).to_json()
     else:
-        options["threads"] = threads_per_task or 1
+        options["threads"] = _threads(threads_per_task, 1)
         tasks = [((reference, candidate, options), reference[0]) for reference, candidate in zip(references, candidates)]
         text = _run_in_order(client, "compare", tasks, _compare_shard, _append_comparisons, placement, retries)
     return _with_inputs(text, {"reference": reference_files, "candidate": candidate_files})
+
+
+def _threads(threads_per_task: int | None, default: int) -> int:
+    return default if threads_per_task is None else threads_per_task
 
 
 def _shards(paths, name: str) -> list[list[str]]:

@@ -91,8 +91,8 @@ def tearDownModule():
 def _numbers(report):
     """What must equal the CLI's to the last bit: every section but the list of input files and the state.
 
-    A score state made by appending shards keeps each shard's first example open (so that an example could still be
-    joined), where one pass has closed it: the states report the same, but their texts differ. States are therefore
+    A score state made by appending shards keeps each shard's first example open (in case the shard before ended
+    inside it), where one pass has closed it: the states report the same, but their texts differ. States are therefore
     checked by what they report after one more shard is appended (_continued), and comparison states, which have no
     examples, are compared whole.
     """
