@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs lossengine.distributed's tests on a local Dask cluster of two worker processes (python/tests/test_distributed.py):
-# reports equal to the CLI's over the same shards, a worker killed mid-shard, a bad shard. Installs Debian's
+# Runs lossengine.distributed's tests (python/tests/test_distributed.py) on a local Dask cluster of two worker
+# processes: reports equal to the CLI's over the same shards, a worker killed mid-shard, a bad shard. Installs Debian's
 # python3-dask and python3-distributed when they are missing; reuses artifacts/native/liblossengine.so unless a source
 # file is newer, and builds the CLI, which makes the reference reports.
 set -euo pipefail
@@ -14,7 +14,8 @@ if ! "$python" -c 'import numpy, dask, distributed' 2>/dev/null; then
 fi
 
 library="$PWD/artifacts/native/liblossengine.so"
-if [ ! -f "$library" ] || [ -n "$(find src/LossEngine src/LossEngine.Native Directory.Build.props Directory.Packages.props -newer "$library" -type f -print -quit)" ]; then
+sources=(src/LossEngine src/LossEngine.Native Directory.Build.props Directory.Packages.props)
+if [ ! -f "$library" ] || [ -n "$(find "${sources[@]}" -newer "$library" -type f -print -quit)" ]; then
   echo "=== publishing liblossengine.so (NativeAOT)"
   dotnet publish src/LossEngine.Native -c Release -r linux-x64 -o artifacts/native -v quiet --nologo >/dev/null
 else
@@ -44,8 +45,9 @@ rc=$?
 set -e
 grep -E ' \.\.\. (ok|FAIL|ERROR|skipped)' "$log" || true
 total=$(grep -Eo '^Ran [0-9]+' "$log" | grep -Eo '[0-9]+' || echo 0)
-skipped=$(grep -Eo 'skipped=[0-9]+' "$log" | grep -Eo '[0-9]+' || echo 0)
-failed=$(( $(grep -Eo 'failures=[0-9]+' "$log" | grep -Eo '[0-9]+' || echo 0) + $(grep -Eo 'errors=[0-9]+' "$log" | grep -Eo '[0-9]+' || echo 0) ))
+count() { grep -Eo "$1=[0-9]+" "$log" | grep -Eo '[0-9]+' || echo 0; }
+skipped=$(count skipped)
+failed=$(( $(count failures) + $(count errors) ))
 if [ "$rc" -ne 0 ] || [ "$skipped" -ne 0 ]; then
   cat "$log"
   rm -f "$log"

@@ -83,7 +83,8 @@ def compare(reference_paths, candidate_paths, client=None, *, threads_per_task: 
                                         **options).to_json()
     else:
         options["threads"] = _threads(threads_per_task, 1)
-        tasks = [((reference, candidate, options), reference[0]) for reference, candidate in zip(references, candidates)]
+        tasks = [((reference, candidate, options), reference[0])
+                 for reference, candidate in zip(references, candidates)]
         text = _run_in_order(client, "compare", tasks, _compare_shard, _append_comparisons, placement, retries)
     return _with_inputs(text, {"reference": reference_files, "candidate": candidate_files})
 

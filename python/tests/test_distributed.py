@@ -54,7 +54,8 @@ class _Data:
             write_dump(candidate, task_names=TASKS, **{**shard, "logits": shard["logits"] + noise})
             self.shards.append(str(reference))
             self.candidates.append(str(candidate))
-        self.all_references, self.all_candidates = root / "all-references.safetensors", root / "all-candidates.safetensors"
+        self.all_references = root / "all-references.safetensors"
+        self.all_candidates = root / "all-candidates.safetensors"
         concatenate(self.shards, self.all_references, TASKS)
         concatenate(self.candidates, self.all_candidates, TASKS)
         self.cli_score = self.cli_report("score", *self.shards, "--threads", "2")
