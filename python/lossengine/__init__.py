@@ -39,6 +39,11 @@ class LossEngineError(RuntimeError):
     def __init__(self, status: int, message: str):
         super().__init__(f"{message} (status {status})")
         self.status = status
+        self.message = message
+
+    def __reduce__(self):
+        # Pickled with both fields, so the error a Dask worker raises reaches the client whole.
+        return type(self), (self.status, self.message)
 
 
 class _ScoringOptions(ctypes.Structure):
