@@ -6,8 +6,9 @@ namespace LossEngine.Aggregation;
 /// decomposition, the worst examples and possible label errors. Aggregators of different shards merge exactly.
 /// </summary>
 /// <remarks>
-/// <para>Every sum is exact (<see cref="ExactSum"/>), so the state, and every reported number, is identical to the last
-/// bit whatever the order of tokens within a task, the sharding, the order of merges or the thread count.</para>
+/// <para>Every sum is exact (<see cref="ExactSum"/>), so every reported number is identical to the last bit whatever
+/// the order of tokens within a task, the sharding, the order of merges or the thread count. The state's text can
+/// differ between shardings: an example at a shard's edge stays open in the state until a report closes it.</para>
 /// <para>An example is a contiguous run of tokens with the same (task, example id). The first example a stream sees and
 /// the one still running stay open, so an example split across two shards is joined when they merge; open examples
 /// are closed (on a copy) when a report is made.</para>
