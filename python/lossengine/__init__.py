@@ -302,12 +302,8 @@ class Aggregator:
         _check(_lib.lossengine_aggregator_append(self._handle, following._handle))
 
     def to_json(self) -> str:
-        text = _p()
-        _check(_lib.lossengine_aggregator_to_json(self._handle, ctypes.byref(text)))
-        try:
-            return ctypes.string_at(text.value).decode("utf-8")
-        finally:
-            _lib.lossengine_free_string(text)
+        """The report, schema "lossengine.score/1", with the mergeable state."""
+        return _json_string(_lib.lossengine_aggregator_to_json, self._handle)
 
     def report(self) -> dict:
         return json.loads(self.to_json())

@@ -13,13 +13,7 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    private static (int Exit, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = CliApplication.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Run(params string[] args) => CliRunner.Run(args);
 
     private static double Number(JsonElement element, string name) =>
         element.GetProperty(name).ValueKind == JsonValueKind.Number ? element.GetProperty(name).GetDouble() : double.Parse(element.GetProperty(name).GetString()!, System.Globalization.CultureInfo.InvariantCulture);

@@ -5,6 +5,7 @@ using LossEngine.Aggregation;
 using LossEngine.Cli;
 using LossEngine.Formats;
 using LossEngine.Pipeline;
+using LossEngine.Tests.Cli;
 using LossEngine.Tests.Formats;
 
 namespace LossEngine.Tests.Hardening;
@@ -21,13 +22,7 @@ public sealed class BadInputTests : IDisposable
 
     public void Dispose() => _files.Dispose();
 
-    private static (int Exit, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = CliApplication.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Run(params string[] args) => CliRunner.Run(args);
 
     /// <summary>A safetensors file from a raw header (padded to 8 bytes) and zeroed data.</summary>
     private string RawSafetensors(string name, byte[] header, long dataBytes)

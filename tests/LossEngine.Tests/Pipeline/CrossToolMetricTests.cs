@@ -2,6 +2,7 @@ using LossEngine.Aggregation;
 using LossEngine.Cli;
 using LossEngine.Formats;
 using LossEngine.Pipeline;
+using LossEngine.Tests.Cli;
 using LossEngine.Tests.Formats;
 
 namespace LossEngine.Tests.Pipeline;
@@ -88,11 +89,5 @@ public sealed class CrossToolMetricTests : IDisposable
         Assert.True(double.IsNaN(MetricsCalculator.PooledSampleStandardError([(1.0, 1), (2.0, 1)])));
     }
 
-    private static (int Exit, string Output, string Error) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int exit = CliApplication.Run(args, output, error);
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Output, string Error) Run(params string[] args) => CliRunner.Run(args);
 }
