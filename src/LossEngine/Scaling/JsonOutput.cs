@@ -1,16 +1,18 @@
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace LossEngine.Scaling;
 
 /// <summary>Writing helpers for the scaling JSON: non-finite numbers become the strings "NaN", "Infinity" and
-/// "-Infinity", as in the score report; an interval is a two-element array.</summary>
+/// "-Infinity", as in the score report; an interval is a two-element array. Text is escaped only where JSON requires it
+/// (task names and formulas stay readable; the files are data, not HTML).</summary>
 internal static class JsonOutput
 {
     public static string Write(Action<Utf8JsonWriter> body)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             body(writer);
         }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace LossEngine.Scaling;
 
 /// <summary>
@@ -79,7 +81,9 @@ public static class LawFitter
         FitParameter[] parameters = [.. names.Select((name, k) => new FitParameter(name, estimateNatural[k], Interval(keptNatural.Select(s => s[k]), options.Confidence)))];
 
         double maxCompute = Enumerable.Range(0, data.Count).Max(i => 6 * data.Parameters[i] * data.Tokens[i]);
-        IReadOnlyList<double> budgets = options.Budgets ?? [.. Enumerable.Range(1, 4).Select(k => Math.Pow(10, Math.Floor(Math.Log10(maxCompute)) + k))];
+        // Parsed from text so that 1e23 is the double nearest 10²³, which Math.Pow(10, 23) is not.
+        IReadOnlyList<double> budgets = options.Budgets ?? [.. Enumerable.Range(1, 4).Select(k =>
+            double.Parse(string.Create(CultureInfo.InvariantCulture, $"1e{Math.Floor(Math.Log10(maxCompute)) + k}"), CultureInfo.InvariantCulture))];
         var objectiveAtEstimate = new LawObjective(logN, logD, logL, options.HuberDelta);
         return new LawFit
         {

@@ -15,6 +15,9 @@ public sealed record ModelEntry
     /// <summary>The row's place in the manifest without the file's name ("line 3", "models[2]").</summary>
     internal string Location { get; init; } = string.Empty;
 
+    /// <summary>True when the row comes from a JSON manifest, whose fields are named as paths.</summary>
+    internal bool FromJson { get; init; }
+
     /// <summary>Parameters N, when given.</summary>
     public double? Parameters { get; init; }
 
@@ -26,6 +29,10 @@ public sealed record ModelEntry
 
     /// <summary>Training step, when given.</summary>
     public double? Step { get; init; }
+
+    /// <summary>The manifest field of <paramref name="column"/> in this row, for messages: "line 3, column params" or
+    /// "models[2].params".</summary>
+    internal string Field(string column) => FromJson ? $"{Location}.{column}" : $"{Location}, column {column}";
 
     /// <summary>The scale on <paramref name="axis"/>, or null when the manifest leaves it out for this model.</summary>
     public double? Scale(ScaleAxis axis) => axis switch

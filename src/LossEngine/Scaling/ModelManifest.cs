@@ -65,12 +65,12 @@ public sealed class ModelManifest
         {
             if (files.TryGetValue(entry.File, out ModelEntry? earlier))
             {
-                throw new ScalingInputException(path, $"{entry.Location}, column file", $"'{entry.File}' is listed twice (also at {earlier.Location}).");
+                throw new ScalingInputException(path, entry.Field("file"), $"'{entry.File}' is listed twice (also at {earlier.Location}).");
             }
 
             if (models.TryGetValue(entry.Model, out earlier))
             {
-                throw new ScalingInputException(path, $"{entry.Location}, column model", $"duplicate model '{entry.Model}' (also at {earlier.Location}); each file needs its own model name.");
+                throw new ScalingInputException(path, entry.Field("model"), $"duplicate model '{entry.Model}' (also at {earlier.Location}); each file needs its own model name.");
             }
 
             files[entry.File] = entry;
@@ -120,7 +120,7 @@ public sealed class ModelManifest
                 scales[k] = cell.Length == 0 ? null : Positive(cell, path, $"{where}, column {ScaleColumns[k].Name}");
             }
 
-            entries.Add(Entry(folder, file, record[modelColumn], path, where, scales));
+            entries.Add(Entry(folder, file, record[modelColumn], path, where, scales, fromJson: false));
         }
 
         return entries;
@@ -184,7 +184,7 @@ public sealed class ModelManifest
                     throw new ScalingInputException(path, where, "no scale; give at least one of params, tokens, compute, step.");
                 }
 
-                entries.Add(Entry(folder, file, model, path, where, scales));
+                entries.Add(Entry(folder, file, model, path, where, scales, fromJson: true));
             }
 
             return entries;
@@ -195,9 +195,10 @@ public sealed class ModelManifest
         }
     }
 
-    private static ModelEntry Entry(string folder, string file, string model, string path, string location, double?[] scales) => new()
+    private static ModelEntry Entry(string folder, string file, string model, string path, string location, double?[] scales, bool fromJson) => new()
     {
         Location = location,
+        FromJson = fromJson,
         File = System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, file)),
         Model = model.Length > 0 ? model : System.IO.Path.GetFileNameWithoutExtension(file),
         Source = $"{path} {location}",

@@ -50,9 +50,12 @@ public static class ScalingAnalysis
             ExceptionDispatchInfo.Capture(error.InnerExceptions[0]).Throw();
         }
 
+        // A decomposition of one task says nothing, so the automatic pick wants a metric that several tasks share.
+        string[] shared = [.. series.GroupBy(s => s.Metric).Where(g => g.Count() > 1).Select(g => g.Key)];
         string? metric = options.DecompositionMetric
-            ?? series.FirstOrDefault(s => s.Metric == "loss")?.Metric
-            ?? series.FirstOrDefault(s => s.Direction == MetricDirection.LowerIsBetter)?.Metric
+            ?? shared.FirstOrDefault(m => m == "loss")
+            ?? shared.FirstOrDefault(m => series.First(s => s.Metric == m).Direction == MetricDirection.LowerIsBetter)
+            ?? shared.FirstOrDefault()
             ?? series.FirstOrDefault()?.Metric;
         return new ScalingReport
         {

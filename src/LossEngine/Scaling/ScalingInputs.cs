@@ -84,7 +84,7 @@ public static class ScalingInputs
                 ?? throw new ScalingInputException(path, string.Empty, $"not listed in the manifest {manifest.Path} (files there are relative to its folder).");
             string axis = ScalingNames.Of(builder.Options.Axis);
             double x = entry.Scale(builder.Options.Axis)
-                ?? throw new ScalingInputException(manifest.Path, $"{entry.Location}, column {axis}", $"missing scale: model '{entry.Model}' ({path}) has no {axis}, the axis the series run along.");
+                ?? throw new ScalingInputException(manifest.Path, entry.Field(axis), $"missing scale: model '{entry.Model}' ({path}) has no {axis}, the axis the series run along.");
             if (isReport)
             {
                 ScoreReportReader.Read(root, path, entry, x, builder);
