@@ -18,8 +18,10 @@ namespace LossEngine.Scaling;
 /// <list type="number">
 /// <item><b>flat</b>: no pair of scales differs significantly at m = n(n − 1)/2.</item>
 /// <item><b>u-shaped</b> / <b>inverted-u</b>: the lowest (highest) interior point is significantly below (above) both
-/// the first and the last point at m = n − 2 (the interior point is chosen from n − 2). A series that has both is
-/// uncorrelated.</item>
+/// the first and the last point at m = n(n − 1)/2. The interior point is picked after looking, and so, in effect, is
+/// the end it is compared with (a high first point of a flat start makes any dip look deep), so the threshold is that
+/// of all pairs; at n − 2 comparisons about 3% of emergent series with a flat start were called u-shaped. A series with
+/// both a valley and a peak is uncorrelated.</item>
 /// <item><b>inverse</b>: the last point is significantly worse than the first (z ≤ −2) and the rank correlation is
 /// ≤ −0.7.</item>
 /// <item><b>emergent</b>: the last point is significantly better than the first (z ≥ 2); one step between neighbouring
@@ -108,7 +110,7 @@ public static class ScalingClassifier
             return scores with { Class = ScalingClass.Flat, Reason = Invariant($"no two scales differ by more than {pairThreshold:F2} combined standard errors (largest {largestPair:F2}; Bonferroni over {n * (n - 1) / 2} pairs).") };
         }
 
-        double interiorThreshold = Threshold(n - 2);
+        double interiorThreshold = pairThreshold;
         int low = 1, high = 1;
         for (int i = 2; i < n - 1; i++)
         {
