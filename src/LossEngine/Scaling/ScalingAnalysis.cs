@@ -50,13 +50,13 @@ public static class ScalingAnalysis
             ExceptionDispatchInfo.Capture(error.InnerExceptions[0]).Throw();
         }
 
-        // A decomposition of one task says nothing, so the automatic pick wants a metric that several tasks share.
+        // A decomposition of one task says nothing, so the automatic pick prefers the metrics that several tasks share.
         string[] shared = [.. series.GroupBy(s => s.Metric).Where(g => g.Count() > 1).Select(g => g.Key)];
+        string[] candidates = shared.Length > 0 ? shared : [.. series.Select(s => s.Metric).Distinct()];
         string? metric = options.DecompositionMetric
-            ?? shared.FirstOrDefault(m => m == "loss")
-            ?? shared.FirstOrDefault(m => series.First(s => s.Metric == m).Direction == MetricDirection.LowerIsBetter)
-            ?? shared.FirstOrDefault()
-            ?? series.FirstOrDefault()?.Metric;
+            ?? candidates.FirstOrDefault(m => m == "loss")
+            ?? candidates.FirstOrDefault(m => series.First(s => s.Metric == m).Direction == MetricDirection.LowerIsBetter)
+            ?? candidates.FirstOrDefault();
         return new ScalingReport
         {
             Axis = axis,

@@ -13,8 +13,8 @@ public sealed record ScalingAnalysisOptions
     /// lm-eval results and tidy CSV do not); null keeps the inputs'.</summary>
     public double? TokensPerExample { get; init; }
 
-    /// <summary>The metric to decompose across scale; null picks, among the metrics of more than one task, <c>loss</c>,
-    /// else the first lower-is-better one, else the first one; and the first metric when no metric has two tasks.</summary>
+    /// <summary>The metric to decompose across scale; null picks <c>loss</c>, else the first lower-is-better metric, else
+    /// the first metric, among the metrics that more than one task has (among all when none has).</summary>
     public string? DecompositionMetric { get; init; }
 
     /// <summary>Threads across series; −1 (the default) uses every core. Results do not depend on it.</summary>
