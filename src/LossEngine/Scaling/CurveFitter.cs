@@ -17,6 +17,11 @@ public static class CurveFitter
 {
     private const int MainIterations = 200;
     private const int BootstrapIterations = 50;
+
+    // The estimate is converged tightly; a bootstrap refit only needs to be far more precise than the interval it feeds
+    // (a relative change of 1e-8 in the cost moves the parameters by about 1e-4 of their spread).
+    private const double MainTolerance = 1e-12;
+    private const double BootstrapTolerance = 1e-8;
     private const double DeltaFloor = 1e-4;
 
     /// <summary>The power law for a lower-is-better series whose every y is positive and that has at least 4 points; the
@@ -281,7 +286,7 @@ public static class CurveFitter
         foreach (int s in order.Take(3))
         {
             double[] theta = (double[])starts[s].Clone();
-            double cost = RobustCurveSolver.Minimize(ref curve, data.LogX, work.Target, theta, lower, upper, double.PositiveInfinity, MainIterations, work);
+            double cost = RobustCurveSolver.Minimize(ref curve, data.LogX, work.Target, theta, lower, upper, double.PositiveInfinity, MainIterations, MainTolerance, work);
             if (cost < bestCost)
             {
                 (best, bestCost) = (theta, cost);
@@ -299,7 +304,7 @@ public static class CurveFitter
             delta = Math.Max(1.345 * 1.4826 * Statistics.Median(absolute), DeltaFloor);
         }
 
-        RobustCurveSolver.Minimize(ref curve, data.LogX, work.Target, best, lower, upper, delta, MainIterations, work);
+        RobustCurveSolver.Minimize(ref curve, data.LogX, work.Target, best, lower, upper, delta, MainIterations, MainTolerance, work);
         return best;
     }
 
@@ -337,7 +342,7 @@ public static class CurveFitter
             }
 
             estimate.CopyTo(theta, 0);
-            double cost = RobustCurveSolver.Minimize(ref curve, data.LogX, work.Target, theta, lower, upper, delta, BootstrapIterations, work);
+            double cost = RobustCurveSolver.Minimize(ref curve, data.LogX, work.Target, theta, lower, upper, delta, BootstrapIterations, BootstrapTolerance, work);
             if (double.IsFinite(cost))
             {
                 convert(theta, converted);

@@ -6,9 +6,7 @@ internal interface ICurveModel
     /// <summary>The number of parameters, at most <see cref="RobustCurveSolver.MaxParameters"/>.</summary>
     static abstract int ParameterCount { get; }
 
-    /// <summary>Called once per parameter vector, before the points are evaluated, for constants shared by all points.</summary>
-    void Prepare(ReadOnlySpan<double> theta);
-
-    /// <summary>The curve at <paramref name="logX"/> and its gradient with respect to the parameters.</summary>
-    double Evaluate(double logX, ReadOnlySpan<double> theta, Span<double> gradient);
+    /// <summary>The curve at every <paramref name="logX"/>, written to <paramref name="values"/>, and its gradient with
+    /// respect to parameter j at point i, written to <c>jacobian[j·n + i]</c> (one column per parameter).</summary>
+    void Evaluate(ReadOnlySpan<double> logX, ReadOnlySpan<double> theta, Span<double> values, Span<double> jacobian);
 }

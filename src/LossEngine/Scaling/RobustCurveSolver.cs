@@ -2,32 +2,23 @@ namespace LossEngine.Scaling;
 
 /// <summary>
 /// Minimises Σ_i ρ_δ(f(log x_i; θ) − t_i) over a box, where ρ_δ is Huber's loss (r²/2 for |r| ≤ δ, δ·(|r| − δ/2)
-/// beyond): Levenberg–Marquardt on iteratively reweighted normal equations. With weights w_i = min(1, δ/|r_i|), Σ w·r·J
-/// is the exact gradient and Σ w·J·Jᵀ the Gauss–Newton curvature, so near the optimum a step costs one pass over the
-/// points. δ = +∞ gives ordinary least squares.
+/// beyond): Levenberg–Marquardt on the Gauss–Newton model of the Huber loss, whose gradient is Σ ψ(r_i)·J_i with
+/// ψ(r) = r clipped to [−δ, δ]. Its curvature Σ w_i·J_i·J_iᵀ counts, while at least half the points (and 2p) lie within
+/// δ, only those points (w = 1 inside, 0 beyond, where the loss is linear): a warm start then converges in two or three
+/// steps, where the reweighted curvature of IRLS (w = δ/|r| beyond) converges only linearly. With fewer points inside,
+/// the exact curvature can be too weak to point anywhere, and the iteration uses IRLS's. δ = +∞ gives least squares.
 /// </summary>
 internal static class RobustCurveSolver
 {
     public const int MaxParameters = 3;
 
-    /// <summary>Huber's loss summed over the residuals.</summary>
-    public static double Cost(ReadOnlySpan<double> residuals, double delta)
-    {
-        double cost = 0;
-        foreach (double r in residuals)
-        {
-            double a = Math.Abs(r);
-            cost += a <= delta ? 0.5 * r * r : delta * (a - (0.5 * delta));
-        }
-
-        return cost;
-    }
-
     /// <summary>Minimises from <paramref name="theta"/> (updated in place, kept inside [lower, upper]) and returns the
-    /// final cost, NaN when the curve cannot be evaluated at the start. The workspace's Residuals then hold the
-    /// residuals at the returned θ.</summary>
+    /// final cost, NaN when the curve cannot be evaluated at the start. Stops when the model predicts, or a step makes, a
+    /// decrease of no more than <paramref name="tolerance"/>·cost, when a step moves no parameter by more than
+    /// 100·<paramref name="tolerance"/> of its size, or after <paramref name="maxIterations"/>. The workspace's Residuals
+    /// then hold the residuals at the returned θ.</summary>
     public static double Minimize<TCurve>(ref TCurve curve, ReadOnlySpan<double> logX, ReadOnlySpan<double> target, Span<double> theta,
-        ReadOnlySpan<double> lower, ReadOnlySpan<double> upper, double delta, int maxIterations, CurveWorkspace work)
+        ReadOnlySpan<double> lower, ReadOnlySpan<double> upper, double delta, int maxIterations, double tolerance, CurveWorkspace work)
         where TCurve : struct, ICurveModel
     {
         int p = TCurve.ParameterCount;
@@ -50,10 +41,14 @@ internal static class RobustCurveSolver
         double lambda = 1e-3;
         for (int iteration = 0; iteration < maxIterations && cost > 0; iteration++)
         {
-            NormalEquations(work.Residuals, work.Jacobian, p, delta, hessian, gradient);
-            double improvement = 0;
-            double largestStep = 0;
-            bool accepted = false;
+            NormalEquations(work.Residuals, work.Jacobian, logX.Length, p, delta, hessian, gradient);
+            double largestDiagonal = 0;
+            for (int j = 0; j < p; j++)
+            {
+                largestDiagonal = Math.Max(largestDiagonal, hessian[(j * p) + j]);
+            }
+
+            bool accepted = false, converged = false;
             while (lambda <= 1e12)
             {
                 for (int j = 0; j < p * p; j++)
@@ -61,17 +56,11 @@ internal static class RobustCurveSolver
                     damped[j] = hessian[j];
                 }
 
-                double largestDiagonal = 0;
-                for (int j = 0; j < p; j++)
-                {
-                    largestDiagonal = Math.Max(largestDiagonal, hessian[(j * p) + j]);
-                }
-
                 for (int j = 0; j < p; j++)
                 {
                     // Marquardt's scaling by the diagonal, floored so that a parameter the data cannot move (a logistic
-                    // slope where every point sits on a flat tail) still gets a finite, small step.
-                    double diagonal = Math.Max(hessian[(j * p) + j], Math.Max(1e-12 * largestDiagonal, 1e-300));
+                    // slope where every point sits on a flat tail, or every point beyond δ) still gets a finite step.
+                    double diagonal = Math.Max(hessian[(j * p) + j], Math.Max(1e-9 * largestDiagonal, 1e-300));
                     damped[(j * p) + j] = hessian[(j * p) + j] + (lambda * diagonal) + 1e-300;
                 }
 
@@ -81,18 +70,37 @@ internal static class RobustCurveSolver
                     continue;
                 }
 
-                largestStep = 0;
+                // The decrease the Gauss–Newton model predicts for this step: gᵀs − ½·sᵀHs.
+                double predicted = 0;
+                for (int j = 0; j < p; j++)
+                {
+                    double hs = 0;
+                    for (int k = 0; k < p; k++)
+                    {
+                        hs += hessian[(j * p) + k] * step[k];
+                    }
+
+                    predicted += step[j] * (gradient[j] - (0.5 * hs));
+                }
+
+                double largestStep = 0;
                 for (int j = 0; j < p; j++)
                 {
                     trial[j] = Math.Clamp(theta[j] - step[j], lower[j], upper[j]);
                     largestStep = Math.Max(largestStep, Math.Abs(trial[j] - theta[j]) / (Math.Abs(theta[j]) + 1e-6));
                 }
 
+                if (predicted <= tolerance * cost || largestStep < 100 * tolerance)
+                {
+                    converged = true;
+                    break;
+                }
+
                 double trialCost = Evaluate(ref curve, logX, target, trial, delta, work.TrialResiduals, work.TrialJacobian);
                 if (trialCost < cost)
                 {
                     work.AcceptTrial();
-                    improvement = cost - trialCost;
+                    converged = cost - trialCost <= tolerance * cost;
                     cost = trialCost;
                     trial[..p].CopyTo(theta);
                     lambda = Math.Max(lambda / 3, 1e-12);
@@ -100,15 +108,10 @@ internal static class RobustCurveSolver
                     break;
                 }
 
-                if (largestStep < 1e-14)
-                {
-                    break;
-                }
-
                 lambda *= 4;
             }
 
-            if (!accepted || improvement <= 1e-12 * cost || largestStep < 1e-10)
+            if (!accepted || converged)
             {
                 break;
             }
@@ -117,17 +120,17 @@ internal static class RobustCurveSolver
         return cost;
     }
 
-    /// <summary>Residuals f − t and Jacobian rows at θ, and the Huber cost; +∞ when any value is not finite.</summary>
+    /// <summary>Residuals f − t and the Jacobian's columns at θ, and the Huber cost; +∞ when any value is not finite.</summary>
     public static double Evaluate<TCurve>(ref TCurve curve, ReadOnlySpan<double> logX, ReadOnlySpan<double> target, ReadOnlySpan<double> theta,
         double delta, Span<double> residuals, Span<double> jacobian)
         where TCurve : struct, ICurveModel
     {
-        int p = TCurve.ParameterCount;
-        curve.Prepare(theta);
+        int n = logX.Length;
+        curve.Evaluate(logX, theta, residuals[..n], jacobian[..(n * TCurve.ParameterCount)]);
         double cost = 0;
-        for (int i = 0; i < logX.Length; i++)
+        for (int i = 0; i < n; i++)
         {
-            double r = curve.Evaluate(logX[i], theta, jacobian.Slice(i * p, p)) - target[i];
+            double r = residuals[i] - target[i];
             residuals[i] = r;
             double a = Math.Abs(r);
             cost += a <= delta ? 0.5 * r * r : delta * (a - (0.5 * delta));
@@ -136,34 +139,52 @@ internal static class RobustCurveSolver
         return double.IsFinite(cost) ? cost : double.PositiveInfinity;
     }
 
-    private static void NormalEquations(ReadOnlySpan<double> residuals, ReadOnlySpan<double> jacobian, int p, double delta, Span<double> hessian, Span<double> gradient)
+    private static void NormalEquations(ReadOnlySpan<double> residuals, ReadOnlySpan<double> jacobian, int n, int p, double delta, Span<double> hessian, Span<double> gradient)
     {
-        hessian[..(p * p)].Clear();
-        gradient[..p].Clear();
-        for (int i = 0; i < residuals.Length; i++)
+        // The exact curvature counts only points on the quadratic part of the loss. When fewer than half the points
+        // (or fewer than 2p) are there it can be too weak to point anywhere (a bootstrap resample of a logistic whose
+        // steep points all lie beyond δ stalled at its start), and the points beyond δ get IRLS's weight δ/|r| instead.
+        int inside = 0;
+        for (int i = 0; i < n; i++)
         {
-            double r = residuals[i];
-            double a = Math.Abs(r);
-            double w = a <= delta ? 1.0 : delta / a;
-            ReadOnlySpan<double> row = jacobian.Slice(i * p, p);
-            for (int j = 0; j < p; j++)
-            {
-                double wj = w * row[j];
-                gradient[j] += wj * r;
-                for (int k = 0; k <= j; k++)
-                {
-                    hessian[(j * p) + k] += wj * row[k];
-                }
-            }
+            inside += Math.Abs(residuals[i]) <= delta ? 1 : 0;
         }
 
-        for (int j = 0; j < p; j++)
+        bool reweighted = inside < Math.Max(2 * p, (n + 1) / 2);
+
+        // One pass over the points with the p (≤ 3) Jacobian columns read side by side.
+        double g0 = 0, g1 = 0, g2 = 0, h00 = 0, h10 = 0, h11 = 0, h20 = 0, h21 = 0, h22 = 0;
+        ReadOnlySpan<double> c0 = jacobian[..n], c1 = jacobian.Slice(n, n), c2 = p > 2 ? jacobian.Slice(2 * n, n) : c1;
+        for (int i = 0; i < n; i++)
         {
-            for (int k = 0; k < j; k++)
-            {
-                hessian[(k * p) + j] = hessian[(j * p) + k];
-            }
+            double r = residuals[i];
+            double size = Math.Abs(r);
+            double psi = Math.Clamp(r, -delta, delta);
+            double weight = size <= delta ? 1.0 : reweighted ? delta / size : 0.0;
+            double j0 = c0[i], j1 = c1[i], j2 = c2[i];
+            g0 += psi * j0;
+            g1 += psi * j1;
+            g2 += psi * j2;
+            double w0 = weight * j0, w1 = weight * j1, w2 = weight * j2;
+            h00 += w0 * j0;
+            h10 += w1 * j0;
+            h11 += w1 * j1;
+            h20 += w2 * j0;
+            h21 += w2 * j1;
+            h22 += w2 * j2;
         }
+
+        if (p == 2)
+        {
+            (gradient[0], gradient[1]) = (g0, g1);
+            (hessian[0], hessian[1], hessian[2], hessian[3]) = (h00, h10, h10, h11);
+            return;
+        }
+
+        (gradient[0], gradient[1], gradient[2]) = (g0, g1, g2);
+        (hessian[0], hessian[1], hessian[2]) = (h00, h10, h20);
+        (hessian[3], hessian[4], hessian[5]) = (h10, h11, h21);
+        (hessian[6], hessian[7], hessian[8]) = (h20, h21, h22);
     }
 
     /// <summary>Solves the p×p symmetric positive definite system by Cholesky; false when it is not positive definite.</summary>

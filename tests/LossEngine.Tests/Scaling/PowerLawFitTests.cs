@@ -34,15 +34,16 @@ public sealed class PowerLawFitTests
     [Fact]
     public void PowerLaw_RecoversKnownParameters_FromNoisyData()
     {
-        // 0.2% noise on each point: α within 10%, E within 5%, A within a factor e^0.5 (A and α trade off along the data).
+        // 0.2% noise on each point: α within 10%, E within 5%, A within a factor e^0.7 (A and α trade off along the
+        // data). Measured over 2,000 such series: worst 5.5%, 1.7% and e^0.37.
         PropertyCheck.ForAll(PowerLawCase.Arbitrary(), c =>
         {
             (double[] x, double[] y, double[] errors) = c.Build();
             PowerLawFit fit = CurveFitter.FitPowerLaw(x, y, errors, new CurveFitOptions { Bootstrap = 0 });
             Assert.InRange(fit.Alpha, c.Alpha * 0.9, c.Alpha * 1.1);
             Assert.InRange(fit.E, c.E * 0.95, c.E * 1.05);
-            Assert.InRange(Math.Log(fit.A / c.A), -0.5, 0.5);
-            Assert.True(fit.RSquared > 0.99, $"R² {fit.RSquared}");
+            Assert.InRange(Math.Log(fit.A / c.A), -0.7, 0.7);
+            Assert.True(fit.RSquared > 0.995, $"R² {fit.RSquared}");
         });
     }
 
@@ -62,7 +63,7 @@ public sealed class PowerLawFitTests
     public void PowerLaw_Intervals_CoverTheTruth_AboutAsOftenAsStated()
     {
         // 200 seeded series with honest standard errors: the 95% interval for α holds the true α in at least 88% of
-        // them (measured: 97% on 300 such series).
+        // them (measured: 281 of 300 such series, 94%).
         var random = new Random(2024);
         int covered = 0;
         const int series = 200;
