@@ -31,14 +31,15 @@ internal static class LawFitText
             [.. new[] { optimal.ParameterExponent, optimal.TokenExponent, optimal.Coefficient }.Select(p => new[] { p.Name, Precise(p.Value), Interval(p.Interval) })]);
         text.AppendLine();
         Table(text, ["C (FLOP)", "N_opt", "D_opt", "D/N", "loss"],
-            [.. optimal.Budgets.Select(b => new[] { ScalingReportText.Number(b.Compute), Cell(b.Parameters), Cell(b.Tokens), Cell(b.TokensPerParameter), Cell(b.Loss) })]);
+            [.. optimal.Budgets.Select(b => new[] { ScalingReportText.Number(b.Compute), Cell(b.Parameters), Cell(b.Tokens), Cell(b.TokensPerParameter), Cell(b.Loss) })],
+            rightAlignedEstimate: false);
         return text.ToString();
     }
 
-    private static void Table(StringBuilder text, string[] header, List<string[]> rows)
+    private static void Table(StringBuilder text, string[] header, List<string[]> rows, bool rightAlignedEstimate = true)
     {
         int[] widths = [.. header.Select((h, c) => Math.Max(h.Length, rows.Select(r => r[c].Length).DefaultIfEmpty(0).Max()))];
-        string Line(string[] cells) => "  " + string.Join("   ", cells.Select((cell, c) => c == 1 ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c]))).TrimEnd();
+        string Line(string[] cells) => "  " + string.Join("   ", cells.Select((cell, c) => c == 1 && rightAlignedEstimate ? cell.PadLeft(widths[c]) : cell.PadRight(widths[c]))).TrimEnd();
         text.AppendLine(Line(header));
         foreach (string[] row in rows)
         {
