@@ -143,7 +143,7 @@ internal static class RobustCurveSolver
     {
         // The exact curvature counts only points on the quadratic part of the loss. When fewer than half the points
         // (or fewer than 2p) are there it can be too weak to point anywhere (a bootstrap resample of a logistic whose
-        // steep points all lie beyond δ stalled at its start), and the points beyond δ get IRLS's weight δ/|r| instead.
+        // steep points all lie beyond δ would stall at its start), and the points beyond δ get IRLS's weight δ/|r|.
         int inside = 0;
         for (int i = 0; i < n; i++)
         {

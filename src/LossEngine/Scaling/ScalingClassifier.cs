@@ -20,8 +20,8 @@ namespace LossEngine.Scaling;
 /// <item><b>u-shaped</b> / <b>inverted-u</b>: the lowest (highest) interior point is significantly below (above) both
 /// the first and the last point at m = n(n − 1)/2. The interior point is picked after looking, and so, in effect, is
 /// the end it is compared with (a high first point of a flat start makes any dip look deep), so the threshold is that
-/// of all pairs; at n − 2 comparisons about 3% of emergent series with a flat start were called u-shaped. A series with
-/// both a valley and a peak is uncorrelated.</item>
+/// of all pairs (at the threshold for n − 2 comparisons, about 3% of emergent series with a flat start would be called
+/// u-shaped). A series with both a valley and a peak is uncorrelated.</item>
 /// <item><b>inverse</b>: the last point is significantly worse than the first (z ≤ −2) and the rank correlation is
 /// ≤ −0.7.</item>
 /// <item><b>emergent</b>: the last point is significantly better than the first (z ≥ 2); one step between neighbouring
