@@ -19,7 +19,7 @@ internal static class FitLawCommand
         var dropHighest = new Option<int>("--drop-highest") { Description = "drop the K runs with the highest loss before fitting", DefaultValueFactory = _ => 0 };
         var bootstrap = new Option<int>("--bootstrap") { Description = "bootstrap resamples (runs drawn with replacement)", DefaultValueFactory = _ => 1000 };
         var seed = new Option<long>("--seed") { Description = "bootstrap seed; the same seed gives the same intervals", DefaultValueFactory = _ => 0 };
-        var budgets = new Option<string[]>("--budget") { Description = "compute budgets C (FLOP) for the compute-optimal table (default: the four powers of ten above the data's largest 6·N·D)", AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.ZeroOrMore };
+        var budgets = new Option<string[]>("--budget") { Description = "compute budgets C (FLOP) for the compute-optimal table (default: the four powers of ten above the data's largest 6·N·D); repeat for several", Arity = ArgumentArity.ZeroOrMore };
         var threads = new Option<int>("--threads") { Description = "threads for the grid and the bootstrap (default: all cores)", DefaultValueFactory = _ => -1 };
         var json = new Option<string?>("--json") { Description = "write the fit as JSON (schema lossengine.fit-law/1)" };
         var command = new Command("fit-law", "Fit L(N, D) = E + A/N^α + B/D^β (Huber on log L from a grid of L-BFGS starts, as Hoffmann et al.'s approach 3), with bootstrap intervals and N_opt(C), D_opt(C).") { data };

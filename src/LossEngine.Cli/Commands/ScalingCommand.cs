@@ -16,7 +16,7 @@ internal static class ScalingCommand
         var inputs = new Argument<string[]>("inputs") { Description = "score reports (score --json), lm-eval results JSON, or tidy CSV (model,params,tokens,compute,step,task,metric,value,stderr); with none, the manifest's files", Arity = ArgumentArity.ZeroOrMore };
         var manifest = new Option<string?>("--manifest") { Description = "CSV (file,model,params,tokens,compute,step) or JSON mapping each JSON input to its model and scales; files relative to it" };
         var axis = new Option<string>("--x") { Description = "the scale the series run along: params, tokens, compute or step", DefaultValueFactory = _ => "params" };
-        var metrics = new Option<string[]>("--metric") { Description = "read only these metrics (acc, acc_norm, ppl, loss, exact_match, …); repeatable", AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.ZeroOrMore };
+        var metrics = new Option<string[]>("--metric") { Description = "read only this metric (acc, acc_norm, ppl, loss, exact_match, …); repeat for several", Arity = ArgumentArity.ZeroOrMore };
         var directions = new Option<string[]>("--direction") { Description = "NAME=lower|higher: which way is better for a metric the tool does not know; repeatable", Arity = ArgumentArity.ZeroOrMore };
         var chance = new Option<string[]>("--chance") { Description = "TASK=P: the task's chance level (P alone or *=P for every task); repeatable", Arity = ArgumentArity.ZeroOrMore };
         var extrapolate = new Option<string?>("--extrapolate") { Description = "evaluate every fit at this scale, with its interval (1e12, 70B, …)" };
