@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace LossEngine.Scaling;
 
 /// <summary>
@@ -326,16 +328,31 @@ public static class CurveFitter
         var samples = new List<double>(options.Bootstrap * width);
         double[] theta = new double[estimate.Length];
         double[] converted = new double[width];
+        double[] noise = new double[n];
         for (int b = 0; b < options.Bootstrap; b++)
         {
-            for (int i = 0; i < n; i++)
+            if (measured)
             {
-                if (measured)
+                random.FillGaussian(noise);
+                for (int i = 0; i < n; i++)
                 {
-                    double value = observed[i] + (data.Errors[i] * random.NextGaussian());
-                    work.Target[i] = logTarget ? Math.Log(Math.Max(value, 1e-300)) : value;
+                    work.Target[i] = observed[i] + (data.Errors[i] * noise[i]);
                 }
-                else
+
+                if (logTarget)
+                {
+                    // A draw below zero of a positive metric (possible when its error is large) is kept just above it.
+                    for (int i = 0; i < n; i++)
+                    {
+                        work.Target[i] = Math.Max(work.Target[i], 1e-300);
+                    }
+
+                    Logarithm(work.Target.AsSpan(0, n));
+                }
+            }
+            else
+            {
+                for (int i = 0; i < n; i++)
                 {
                     work.Target[i] = fitted[i] - residuals[random.NextInt(n)];
                 }
@@ -352,6 +369,25 @@ public static class CurveFitter
 
         target.CopyTo(work.Target, 0);
         return [.. samples];
+    }
+
+    /// <summary>Replaces every value by its natural logarithm, a vector at a time when vectors are accelerated.</summary>
+    private static void Logarithm(Span<double> values)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int width = Vector<double>.Count;
+            for (; i <= values.Length - width; i += width)
+            {
+                Vector.Log(new Vector<double>(values.Slice(i, width))).CopyTo(values.Slice(i, width));
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            values[i] = Math.Log(values[i]);
+        }
     }
 
     private static ConfidenceInterval Interval(double[] samples, int width, int index, double confidence)

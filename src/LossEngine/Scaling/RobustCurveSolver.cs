@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace LossEngine.Scaling;
 
 /// <summary>
@@ -128,7 +130,26 @@ internal static class RobustCurveSolver
         int n = logX.Length;
         curve.Evaluate(logX, theta, residuals[..n], jacobian[..(n * TCurve.ParameterCount)]);
         double cost = 0;
-        for (int i = 0; i < n; i++)
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            // With δ = +∞ the linear branch is −∞ and never chosen.
+            int width = Vector<double>.Count;
+            var vDelta = new Vector<double>(delta);
+            var half = new Vector<double>(0.5);
+            Vector<double> sum = Vector<double>.Zero;
+            for (; i <= n - width; i += width)
+            {
+                Vector<double> r = new Vector<double>(residuals.Slice(i, width)) - new Vector<double>(target.Slice(i, width));
+                r.CopyTo(residuals.Slice(i, width));
+                Vector<double> size = Vector.Abs(r);
+                sum += Vector.ConditionalSelect(Vector.LessThanOrEqual(size, vDelta), half * r * r, vDelta * (size - (half * vDelta)));
+            }
+
+            cost = Vector.Sum(sum);
+        }
+
+        for (; i < n; i++)
         {
             double r = residuals[i] - target[i];
             residuals[i] = r;
@@ -152,39 +173,74 @@ internal static class RobustCurveSolver
 
         bool reweighted = inside < Math.Max(2 * p, (n + 1) / 2);
 
-        // One pass over the points with the p (≤ 3) Jacobian columns read side by side.
-        double g0 = 0, g1 = 0, g2 = 0, h00 = 0, h10 = 0, h11 = 0, h20 = 0, h21 = 0, h22 = 0;
+        // One pass over the points with the p (≤ 3) Jacobian columns read side by side (a 2-parameter curve reads its
+        // second column twice and ignores the third sums), a vector of points at a time.
+        Span<double> sums = stackalloc double[9];
+        sums.Clear();
         ReadOnlySpan<double> c0 = jacobian[..n], c1 = jacobian.Slice(n, n), c2 = p > 2 ? jacobian.Slice(2 * n, n) : c1;
-        for (int i = 0; i < n; i++)
+        int i0 = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int width = Vector<double>.Count;
+            var vDelta = new Vector<double>(delta);
+            Vector<double> g0 = default, g1 = default, g2 = default, h00 = default, h10 = default, h11 = default, h20 = default, h21 = default, h22 = default;
+            for (; i0 <= n - width; i0 += width)
+            {
+                var r = new Vector<double>(residuals.Slice(i0, width));
+                Vector<double> size = Vector.Abs(r);
+                Vector<double> psi = Vector.Min(Vector.Max(r, -vDelta), vDelta);
+                Vector<double> beyond = reweighted ? vDelta / size : Vector<double>.Zero;
+                Vector<double> weight = Vector.ConditionalSelect(Vector.LessThanOrEqual(size, vDelta), Vector<double>.One, beyond);
+                var j0 = new Vector<double>(c0.Slice(i0, width));
+                var j1 = new Vector<double>(c1.Slice(i0, width));
+                var j2 = new Vector<double>(c2.Slice(i0, width));
+                g0 += psi * j0;
+                g1 += psi * j1;
+                g2 += psi * j2;
+                Vector<double> w0 = weight * j0, w1 = weight * j1, w2 = weight * j2;
+                h00 += w0 * j0;
+                h10 += w1 * j0;
+                h11 += w1 * j1;
+                h20 += w2 * j0;
+                h21 += w2 * j1;
+                h22 += w2 * j2;
+            }
+
+            (sums[0], sums[1], sums[2]) = (Vector.Sum(g0), Vector.Sum(g1), Vector.Sum(g2));
+            (sums[3], sums[4], sums[5]) = (Vector.Sum(h00), Vector.Sum(h10), Vector.Sum(h11));
+            (sums[6], sums[7], sums[8]) = (Vector.Sum(h20), Vector.Sum(h21), Vector.Sum(h22));
+        }
+
+        for (int i = i0; i < n; i++)
         {
             double r = residuals[i];
             double size = Math.Abs(r);
             double psi = Math.Clamp(r, -delta, delta);
             double weight = size <= delta ? 1.0 : reweighted ? delta / size : 0.0;
             double j0 = c0[i], j1 = c1[i], j2 = c2[i];
-            g0 += psi * j0;
-            g1 += psi * j1;
-            g2 += psi * j2;
+            sums[0] += psi * j0;
+            sums[1] += psi * j1;
+            sums[2] += psi * j2;
             double w0 = weight * j0, w1 = weight * j1, w2 = weight * j2;
-            h00 += w0 * j0;
-            h10 += w1 * j0;
-            h11 += w1 * j1;
-            h20 += w2 * j0;
-            h21 += w2 * j1;
-            h22 += w2 * j2;
+            sums[3] += w0 * j0;
+            sums[4] += w1 * j0;
+            sums[5] += w1 * j1;
+            sums[6] += w2 * j0;
+            sums[7] += w2 * j1;
+            sums[8] += w2 * j2;
         }
 
         if (p == 2)
         {
-            (gradient[0], gradient[1]) = (g0, g1);
-            (hessian[0], hessian[1], hessian[2], hessian[3]) = (h00, h10, h10, h11);
+            (gradient[0], gradient[1]) = (sums[0], sums[1]);
+            (hessian[0], hessian[1], hessian[2], hessian[3]) = (sums[3], sums[4], sums[4], sums[5]);
             return;
         }
 
-        (gradient[0], gradient[1], gradient[2]) = (g0, g1, g2);
-        (hessian[0], hessian[1], hessian[2]) = (h00, h10, h20);
-        (hessian[3], hessian[4], hessian[5]) = (h10, h11, h21);
-        (hessian[6], hessian[7], hessian[8]) = (h20, h21, h22);
+        (gradient[0], gradient[1], gradient[2]) = (sums[0], sums[1], sums[2]);
+        (hessian[0], hessian[1], hessian[2]) = (sums[3], sums[4], sums[6]);
+        (hessian[3], hessian[4], hessian[5]) = (sums[4], sums[5], sums[7]);
+        (hessian[6], hessian[7], hessian[8]) = (sums[6], sums[7], sums[8]);
     }
 
     /// <summary>Solves the p×p symmetric positive definite system by Cholesky; false when it is not positive definite.</summary>

@@ -64,6 +64,47 @@ internal struct SeededRandom
     /// anything a bootstrap could show.</summary>
     public int NextInt(int count) => (int)(((NextUInt64() >> 32) * (ulong)count) >> 32);
 
+    /// <summary>Fills <paramref name="destination"/> with standard normal variates: Box–Muller on pairs of uniforms,
+    /// z = √(−2 ln(1 − u₁))·(cos, sin)(2π·u₂), a vector of pairs at a time when vectors are accelerated.</summary>
+    public void FillGaussian(Span<double> destination)
+    {
+        int n = destination.Length;
+        int pairs = (n + 1) / 2;
+        Span<double> first = pairs <= 256 ? stackalloc double[pairs] : new double[pairs];
+        Span<double> second = pairs <= 256 ? stackalloc double[pairs] : new double[pairs];
+        for (int k = 0; k < pairs; k++)
+        {
+            first[k] = 1.0 - NextDouble();
+            second[k] = 2.0 * Math.PI * NextDouble();
+        }
+
+        int j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            int width = Vector<double>.Count;
+            var minusTwo = new Vector<double>(-2.0);
+            for (; j <= pairs - width; j += width)
+            {
+                Vector<double> radius = Vector.SquareRoot(minusTwo * Vector.Log(new Vector<double>(first.Slice(j, width))));
+                (Vector<double> sin, Vector<double> cos) = Vector.SinCos(new Vector<double>(second.Slice(j, width)));
+                (radius * cos).CopyTo(first.Slice(j, width));
+                (radius * sin).CopyTo(second.Slice(j, width));
+            }
+        }
+
+        for (; j < pairs; j++)
+        {
+            double radius = Math.Sqrt(-2.0 * Math.Log(first[j]));
+            (double sin, double cos) = Math.SinCos(second[j]);
+            (first[j], second[j]) = (radius * cos, radius * sin);
+        }
+
+        for (int k = 0; k < n; k++)
+        {
+            destination[k] = (k & 1) == 0 ? first[k >> 1] : second[k >> 1];
+        }
+    }
+
     /// <summary>A standard normal variate (Box–Muller; the second value of each pair is kept for the next call).</summary>
     public double NextGaussian()
     {
