@@ -6,7 +6,8 @@ public sealed record CurveFitOptions
     /// <summary>Bootstrap resamples for the intervals; 0 leaves the intervals unknown. Default 1000.</summary>
     public int Bootstrap { get; init; } = 1000;
 
-    /// <summary>Seeds the bootstrap; the same seed gives the same intervals on every run and machine. Default 0.</summary>
+    /// <summary>Seeds the bootstrap; the same seed gives the same intervals on every run (to the last digit on machines
+    /// with the same vector instructions). Default 0.</summary>
     public long Seed { get; init; }
 
     /// <summary>The interval's coverage, in (0, 1). Default 0.95.</summary>
