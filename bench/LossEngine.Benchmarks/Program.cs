@@ -25,6 +25,8 @@ public static class Program
             return EndToEnd.EndToEndMode.Run(args[1..]);
         }
 
+        if (args is ["scaling", ..]) { return Scaling.ScalingMode.Run(args[1..]); }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

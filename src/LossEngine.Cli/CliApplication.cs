@@ -47,6 +47,8 @@ internal static class CliApplication
             CompareCommand.Create(context),
             MergeCommand.Create(context),
             DemoCommand.Create(context),
+            ScalingCommand.Create(context),
+            FitLawCommand.Create(context),
         };
 
         ParseResult result = root.Parse(args);
