@@ -141,12 +141,12 @@ public sealed class LossAggregator
     {
         ArgumentNullException.ThrowIfNull(other);
         CheckMergeable(other);
-        TaskState[] merged = [.. _tasks.Select(t => t.Clone())];
         try
         {
-            for (int task = 0; task < merged.Length; task++)
+            // Every count is checked before any is changed, so a refused merge leaves this aggregator as it was.
+            for (int task = 0; task < _tasks.Length; task++)
             {
-                merged[task].Merge(other._tasks[task], Options.WorstExamples);
+                _tasks[task].CheckCountsAdd(other._tasks[task]);
             }
         }
         catch (OverflowException error)
@@ -159,7 +159,11 @@ public sealed class LossAggregator
             _maxExampleId = Math.Max(_maxExampleId ?? long.MinValue, otherMax);
         }
 
-        merged.CopyTo(_tasks, 0);
+        for (int task = 0; task < _tasks.Length; task++)
+        {
+            _tasks[task].Merge(other._tasks[task], Options.WorstExamples);
+        }
+
         foreach (ExampleState part in other._open.Values)
         {
             if (_open.TryGetValue(part.Key, out ExampleState? mine))

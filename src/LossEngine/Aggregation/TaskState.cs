@@ -130,6 +130,20 @@ internal sealed class TaskState
         }
     }
 
+    /// <summary>Adds every count of <paramref name="other"/> to this one's, in checked arithmetic, without storing the
+    /// sums: the check a merge makes before it changes anything.</summary>
+    /// <exception cref="OverflowException">A sum would pass 2^63.</exception>
+    public void CheckCountsAdd(TaskState other)
+    {
+        long[] mine = [Tokens, NaNLosses, NaNEntropies, Uncalibrated, Correct, TopKCorrect, TokensWithBytes, Bytes, Examples, ExactMatches, .. BinCount, .. BinCorrect];
+        long[] theirs = [other.Tokens, other.NaNLosses, other.NaNEntropies, other.Uncalibrated, other.Correct, other.TopKCorrect, other.TokensWithBytes, other.Bytes,
+            other.Examples, other.ExactMatches, .. other.BinCount, .. other.BinCorrect];
+        for (int i = 0; i < mine.Length; i++)
+        {
+            _ = checked(mine[i] + theirs[i]);
+        }
+    }
+
     public void Merge(TaskState other, int keep)
     {
         // Counts of real data cannot reach 2^63; a sum that would is a tampered or corrupt state.

@@ -231,7 +231,11 @@ public sealed class BadInputTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("row 2: task id 100000 has no name", error, StringComparison.Ordinal);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the limit is checked before any task state is made");
-        (exit, _, error) = Run("score", dump, "--max-tasks", "100001");
+        string small = _files.WriteSafetensors("small-ids.safetensors", new float[4 * Vocabulary], [1, 2, 3, 4], [0, 0, 2000, 0], [0, 1, 2, 3], Vocabulary);
+        (exit, _, error) = Run("score", small, "--max-tasks", "2000");
+        Assert.Equal(1, exit);
+        Assert.Contains("task id 2000 has no name", error, StringComparison.Ordinal);
+        (exit, _, error) = Run("score", small, "--max-tasks", "2001");
         Assert.True(exit == 0, error);
     }
 
