@@ -37,6 +37,13 @@ class Installed(unittest.TestCase):
         self.assertEqual(Path(path).parent, Path(site) / "lossengine")
         self.assertEqual(int(bits), lossengine.vector_bits())  # the same level as this process (LOSSENGINE_ISA is kept)
 
+    def test_lossengine_library_may_name_one_build(self):
+        baseline = LIBRARY.with_name("liblossengine-x86-64.so")  # runs on every x86-64 CPU, at 128 bits
+        result, _ = self.run_installed([], "import lossengine; print(lossengine.vector_bits())",
+                                       LOSSENGINE_LIBRARY=str(baseline))
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.strip(), "128")
+
     def test_a_missing_build_fails_the_import_with_its_name(self):
         result, _ = self.run_installed([], "import lossengine")
         self.assertNotEqual(result.returncode, 0)
