@@ -45,7 +45,8 @@ dotnet_switch() {
   case "$1" in
     x86-64-v4) echo "DOTNET_PreferredVectorBitWidth=512" ;;
     x86-64-v3) echo "DOTNET_EnableAVX512=0" ;;
-    x86-64)    echo "DOTNET_EnableAVX=0" ;;
+    x86-64-v2) echo "DOTNET_EnableAVX=0" ;;
+    x86-64)    echo "DOTNET_EnableAVX=0" ;;  # the JIT keeps SSE4 here, and the reports still agree to the last bit
   esac
 }
 
@@ -56,7 +57,7 @@ echo "(by default the shared library runs ${default_bits}-bit vectors, as the .N
 
 c_passed=0
 py_passed=0
-for level in x86-64-v4 x86-64-v3 x86-64; do
+for level in x86-64-v4 x86-64-v3 x86-64-v2 x86-64; do
   bits=$(library_bits "$level")
   if [ "$bits" = -1 ]; then
     echo "=== $level: not run, this CPU lacks it"
@@ -102,16 +103,20 @@ if ! command -v qemu-x86_64 >/dev/null; then
   apt-get install -y -qq qemu-user >/dev/null
 fi
 emulated=0
-for run in "qemu64 128" "Haswell 256"; do
+for run in "qemu64 128" "Nehalem 128" "Haswell 256"; do
   set -- $run
-  # qemu64 lacks SSSE3, SSE4 and AVX: the x86-64 build must load and run there, its wider code paths unused.
+  # qemu64 lacks SSSE3, SSE4 and AVX: the x86-64 build must load and run there. Nehalem gets the x86-64-v2 build.
   env -u LOSSENGINE_ISA LOSSENGINE_EXPECT_VECTOR_BITS="$2" qemu-x86_64 -cpu "$1" artifacts/native-tests/test_lossengine --no-files 2>/dev/null |
     grep -q "all C ABI checks passed" || fail "the C test fails on an emulated $1 CPU"
   echo "$1: ${2}-bit vectors, C ABI checks passed"
   emulated=$(( emulated + 1 ))
 done
-LOSSENGINE_ISA=x86-64-v4 qemu-x86_64 -cpu Haswell artifacts/native-tests/test_loader_refusal 2>/dev/null | head -n 1
-LOSSENGINE_ISA=x86-64-v4 qemu-x86_64 -cpu Haswell artifacts/native-tests/test_loader_refusal >/dev/null 2>&1 ||
-  fail "LOSSENGINE_ISA=x86-64-v4 on an emulated Haswell was not refused cleanly"
-emulated=$(( emulated + 1 ))
+for run in "qemu64 x86-64-v2" "Nehalem x86-64-v3" "Haswell x86-64-v4"; do
+  set -- $run
+  LOSSENGINE_ISA="$2" qemu-x86_64 -cpu "$1" artifacts/native-tests/test_loader_refusal 2>/dev/null | head -n 1 |
+    sed "s/^/$1: /"
+  LOSSENGINE_ISA="$2" qemu-x86_64 -cpu "$1" artifacts/native-tests/test_loader_refusal >/dev/null 2>&1 ||
+    fail "LOSSENGINE_ISA=$2 on an emulated $1 was not refused cleanly"
+  emulated=$(( emulated + 1 ))
+done
 echo "native: $(( c_passed + py_passed + emulated )) passed, 0 failed"

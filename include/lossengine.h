@@ -21,8 +21,8 @@
  *   - Special values follow PyTorch: -inf logits are masked, an all -inf row has LSE -inf and loss NaN, NaN anywhere
  *     gives NaN, +inf gives LSE +inf, a -inf target logit gives loss +inf.
  *   - Builds (linux-x64): liblossengine.so is a loader that opens the widest of liblossengine-x86-64-v4.so (AVX-512),
- *     -x86-64-v3.so (AVX2) and -x86-64.so (any x86-64) this CPU runs, from its own folder, when it is loaded;
- *     LOSSENGINE_ISA=x86-64-v4|x86-64-v3|x86-64 picks one instead. If none can be loaded (a file missing, a level the
+ *     -x86-64-v3.so (AVX2), -x86-64-v2.so (SSE4.2) and -x86-64.so (any x86-64) this CPU runs, from its own folder, when
+ *     it is loaded; LOSSENGINE_ISA=x86-64-v4|x86-64-v3|x86-64-v2|x86-64 picks one instead. If none can be loaded (a file missing, a level the
  *     CPU lacks, an unknown name), every function returning a status returns LOSSENGINE_INTERNAL,
  *     lossengine_last_error() says why, lossengine_version() returns NULL and lossengine_vector_bits() -1.
  */
