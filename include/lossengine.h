@@ -20,6 +20,11 @@
  *   - Accuracy: |logsumexp - exact| <= 1e-7*|LSE| + 2e-6 for finite rows with vocab <= 262144; see the README.
  *   - Special values follow PyTorch: -inf logits are masked, an all -inf row has LSE -inf and loss NaN, NaN anywhere
  *     gives NaN, +inf gives LSE +inf, a -inf target logit gives loss +inf.
+ *   - Builds (linux-x64): liblossengine.so is a loader that opens the widest of liblossengine-x86-64-v4.so (AVX-512),
+ *     -x86-64-v3.so (AVX2), -x86-64-v2.so (SSE4.2) and -x86-64.so (any x86-64) this CPU runs, from its own folder, when
+ *     it is loaded; LOSSENGINE_ISA=x86-64-v4|x86-64-v3|x86-64-v2|x86-64 picks one instead. If none can be loaded (a file missing, a level the
+ *     CPU lacks, an unknown name), every function returning a status returns LOSSENGINE_INTERNAL,
+ *     lossengine_last_error() says why, lossengine_version() returns NULL and lossengine_vector_bits() -1.
  */
 #ifndef LOSSENGINE_H
 #define LOSSENGINE_H
@@ -106,13 +111,13 @@ typedef struct lossengine_file_options {
 typedef struct lossengine_aggregator lossengine_aggregator;
 typedef struct lossengine_comparison lossengine_comparison;
 
-/* The library's version, e.g. "0.1.0". Static storage. */
+/* The library's version, e.g. "0.1.0". Static storage. NULL if the loader could not load a build (see Builds). */
 const char* lossengine_version(void);
 
 /* The calling thread's last error message, or NULL if none yet. */
 const char* lossengine_last_error(void);
 
-/* The widest SIMD width in use: 512, 256, 128, or 0 for scalar code. */
+/* The widest SIMD width in use: 512, 256, 128, or 0 for scalar code; -1 if the loader could not load a build. */
 int32_t lossengine_vector_bits(void);
 
 /* Fill an options struct with the defaults above. */

@@ -1,7 +1,8 @@
 """LossEngine for Python: ctypes bindings to liblossengine.so (the NativeAOT build of the .NET library).
 
 Zero-copy on numpy arrays: float32, float16, and bfloat16 stored as uint16 (pass dtype="bf16"). Nothing to compile.
-The library is found through $LOSSENGINE_LIBRARY, next to this package, or in the repository's artifacts/native.
+The library is found through $LOSSENGINE_LIBRARY, next to this package, or in the repository's artifacts/native. On
+linux-x64 that file is a loader, and its builds for each x86-64 level (liblossengine-x86-64*.so) go in the same folder.
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ _lib.lossengine_aggregator_free.restype = ctypes.c_int32
 _lib.lossengine_comparison_free.argtypes = [_p]
 _lib.lossengine_comparison_free.restype = ctypes.c_int32
 _lib.lossengine_struct_sizes.argtypes = [ctypes.POINTER(ctypes.c_int64)]
+if _lib.lossengine_version() is None:  # the linux-x64 loader found no build it could open (a file beside it, or the CPU)
+    raise OSError(_lib.lossengine_last_error().decode("utf-8"))
 
 _sizes = (ctypes.c_int64 * 5)()
 _lib.lossengine_struct_sizes(_sizes)

@@ -43,6 +43,9 @@ class RowKernels(unittest.TestCase):
     def test_version_and_width(self):
         self.assertEqual(lossengine.version(), "0.1.0")
         self.assertIn(lossengine.vector_bits(), (0, 128, 256, 512))
+        expected = os.environ.get("LOSSENGINE_EXPECT_VECTOR_BITS")  # the .NET runtime's width at this level
+        if expected:
+            self.assertEqual(lossengine.vector_bits(), int(expected))
 
     def test_logsumexp_every_dtype(self):
         for length in (1, 15, 16, 17, 1000, 32000, 128257):
