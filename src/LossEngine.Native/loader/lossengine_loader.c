@@ -53,8 +53,8 @@
       (task_names, task_count, top_k, worst_examples, out), LOSSENGINE_INTERNAL)                                       \
     X(int32_t, lossengine_aggregator_add,                                                                              \
       (lossengine_aggregator* aggregator, const lossengine_token_statistics* tokens, const int32_t* task_ids,          \
-       const int64_t* example_ids, const int64_t* targets, int64_t count),                                             \
-      (aggregator, tokens, task_ids, example_ids, targets, count), LOSSENGINE_INTERNAL)                                \
+       const int64_t* example_ids, const int64_t* targets, const int32_t* byte_lengths, int64_t count),                 \
+      (aggregator, tokens, task_ids, example_ids, targets, byte_lengths, count), LOSSENGINE_INTERNAL)                  \
     X(int32_t, lossengine_aggregator_merge, (lossengine_aggregator* into, const lossengine_aggregator* other),         \
       (into, other), LOSSENGINE_INTERNAL)                                                                              \
     X(int32_t, lossengine_aggregator_append, (lossengine_aggregator* into, const lossengine_aggregator* next),         \
