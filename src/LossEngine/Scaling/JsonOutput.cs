@@ -20,23 +20,11 @@ internal static class JsonOutput
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    public static void Number(Utf8JsonWriter writer, string name, double value)
-    {
-        writer.WritePropertyName(name);
-        Number(writer, value);
-    }
+    /// <summary>A named number, written as the score report writes numbers (non-finite values as strings).</summary>
+    public static void Number(Utf8JsonWriter writer, string name, double value) => Aggregation.ReportJson.Number(writer, name, value);
 
-    public static void Number(Utf8JsonWriter writer, double value)
-    {
-        if (double.IsFinite(value))
-        {
-            writer.WriteNumberValue(value);
-        }
-        else
-        {
-            writer.WriteStringValue(double.IsNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity");
-        }
-    }
+    /// <summary>An array element, written as <see cref="Number(Utf8JsonWriter, string, double)"/> writes values.</summary>
+    public static void Number(Utf8JsonWriter writer, double value) => Aggregation.ReportJson.NumberValue(writer, value);
 
     public static void Interval(Utf8JsonWriter writer, string name, ConfidenceInterval interval)
     {
