@@ -39,16 +39,7 @@ library_bits() {
 dotnet_bits() {
   env $1 $cli score "$dumps/model-a.safetensors" --threads 2 "${@:2}" | sed -n 's/.*SIMD \([0-9]*\)-bit.*/\1/p'
 }
-# The runtime switch that makes the JIT compile what ILC compiled for a level, so both take the same kernel path and
-# agree to the last bit. PreferredVectorBitWidth=512 also lifts the JIT's 256-bit default on Intel cores that throttle.
-dotnet_switch() {
-  case "$1" in
-    x86-64-v4) echo "DOTNET_PreferredVectorBitWidth=512" ;;
-    x86-64-v3) echo "DOTNET_EnableAVX512=0" ;;
-    x86-64-v2) echo "DOTNET_EnableAVX=0" ;;
-    x86-64)    echo "DOTNET_EnableAVX=0" ;;  # the JIT keeps SSE4 here, and the reports still agree to the last bit
-  esac
-}
+source eng/x64-levels.sh  # x64_levels, dotnet_switch
 
 default_bits=$(library_bits "")
 [ "$default_bits" = "$(dotnet_bits "")" ] ||
@@ -57,7 +48,7 @@ echo "(by default the shared library runs ${default_bits}-bit vectors, as the .N
 
 c_passed=0
 py_passed=0
-for level in x86-64-v4 x86-64-v3 x86-64-v2 x86-64; do
+for level in $x64_levels; do
   bits=$(library_bits "$level")
   if [ "$bits" = -1 ]; then
     echo "=== $level: not run, this CPU lacks it"

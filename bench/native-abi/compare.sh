@@ -2,7 +2,8 @@
 # The C ABI against the .NET library in process: the quick mode's cross_entropy / statistics, the same kernel through
 # Python (abi_bench.py) and through C (abi_bench.c), one process each, alternately, in rounds whose order rotates, so
 # that the shared machine's drift falls on every front alike. Prints each run as a JSON line (also appended to --out)
-# and then, per level, kernel and thread count, the median GB/s of each front and the per-round ratios to .NET.
+# and then the table of bench/native-abi/summarize.py: per level, kernel and thread count, the median GB/s of each front
+# and the per-round ratios to .NET.
 #   bench/native-abi/compare.sh [--rounds 5] [--threads "1 2"] [--kernels "cross_entropy statistics"]
 #                               [--levels "default x86-64-v3 x86-64"] [--seconds 3] [--huge-pages] [--out results.jsonl]
 # --huge-pages puts the Python and C logits in 2 MiB pages (numpy's default for large arrays); the .NET quick mode's
@@ -39,14 +40,8 @@ cc -std=c11 -O2 -Wall -Wextra -Iinclude -o "$build/abi_bench" bench/native-abi/a
 dotnet build bench/LossEngine.Benchmarks -c Release -v quiet --nologo >/dev/null
 results="$build/results.jsonl"
 
-# The .NET runtime switch for the level the ABI runs (see eng/test-native.sh).
-dotnet_switch() {
-  case "$1" in
-    x86-64-v4) echo "DOTNET_PreferredVectorBitWidth=512" ;;
-    x86-64-v3) echo "DOTNET_EnableAVX512=0" ;;
-    x86-64)    echo "DOTNET_EnableAVX=0" ;;
-  esac
-}
+source eng/x64-levels.sh  # dotnet_switch: the .NET runtime switch for the level the ABI runs
+batch=$(date -u +%Y%m%dT%H%M%SZ)
 
 # One run of one front, tagged with its round, front and level, to stdout and the results.
 run() {
@@ -59,10 +54,12 @@ run() {
                      --kernel "$kernel" --threads "$t" --seconds "$seconds" $([ "$huge" = 1 ] && echo --huge-pages)) ;;
     c)      line=$(LOSSENGINE_ISA="$isa" "$build/abi_bench" --kernel "$kernel" --threads "$t" --seconds "$seconds" --huge-pages "$huge") ;;
   esac
+  # abi_huge_pages is the comparison's setting (the .NET front's buffers are always in 4 KiB pages).
   echo "$line" | /usr/bin/python3 -c 'import json, sys
 run = json.loads([l for l in sys.stdin if l.startswith("{")][-1])
-run.update(round=int(sys.argv[1]), front=sys.argv[2], level=sys.argv[3], huge_pages=sys.argv[2] != "dotnet" and sys.argv[4] == "1")
-print(json.dumps(run))' "$round" "$front" "$level" "$huge" | tee -a "$results"
+run.update(batch=sys.argv[1], round=int(sys.argv[2]), front=sys.argv[3], level=sys.argv[4], abi_huge_pages=sys.argv[5] == "1")
+run.pop("huge_pages", None)
+print(json.dumps(run))' "$batch" "$round" "$front" "$level" "$huge" | tee -a "$results"
 }
 
 fronts=(dotnet python c)
@@ -79,19 +76,5 @@ for round in $(seq 1 "$rounds"); do
 done
 [ -n "$out" ] && cat "$results" >>"$out"
 
-/usr/bin/python3 - "$results" <<'PY'
-import json, statistics, sys
-runs = [json.loads(line) for line in open(sys.argv[1])]
-keys = sorted({(r["level"], r["kernel"], r["threads"]) for r in runs}, key=lambda k: (k[0] != "default", k))
-print(f"\n{'level':10} {'kernel':14} {'thr':>3} {'.NET GB/s':>9} {'Python':>7} {'C':>7} {'Py/.NET median [min, max]':>27} {'C/.NET median [min, max]':>26} bits")
-for level, kernel, threads in keys:
-    group = [r for r in runs if (r["level"], r["kernel"], r["threads"]) == (level, kernel, threads)]
-    by = {front: {r["round"]: r for r in group if r["front"] == front} for front in ("dotnet", "python", "c")}
-    cells = []
-    for front in ("python", "c"):
-        ratios = [by[front][k]["gbps"] / by["dotnet"][k]["gbps"] for k in by["dotnet"] if k in by[front]]
-        cells.append(f"{statistics.median(ratios):.2f} [{min(ratios):.2f}, {max(ratios):.2f}]")
-    medians = [statistics.median(r["gbps"] for r in by[front].values()) for front in ("dotnet", "python", "c")]
-    bits = sorted({r["simd_bits"] for r in group})
-    print(f"{level:10} {kernel:14} {threads:3} {medians[0]:9.2f} {medians[1]:7.2f} {medians[2]:7.2f} {cells[0]:>27} {cells[1]:>26} {bits}")
-PY
+echo
+/usr/bin/python3 bench/native-abi/summarize.py "$results"

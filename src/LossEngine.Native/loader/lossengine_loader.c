@@ -192,7 +192,7 @@ __attribute__((constructor)) static void load_build(void) {
     Dl_info self;
     char path[4096];
     if (!dladdr((void*)&lossengine_version, &self) || !self.dli_fname) {
-        snprintf(load_error, sizeof load_error, "liblossengine: cannot find its own folder: %s", dlerror());
+        snprintf(load_error, sizeof load_error, "liblossengine: dladdr cannot tell which file it was loaded from");
         return;
     }
     const char* slash = strrchr(self.dli_fname, '/');
