@@ -14,19 +14,23 @@ internal sealed unsafe class MappedFile : IDisposable
     public MappedFile(string path)
     {
         Path = path;
-        long length;
-        try
-        {
-            length = new FileInfo(path).Length;
-        }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
-        {
-            throw new DumpFormatException($"{path}: cannot be read: {error.Message}", error);
-        }
-
         if (!File.Exists(path))
         {
             throw new DumpFormatException($"{path}: no such file.");
+        }
+
+        // The length comes from the open handle, not the path: that follows a symbolic link to its target (FileInfo
+        // reports the link's own length) and describes the very file that is mapped.
+        long length;
+        try
+        {
+            _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            length = RandomAccess.GetLength(_handle);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            _handle?.Dispose();
+            throw new DumpFormatException($"{path}: cannot be read: {error.Message}", error);
         }
 
         Length = length;
@@ -35,8 +39,7 @@ internal sealed unsafe class MappedFile : IDisposable
             return;
         }
 
-        _handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        _file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        _file = MemoryMappedFile.CreateFromFile(_handle, null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
         _view = _file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
         byte* pointer = null;
         _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
@@ -74,7 +77,6 @@ internal sealed unsafe class MappedFile : IDisposable
 
     public void Dispose()
     {
-        _handle?.Dispose();
         if (_acquired)
         {
             _view!.SafeMemoryMappedViewHandle.ReleasePointer();
@@ -83,5 +85,6 @@ internal sealed unsafe class MappedFile : IDisposable
 
         _view?.Dispose();
         _file?.Dispose();
+        _handle?.Dispose();
     }
 }

@@ -59,6 +59,19 @@ public sealed class FormatTests : IDisposable
     }
 
     [Fact]
+    public void ADumpReachedThroughASymbolicLink_ReadsAsItsTarget()
+    {
+        string fixture = _files.PathOf("target.safetensors");
+        File.WriteAllBytes(fixture, SafetensorsFixture());
+        string link = _files.PathOf("link.safetensors");
+        File.CreateSymbolicLink(link, fixture);
+
+        using EvalDump dump = EvalDump.OpenSafetensors(link, new DumpOptions());
+        Assert.Equal(2, dump.Rows);
+        Assert.Equal(1, dump.Target(0));
+    }
+
+    [Fact]
     public void Safetensors_StreamedWriter_MatchesTheFixture_AndChecksDeclaredLengths()
     {
         // The streamed form writes files larger than one array (benchmark dumps); it must write the same bytes.
