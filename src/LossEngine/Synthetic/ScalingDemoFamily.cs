@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text.Json;
-using LossEngine.Formats;
 using LossEngine.Scaling;
 
 namespace LossEngine.Synthetic;
@@ -99,14 +96,6 @@ public static class ScalingDemoFamily
             exampleIds[row] = row / TokensPerExample;
         }
 
-        string names = JsonSerializer.Serialize(TaskNames.ToArray(), FormatsJsonContext.Default.StringArray);
-        SafetensorsFile.Write(path,
-        [
-            TensorData.FromBytes("logits", TensorDataType.BFloat16, [rows, Vocabulary], MemoryMarshal.AsBytes(logits.AsSpan()).ToArray()),
-            TensorData.FromBytes("labels", TensorDataType.Int64, [rows], MemoryMarshal.AsBytes(labels.AsSpan()).ToArray()),
-            TensorData.FromBytes("task_ids", TensorDataType.Int32, [rows], MemoryMarshal.AsBytes(taskIds.AsSpan()).ToArray()),
-            TensorData.FromBytes("example_ids", TensorDataType.Int64, [rows], MemoryMarshal.AsBytes(exampleIds.AsSpan()).ToArray()),
-        ],
-        new Dictionary<string, string> { ["task_names"] = names });
+        SyntheticDumpFile.Write(path, logits, Vocabulary, labels, taskIds, exampleIds, TaskNames);
     }
 }
