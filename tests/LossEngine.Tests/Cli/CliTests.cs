@@ -176,9 +176,16 @@ public sealed class CliTests : IDisposable
         string candidate = _files.WriteSafetensors("cand.safetensors", [.. logits.Select((v, i) => v + (0.1f * MathF.Sin(i)))], labels, tasks, examples, vocab, taskNames: ["a", "b"]);
         (int exit, string output, string error) = Run("compare", reference, candidate);
         Assert.True(exit == 0, error);
-        Assert.Contains("Mean    KLD", output, StringComparison.Ordinal);
-        Assert.Contains("Same top p", output, StringComparison.Ordinal);
-        Assert.Contains("====== b:", output, StringComparison.Ordinal);
+        // llama.cpp's three sections, in its order, once overall and once per task.
+        string[] sections = ["====== Perplexity statistics ======", "Mean PPL(Q)-PPL(base)", "====== KL divergence statistics ======", "Median  KLD", " 0.1%   KLD",
+            "====== Token probability statistics ======", "Maximum Δp", "75.0%   Δp", "25.0%   Δp", "Minimum Δp", "RMS Δp    :", "Same top p"];
+        foreach (string block in output.Split("###### ", StringSplitOptions.RemoveEmptyEntries))
+        {
+            int[] at = [.. sections.Select(l => block.IndexOf(l, StringComparison.Ordinal))];
+            Assert.True(at.All(i => i >= 0) && at.SequenceEqual(at.Order()), block);
+        }
+
+        Assert.Contains("###### b:", output, StringComparison.Ordinal);
         (int selfExit, string self, _) = Run("compare", reference, reference);
         Assert.Equal(0, selfExit);
         Assert.Contains("Mean    KLD:   0.000000", self, StringComparison.Ordinal);
