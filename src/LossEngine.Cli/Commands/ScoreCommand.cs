@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using LossEngine.Aggregation;
 using LossEngine.Cli.Reports;
 using LossEngine.Formats;
+using LossEngine.LmEval;
 using LossEngine.Pipeline;
 
 namespace LossEngine.Cli.Commands;
@@ -25,13 +26,30 @@ internal static class ScoreCommand
         var command = new Command("score", "Score eval dumps: per-task loss, perplexity, accuracy, calibration, decomposition, worst examples.");
         common.AddTo(command);
         var unordered = new Option<bool>("--examples-unordered") { Description = "examples' tokens may interleave (memory grows with the number of examples)" };
-        foreach (Option option in new Option[] { topK, worst, json, csv, markdown, tokens, maxTasks, unordered })
+        var samples = new Option<string[]>("--lm-eval-samples")
+        {
+            Description = "recompute lm-evaluation-harness sample logs (samples_*.jsonl files or folders) instead of scoring dumps",
+            AllowMultipleArgumentsPerToken = true,
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var delimiter = new Option<string>("--target-delimiter") { Description = "lm-eval's target_delimiter, taken off each logged choice for acc_norm", DefaultValueFactory = _ => " " };
+        foreach (Option option in new Option[] { topK, worst, json, csv, markdown, tokens, maxTasks, unordered, samples, delimiter })
         {
             command.Options.Add(option);
         }
 
         command.SetAction(result => context.Guard(() =>
         {
+            if (result.GetValue(samples) is { Length: > 0 } sampleFiles)
+            {
+                if (result.GetValue(common.Dumps) is { Length: > 0 })
+                {
+                    throw new UsageException("--lm-eval-samples reads sample logs instead of dumps: give one or the other.");
+                }
+
+                return ScoreSamples(context, sampleFiles, new LmEvalSampleOptions { TargetDelimiter = result.GetValue(delimiter) ?? " ", Keep = result.GetValue(worst) }, result.GetValue(json));
+            }
+
             DumpSource source = common.Source(result);
             string? tokensPath = result.GetValue(tokens);
             using var outputs = new OutputFiles(common.InputFiles(result, source), ("--json", result.GetValue(json)), ("--csv", result.GetValue(csv)),
@@ -63,6 +81,19 @@ internal static class ScoreCommand
             }
         }));
         return command;
+    }
+
+    /// <summary>Recomputes lm-eval sample logs and prints (and with --json writes) the per-task report.</summary>
+    private static int ScoreSamples(CliContext context, IReadOnlyList<string> paths, LmEvalSampleOptions options, string? json)
+    {
+        using var outputs = new OutputFiles(LmEvalSamples.FindFiles(paths), ("--json", json));
+        LmEvalSamplesReport report = LmEvalSamples.Read(paths, options);
+        context.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"LossEngine: lm-eval samples from {report.Files.Count} file(s)"));
+        context.Output.WriteLine();
+        context.Output.Write(SamplesReportText.Render(report));
+        outputs.WriteText(json, () => LmEvalSamplesReportJson.Write(report));
+        outputs.Commit();
+        return 0;
     }
 
     /// <summary>Scores the dumps; with <c>--tokens</c>, streams one loss per row into its (temporary) file.</summary>

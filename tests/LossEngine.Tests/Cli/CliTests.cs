@@ -192,6 +192,30 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void LmEvalSamples_PrintTheTable_WriteJson_AndNameABadLine()
+    {
+        string fixtures = Path.Combine(AppContext.BaseDirectory, "LmEval", "Fixtures");
+        string json = Path.Combine(_files.Folder, "samples.json");
+        (int exit, string output, string error) = Run("score", "--lm-eval-samples", fixtures, "--json", json);
+        Assert.True(exit == 0, error);
+        Assert.Contains("acc_norm ± stderr", output, StringComparison.Ordinal);
+        Assert.Contains("Brier ± stderr", output, StringComparison.Ordinal);
+        Assert.Contains("Possible label errors", output, StringComparison.Ordinal);
+        using (var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            Assert.Equal(LossEngine.LmEval.LmEvalSamplesReportJson.Schema, report.RootElement.GetProperty("schema").GetString());
+            Assert.Equal(4, report.RootElement.GetProperty("multiple_choice").GetProperty("tasks").GetArrayLength());
+        }
+
+        string bad = Path.Combine(_files.Folder, "samples_broken_2026-01-01T00-00-00.000001.jsonl");
+        File.WriteAllLines(bad, ["{\"doc_id\": 0, \"filtered_resps\": [\"-1.5\"]}", "[1, 2]"]);
+        (int badExit, _, string badError) = Run("score", "--lm-eval-samples", bad);
+        Assert.Equal(1, badExit);
+        Assert.Contains($"{bad}:2", badError, StringComparison.Ordinal);
+        Assert.Equal(2, Run("score", "dump.safetensors", "--lm-eval-samples", fixtures).Exit);
+    }
+
+    [Fact]
     public void BadInput_ExitsOne_WithTheFileNamed_AndUsageExitsTwo()
     {
         (float[] logits, long[] labels, int[] tasks, long[] examples) = DumpBuilder.Random(6, 8, 1, 2);
