@@ -6,6 +6,7 @@ using LossEngine.Aggregation;
 using LossEngine.Cli.Reports;
 using LossEngine.Formats;
 using LossEngine.LmEval;
+using LossEngine.MultipleChoice;
 using LossEngine.Pipeline;
 
 namespace LossEngine.Cli.Commands;
@@ -70,8 +71,11 @@ internal static class ScoreCommand
             try
             {
                 var clock = Stopwatch.StartNew();
-                LossAggregator aggregator = Score(context, dumps, options, tokensPath is null ? null : outputs.TemporaryFor(tokensPath));
-                Publish(context, aggregator, dumps, clock.Elapsed, outputs, result.GetValue(json), result.GetValue(csv), result.GetValue(markdown));
+                // Dumps that group their examples into questions also get the multiple-choice metrics.
+                MultipleChoiceCollector? choices = dumps.Any(d => d.HasQuestions) ? new MultipleChoiceCollector(dumps) : null;
+                LossAggregator aggregator = Score(context, dumps, options, tokensPath is null ? null : outputs.TemporaryFor(tokensPath), choices);
+                MultipleChoiceReport? multipleChoice = choices?.Aggregate(aggregator.Options.TaskNames, result.GetValue(worst)).Report();
+                Publish(context, aggregator, dumps, clock.Elapsed, outputs, result.GetValue(json), result.GetValue(csv), result.GetValue(markdown), multipleChoice);
                 outputs.Commit();
                 return 0;
             }
@@ -97,20 +101,21 @@ internal static class ScoreCommand
     }
 
     /// <summary>Scores the dumps; with <c>--tokens</c>, streams one loss per row into its (temporary) file.</summary>
-    private static LossAggregator Score(CliContext context, List<EvalDump> dumps, DumpScoringOptions options, string? tokensPath)
+    private static LossAggregator Score(CliContext context, List<EvalDump> dumps, DumpScoringOptions options, string? tokensPath, MultipleChoiceCollector? choices)
     {
         var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
         if (tokensPath is null)
         {
-            LossAggregator scored = DumpScorer.Score(dumps, options, progress, null, context.Cancellation);
+            LossAggregator scored = DumpScorer.Score(dumps, options, progress, choices is null ? null : choices.Add, context.Cancellation);
             progress.Finish();
             return scored;
         }
 
         using FileStream tokenLosses = NpyFile.Create(tokensPath, TensorDataType.Float32, [dumps.Sum(d => d.Rows)]);
         float[] buffer = [];
-        LossAggregator aggregator = DumpScorer.Score(dumps, options, progress, (_, rows) =>
+        LossAggregator aggregator = DumpScorer.Score(dumps, options, progress, (firstRow, rows) =>
         {
+            choices?.Add(firstRow, rows);
             if (buffer.Length < rows.Length)
             {
                 buffer = new float[rows.Length];
@@ -127,7 +132,7 @@ internal static class ScoreCommand
         return aggregator;
     }
 
-    public static void Publish(CliContext context, LossAggregator aggregator, IReadOnlyList<EvalDump> dumps, TimeSpan elapsed, OutputFiles outputs, string? json, string? csv, string? markdown)
+    public static void Publish(CliContext context, LossAggregator aggregator, IReadOnlyList<EvalDump> dumps, TimeSpan elapsed, OutputFiles outputs, string? json, string? csv, string? markdown, MultipleChoiceReport? multipleChoice = null)
     {
         AggregateReport report = aggregator.Report();
         long rows = dumps.Sum(d => d.Rows), bytes = dumps.Sum(d => d.LogitBytes);
@@ -135,13 +140,19 @@ internal static class ScoreCommand
             $"LossEngine: {rows:N0} rows from {dumps.Count} file(s), {bytes / 1e6:N1} MB of logits in {elapsed.TotalSeconds:F2} s ({bytes / Math.Max(elapsed.TotalSeconds, 1e-9) / 1e9:F2} GB/s), SIMD {Logits.VectorWidthInBits}-bit"));
         context.Output.WriteLine();
         context.Output.Write(ScoreReportText.Render(report));
-        WriteReports(report, aggregator, [.. dumps.Select(d => d.File)], outputs, json, csv, markdown);
+        if (multipleChoice is not null)
+        {
+            context.Output.WriteLine();
+            context.Output.Write(SamplesReportText.MultipleChoice(multipleChoice));
+        }
+
+        WriteReports(report, aggregator, [.. dumps.Select(d => d.File)], outputs, json, csv, markdown, multipleChoice);
     }
 
     /// <summary>Writes the requested reports under their temporary names; the caller commits them.</summary>
-    public static void WriteReports(AggregateReport report, LossAggregator aggregator, IReadOnlyList<string> inputs, OutputFiles outputs, string? json, string? csv, string? markdown)
+    public static void WriteReports(AggregateReport report, LossAggregator aggregator, IReadOnlyList<string> inputs, OutputFiles outputs, string? json, string? csv, string? markdown, MultipleChoiceReport? multipleChoice = null)
     {
-        outputs.WriteText(json, () => ReportJson.Write(report, aggregator, inputs));
+        outputs.WriteText(json, () => ReportJson.Write(report, aggregator, inputs, multipleChoice));
         outputs.WriteText(csv, () => ScoreReportText.Csv(report));
         outputs.WriteText(markdown, () => ScoreReportText.Markdown(report));
     }

@@ -5,32 +5,15 @@ using LossEngine.MultipleChoice;
 
 namespace LossEngine.Cli.Reports;
 
-/// <summary>Prints recomputed lm-eval samples: the multiple-choice table (acc, acc_norm, acc_bytes, Brier, p(gold),
-/// share of errors), the document-level table, the checks against the logged values, the worst questions and
-/// documents, and the possible label errors.</summary>
+/// <summary>Prints multiple-choice metrics (from lm-eval samples or from dumps with questions) and recomputed lm-eval
+/// samples: the multiple-choice table (acc, acc_norm, acc_bytes, Brier, p(gold), share of errors), the worst questions
+/// and the possible label errors; the document-level table and its worst documents; the checks against the logged
+/// values.</summary>
 internal static class SamplesReportText
 {
     public static string Render(LmEvalSamplesReport report)
     {
-        var text = new StringBuilder();
-        MultipleChoiceReport mc = report.MultipleChoice;
-        if (mc.Tasks.Count > 0)
-        {
-            Line(text, $"{"multiple choice",-22} {"questions",9} {"acc ± stderr",17} {"acc_norm ± stderr",17} {"acc_bytes",9} {"Brier ± stderr",17} {"p(gold)",7} {"errors",7}");
-            string rule = new('-', 113);
-            text.AppendLine(rule);
-            foreach (MultipleChoiceMetrics m in mc.Tasks)
-            {
-                Row(text, m.Task, m);
-            }
-
-            text.AppendLine(rule);
-            Row(text, "overall (micro)", mc.Overall);
-            Line(text, $"{"overall (macro)",-22} {string.Empty,9} {Percent(mc.MacroAccuracy),8} {string.Empty,8} {string.Empty,17} {string.Empty,9} {mc.MacroBrierScore,8:F4}");
-            Line(text, $"{"lm-eval group",-22} {string.Empty,9} {Percent(mc.LmEvalGroupAccuracy),8} ± {Percent(mc.LmEvalGroupAccuracyStandardError),-6}");
-            text.AppendLine();
-        }
-
+        var text = new StringBuilder(MultipleChoice(report.MultipleChoice));
         if (report.Documents.Count > 0)
         {
             Line(text, $"{"log-likelihood",-22} {"documents",9} {"mean ll ± stderr",19} {"perplexity",11} {"word ppl",10} {"bits/byte",9} {"acc",7} {"share",7}");
@@ -38,6 +21,16 @@ internal static class SamplesReportText
             foreach (DocumentMetrics d in report.Documents)
             {
                 Line(text, $"{d.Task,-22} {d.Documents,9} {d.MeanLogLikelihood,9:F3} ± {d.MeanLogLikelihoodStandardError,-7:F3} {Number(d.Perplexity, "F3"),11} {Number(d.WordPerplexity, "F3"),10} {Number(d.BitsPerByte, "F4"),9} {Percent(d.Accuracy),7} {Percent(d.ShareOfNegativeLogLikelihood),7}");
+            }
+
+            text.AppendLine();
+            text.AppendLine("Worst documents (lowest log-likelihood per byte)");
+            foreach (DocumentMetrics d in report.Documents)
+            {
+                foreach (DocumentOutcome o in d.WorstDocuments.Take(3))
+                {
+                    Line(text, $"  {d.Task}: doc_id {o.DocumentId}: ll {o.LogLikelihood:F3}{(o.Bytes > 0 ? string.Create(CultureInfo.InvariantCulture, $" over {o.Bytes} bytes") : string.Empty)}");
+                }
             }
 
             text.AppendLine();
@@ -54,28 +47,41 @@ internal static class SamplesReportText
             text.AppendLine();
         }
 
-        if (mc.Tasks.Any(m => m.WorstQuestions.Count > 0) || report.Documents.Any(d => d.WorstDocuments.Count > 0))
+        return text.ToString();
+    }
+
+    /// <summary>The multiple-choice table, worst questions and possible label errors; empty without questions.</summary>
+    public static string MultipleChoice(MultipleChoiceReport mc)
+    {
+        var text = new StringBuilder();
+        if (mc.Tasks.Count == 0)
         {
-            text.AppendLine("Worst questions (lowest probability of the gold choice) and documents (lowest log-likelihood per byte)");
-            foreach (MultipleChoiceMetrics m in mc.Tasks)
-            {
-                foreach (MultipleChoiceOutcome o in m.WorstQuestions.Take(3))
-                {
-                    Line(text, $"  {m.Task}: doc_id {o.QuestionId}: gold {o.Gold} p={o.GoldProbability:F3} (ll {o.GoldLogLikelihood:F3}), model's choice {o.Prediction} p={o.PredictionProbability:F3}");
-                }
-            }
-
-            foreach (DocumentMetrics d in report.Documents)
-            {
-                foreach (DocumentOutcome o in d.WorstDocuments.Take(3))
-                {
-                    Line(text, $"  {d.Task}: doc_id {o.DocumentId}: ll {o.LogLikelihood:F3}{(o.Bytes > 0 ? string.Create(CultureInfo.InvariantCulture, $" over {o.Bytes} bytes") : string.Empty)}");
-                }
-            }
-
-            text.AppendLine();
+            return string.Empty;
         }
 
+        Line(text, $"{"multiple choice",-22} {"questions",9} {"acc ± stderr",17} {"acc_norm ± stderr",17} {"acc_bytes",9} {"Brier ± stderr",17} {"p(gold)",7} {"errors",7}");
+        string rule = new('-', 113);
+        text.AppendLine(rule);
+        foreach (MultipleChoiceMetrics m in mc.Tasks)
+        {
+            Row(text, m.Task, m);
+        }
+
+        text.AppendLine(rule);
+        Row(text, "overall (micro)", mc.Overall);
+        Line(text, $"{"overall (macro)",-22} {string.Empty,9} {Percent(mc.MacroAccuracy),8} {string.Empty,8} {string.Empty,17} {string.Empty,9} {mc.MacroBrierScore,8:F4}");
+        Line(text, $"{"lm-eval group",-22} {string.Empty,9} {Percent(mc.LmEvalGroupAccuracy),8} ± {Percent(mc.LmEvalGroupAccuracyStandardError),-6}");
+        text.AppendLine();
+        text.AppendLine("Worst questions (lowest probability of the gold choice)");
+        foreach (MultipleChoiceMetrics m in mc.Tasks)
+        {
+            foreach (MultipleChoiceOutcome o in m.WorstQuestions.Take(3))
+            {
+                Line(text, $"  {m.Task}: doc_id {o.QuestionId}: gold {o.Gold} p={o.GoldProbability:F3} (ll {o.GoldLogLikelihood:F3}), model's choice {o.Prediction} p={o.PredictionProbability:F3}");
+            }
+        }
+
+        text.AppendLine();
         if (mc.Tasks.Any(m => m.PossibleLabelErrors.Count > 0))
         {
             text.AppendLine("Possible label errors (the model strongly prefers another choice): read these by hand");

@@ -33,22 +33,8 @@ public static class LmEvalSamplesReportJson
             }
 
             writer.WriteEndArray();
-            MultipleChoiceReport mc = report.MultipleChoice;
-            writer.WriteStartObject("multiple_choice");
-            writer.WritePropertyName("overall");
-            Choices(writer, mc.Overall, lists: false);
-            ReportJson.Number(writer, "macro_acc", mc.MacroAccuracy);
-            ReportJson.Number(writer, "macro_brier_score", mc.MacroBrierScore);
-            ReportJson.Number(writer, "lm_eval_group_acc", mc.LmEvalGroupAccuracy);
-            ReportJson.Number(writer, "lm_eval_group_acc_stderr", mc.LmEvalGroupAccuracyStandardError);
-            writer.WriteStartArray("tasks");
-            foreach (MultipleChoiceMetrics task in mc.Tasks)
-            {
-                Choices(writer, task, lists: true);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
+            writer.WritePropertyName("multiple_choice");
+            WriteMultipleChoice(writer, report.MultipleChoice);
             writer.WriteStartArray("documents");
             foreach (DocumentMetrics d in report.Documents)
             {
@@ -73,6 +59,26 @@ public static class LmEvalSamplesReportJson
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>The "multiple_choice" object: overall, macro and lm-eval group figures, and the tasks with their lists.</summary>
+    internal static void WriteMultipleChoice(Utf8JsonWriter writer, MultipleChoiceReport mc)
+    {
+        writer.WriteStartObject();
+        writer.WritePropertyName("overall");
+        Choices(writer, mc.Overall, lists: false);
+        ReportJson.Number(writer, "macro_acc", mc.MacroAccuracy);
+        ReportJson.Number(writer, "macro_brier_score", mc.MacroBrierScore);
+        ReportJson.Number(writer, "lm_eval_group_acc", mc.LmEvalGroupAccuracy);
+        ReportJson.Number(writer, "lm_eval_group_acc_stderr", mc.LmEvalGroupAccuracyStandardError);
+        writer.WriteStartArray("tasks");
+        foreach (MultipleChoiceMetrics task in mc.Tasks)
+        {
+            Choices(writer, task, lists: true);
+        }
+
+        writer.WriteEndArray();
+        writer.WriteEndObject();
     }
 
     private static void Choices(Utf8JsonWriter writer, MultipleChoiceMetrics m, bool lists)
