@@ -119,6 +119,21 @@ public sealed class MultipleChoiceDumpTests : IDisposable
     }
 
     [Fact]
+    public void Score_PrintsAndWritesTheMultipleChoiceTable_ForDumpsWithQuestions()
+    {
+        Data d = Make();
+        string path = Write("cli.safetensors", d, 0, d.Labels.Length);
+        string json = _files.PathOf("cli.json");
+        (int exit, string output, string error) = Cli.CliRunner.Run("score", path, "--json", json);
+        Assert.True(exit == 0, error);
+        Assert.Contains("multiple choice", output, StringComparison.Ordinal);
+        Assert.Contains("hellaswag", output[output.IndexOf("multiple choice", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        MultipleChoiceReport expected = Run(path);
+        Assert.Equal(expected.Overall.BrierScore, report.RootElement.GetProperty("multiple_choice").GetProperty("overall").GetProperty("brier_score").GetDouble());
+    }
+
+    [Fact]
     public void AnExampleWithTwoQuestionIds_OrAMissingChoice_IsAnErrorNamingTheFile()
     {
         Data d = Make();
