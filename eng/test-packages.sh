@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Ships LossEngine as users install it and checks every package from the outside:
-#   - `dotnet format --verify-no-changes` (the .editorconfig's rules);
+#   - `dotnet format --verify-no-changes` (the .editorconfig's rules), and the README's speed table against the results;
 #   - `dotnet pack` of LossEngine, LossEngine.Cli and LossEngine.Native into artifacts/packages, and their contents
 #     (license, README, repository commit, SourceLink in the symbols, the native builds where the loader finds them);
 #   - a fresh console project outside the solution that references LossEngine from that folder only, scores a small
@@ -50,6 +50,13 @@ finish() {
 
 echo "=== code style (.editorconfig)"
 check "dotnet format --verify-no-changes" dotnet format LossEngine.sln --verify-no-changes
+
+# The README's speed table is make_table.py's output over the committed results, not typed by hand.
+readme_speed_table() {
+  diff <(grep -E '"dtype": ?"f32", ?"vocab": ?128256' bench/results/amd-epyc-zen4-2vcpu.jsonl | "$python" bench/results/make_table.py) \
+    <(sed -n '/^<!-- generated: /,/^$/p' README.md | grep '^|')
+}
+check "README's speed table is generated from bench/results" readme_speed_table
 
 echo "=== packing LossEngine ${version} into ${feed#"$root"/}"
 rm -rf "$feed"
