@@ -62,7 +62,9 @@ echo "=== packing LossEngine ${version} into ${feed#"$root"/}"
 rm -rf "$feed"
 library="$root/artifacts/native/liblossengine.so"
 sources=(src/LossEngine src/LossEngine.Native Directory.Build.props Directory.Packages.props)
-if [ ! -f "$library" ] || [ -n "$(find "${sources[@]}" -newer "$library" -type f -print -quit)" ]; then
+# Build outputs (bin/, obj/) do not count: a restore or build of the solution rewrites them.
+if [ ! -f "$library" ] ||
+  [ -n "$(find "${sources[@]}" \( -name bin -o -name obj \) -prune -o -type f -newer "$library" -print -quit)" ]; then
   echo "(publishing liblossengine.so: NativeAOT, a loader and one build per x86-64 level)"
   dotnet publish src/LossEngine.Native -c Release -r linux-x64 -o artifacts/native -v quiet --nologo >/dev/null
 fi
