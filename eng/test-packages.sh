@@ -134,14 +134,18 @@ library_consumer() {
   dotnet new console --name App --output App --framework net10.0 --no-restore
   cp "$root/eng/package-consumer/Program.cs" App/Program.cs
   dotnet add App package LossEngine --version "$version"
-  dotnet run --project App -c Release -- "$version" | tee "$work/consumer.log"
-  # The assembly that ran came from the private packages folder, which only the local feed filled.
-  grep -q "from $consumer/packages/lossengine/$version/lib/" "$work/consumer.log"
+  dotnet run --project App -c Release -- "$version"
+  # The package restored is the one packed here, and the assembly that ran is the one inside it.
+  cmp "$consumer/packages/lossengine/$version/lossengine.$version.nupkg" "$feed/LossEngine.$version.nupkg"
+  cmp "$consumer/packages/lossengine/$version/lib/net10.0/LossEngine.dll" App/bin/Release/net10.0/LossEngine.dll
 }
 check "LossEngine from the local folder: a console app scores a dump and matches float64" library_consumer
 
 tool_consumer() {
   cd "$consumer"
+  # The CLI caches where each local tool's command lives (toolResolverCache under DOTNET_CLI_HOME) by package and
+  # version, so an earlier run's deleted folder would be looked up; a private home keeps the cache to this run.
+  export DOTNET_CLI_HOME="$work/dotnet-home"
   dotnet new tool-manifest --force
   dotnet tool install LossEngine.Cli --local --version "$version"
   local reported
