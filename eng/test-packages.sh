@@ -9,7 +9,9 @@
 #   - the Python wheel (python/pyproject.toml, with the NativeAOT builds inside), installed into a fresh venv, and the
 #     binding's tests run against the installed package.
 # Reuses artifacts/native (the C ABI's publish) unless a source file is newer. Installs Debian's python3-setuptools,
-# python3-wheel, python3-build, python3-venv and python3-numpy when they are missing.
+# python3-wheel, python3-build, python3-venv and python3-numpy when they are missing. LOSSENGINE_PACK_ARM64=1 adds the
+# linux-arm64 build to LossEngine.Native (cross-compiled; installs clang, gcc-aarch64-linux-gnu, libc6-dev-arm64-cross
+# and qemu-user when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -68,9 +70,32 @@ if [ ! -f "$library" ] ||
   echo "(publishing liblossengine.so: NativeAOT, a loader and one build per x86-64 level)"
   dotnet publish src/LossEngine.Native -c Release -r linux-x64 -o artifacts/native -v quiet --nologo >/dev/null
 fi
-pack() { dotnet pack "$1" -c Release -o "$feed" -warnaserror -v quiet --nologo; }
+pack() { dotnet pack "$@" -c Release -o "$feed" -warnaserror -v quiet --nologo; }
 check "pack LossEngine and LossEngine.Cli" pack LossEngine.sln
-check "pack LossEngine.Native" pack src/LossEngine.Native.Package
+
+# linux-arm64 (LOSSENGINE_PACK_ARM64=1; it adds a NativeAOT publish, a few minutes): ILC cross-compiles with clang and
+# Debian's aarch64 cross toolchain, and the build must pass the C ABI's checks under qemu-aarch64 before it is packed.
+native_pack_options=()
+if [ "${LOSSENGINE_PACK_ARM64:-0}" = 1 ]; then
+  if ! command -v aarch64-linux-gnu-gcc >/dev/null || ! command -v qemu-aarch64 >/dev/null || ! command -v clang >/dev/null ||
+    [ ! -d /usr/aarch64-linux-gnu/include ]; then
+    apt-get update -qq
+    apt-get install -y -qq clang gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user >/dev/null
+  fi
+  arm64_native() {
+    dotnet publish src/LossEngine.Native -c Release -r linux-arm64 -o artifacts/native-arm64 -v quiet --nologo
+    aarch64-linux-gnu-gcc -std=gnu99 -O1 -Wall -Wextra -Werror -Iinclude -DLOSSENGINE_EXPECTED_VERSION="\"$version\"" \
+      tests/native/test_lossengine.c -o "$work/test_lossengine-arm64" -Lartifacts/native-arm64 -llossengine -lm \
+      -Wl,-rpath,"$root/artifacts/native-arm64"
+    # NEON is the arm64 baseline: the build runs 128-bit vectors.
+    LOSSENGINE_EXPECT_VECTOR_BITS=128 qemu-aarch64 -L /usr/aarch64-linux-gnu "$work/test_lossengine-arm64" --no-files |
+      tee "$work/arm64.log"
+    grep -q "all C ABI checks passed" "$work/arm64.log"
+  }
+  check "linux-arm64: NativeAOT cross-compiled, C ABI checks under qemu-aarch64" arm64_native
+  native_pack_options=(-p:LinuxArm64NativeFolder="$root/artifacts/native-arm64/")
+fi
+check "pack LossEngine.Native" pack src/LossEngine.Native.Package "${native_pack_options[@]}"
 [ "$failed" -eq 0 ] || finish
 
 nuspec() { unzip -p "$feed/$1.$version.nupkg" "$1.nuspec"; }
@@ -107,6 +132,13 @@ done
 check "LossEngine.snupkg: SourceLink" symbols LossEngine lib/net10.0/LossEngine.pdb
 check "LossEngine.Cli.snupkg: SourceLink" symbols LossEngine.Cli tools/net10.0/any/LossEngine.Cli.pdb
 check "LossEngine.Native: runtimes/linux-x64/native holds the loader and its four builds" native_layout
+if [ "${LOSSENGINE_PACK_ARM64:-0}" = 1 ]; then
+  arm64_layout() {
+    cmp <(unzip -p "$feed/LossEngine.Native.$version.nupkg" runtimes/linux-arm64/native/liblossengine.so) \
+      artifacts/native-arm64/liblossengine.so
+  }
+  check "LossEngine.Native: runtimes/linux-arm64/native/liblossengine.so" arm64_layout
+fi
 
 echo "=== a fresh console project that references the packages from ${feed#"$root"/} only"
 consumer="$work/consumer"
