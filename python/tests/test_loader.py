@@ -22,7 +22,8 @@ class Installed(unittest.TestCase):
         """Runs code in a fresh interpreter that imports a copy of the package holding the loader and the given builds."""
         with tempfile.TemporaryDirectory() as site:
             package = Path(site) / "lossengine"
-            shutil.copytree(PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__"))
+            # An installed package (the wheel) already holds the library and every build: only the given ones are kept.
+            shutil.copytree(PACKAGE, package, ignore=shutil.ignore_patterns("__pycache__", "liblossengine*.so"))
             for library in [LIBRARY, *builds]:
                 shutil.copy(library, package)
             env = {k: v for k, v in os.environ.items() if k != "LOSSENGINE_LIBRARY"}

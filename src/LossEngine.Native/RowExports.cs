@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using LossEngine.Formats;
@@ -7,7 +8,10 @@ namespace LossEngine.Native;
 /// <summary>The single-row kernels and the library's identity, as C functions.</summary>
 internal static unsafe class RowExports
 {
-    private static readonly byte* s_version = Utf8("0.1.0");
+    // The package version from Directory.Build.props, without SourceLink's "+commit" suffix.
+    private static readonly byte* s_version = Utf8(
+        (typeof(RowExports).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "")
+        .Split('+')[0]);
 
     private static byte* Utf8(string text)
     {

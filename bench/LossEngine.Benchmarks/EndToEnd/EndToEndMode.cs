@@ -178,12 +178,12 @@ internal static unsafe partial class EndToEndMode
     /// <summary>Seeded f32 logits [N, V] with labels, seven tasks and examples of 64 tokens, streamed to disk.</summary>
     private static void WriteDump(string file, long logitBytes, int vocab)
     {
-        const int TokensPerExample = 64;
+        const int tokensPerExample = 64;
         string[] taskNames = ["grammar", "lexical semantics", "world knowledge", "sentiment", "translation", "spatial reasoning", "arithmetic"];
         long rows = Math.Max(1, logitBytes / ((long)vocab * sizeof(float)));
         long[] labels = [.. Enumerable.Range(0, (int)rows).Select(r => (long)((r * 7919L) % vocab))];
-        int[] taskIds = [.. Enumerable.Range(0, (int)rows).Select(r => r / TokensPerExample % taskNames.Length)];
-        long[] exampleIds = [.. Enumerable.Range(0, (int)rows).Select(r => (long)(r / TokensPerExample))];
+        int[] taskIds = [.. Enumerable.Range(0, (int)rows).Select(r => r / tokensPerExample % taskNames.Length)];
+        long[] exampleIds = [.. Enumerable.Range(0, (int)rows).Select(r => (long)(r / tokensPerExample))];
         void WriteLogits(Stream stream)
         {
             var noise = new SeededNoise(7);

@@ -77,8 +77,13 @@ public sealed class MultipleChoiceCollector
             long example = dump.ExampleId(row);
             var seen = new Choice
             {
-                Dump = d, FirstRow = row, Task = dump.TaskId(row), Question = dump.QuestionId(row), Index = dump.ChoiceIndex(row),
-                Characters = dump.ChoiceCharacters(row), Bytes = dump.ChoiceBytes(row),
+                Dump = d,
+                FirstRow = row,
+                Task = dump.TaskId(row),
+                Question = dump.QuestionId(row),
+                Index = dump.ChoiceIndex(row),
+                Characters = dump.ChoiceCharacters(row),
+                Bytes = dump.ChoiceBytes(row),
             };
             if (!_choices.TryGetValue((d, example), out Choice? choice))
             {
