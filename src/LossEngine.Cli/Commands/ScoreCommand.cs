@@ -6,6 +6,8 @@ using LossEngine.Aggregation;
 using LossEngine.Cli.Reports;
 using LossEngine.Formats;
 using LossEngine.Pipeline;
+using LossEngine.Reports.Html;
+using LossEngine.Reports.Plots;
 
 namespace LossEngine.Cli.Commands;
 
@@ -22,8 +24,10 @@ internal static class ScoreCommand
         var markdown = new Option<string?>("--markdown") { Description = "write the per-task table as Markdown" };
         var tokens = new Option<string?>("--tokens") { Description = "write every row's loss as a float32 .npy (NaN for ignored rows)" };
         var maxTasks = new Option<int>("--max-tasks") { Description = "the most tasks (each takes ~31 KB of state); task ids without names beyond it are errors", DefaultValueFactory = _ => AggregatorOptions.DefaultMaxTasks };
+        var pictures = new PictureOptions();
         var command = new Command("score", "Score eval dumps: per-task loss, perplexity, accuracy, calibration, decomposition, worst examples.");
         common.AddTo(command);
+        pictures.AddTo(command);
         var unordered = new Option<bool>("--examples-unordered") { Description = "examples' tokens may interleave (memory grows with the number of examples)" };
         foreach (Option option in new Option[] { topK, worst, json, csv, markdown, tokens, maxTasks, unordered })
         {
@@ -35,7 +39,8 @@ internal static class ScoreCommand
             DumpSource source = common.Source(result);
             string? tokensPath = result.GetValue(tokens);
             using var outputs = new OutputFiles(common.InputFiles(result, source), ("--json", result.GetValue(json)), ("--csv", result.GetValue(csv)),
-                ("--markdown", result.GetValue(markdown)), ("--tokens", tokensPath));
+                ("--markdown", result.GetValue(markdown)), ("--tokens", tokensPath), ("--html", result.GetValue(pictures.Html)));
+            Pictures drawn = pictures.Of(result, outputs);
             var options = new DumpScoringOptions
             {
                 Scoring = common.Scoring(result),
@@ -52,8 +57,9 @@ internal static class ScoreCommand
             try
             {
                 var clock = Stopwatch.StartNew();
-                LossAggregator aggregator = Score(context, dumps, options, tokensPath is null ? null : outputs.TemporaryFor(tokensPath));
-                Publish(context, aggregator, dumps, clock.Elapsed, outputs, result.GetValue(json), result.GetValue(csv), result.GetValue(markdown));
+                TokenLossHistogram? histogram = drawn.Any ? new TokenLossHistogram(options.Aggregation.MaxTasks) : null;
+                LossAggregator aggregator = Score(context, dumps, options, tokensPath is null ? null : outputs.TemporaryFor(tokensPath), histogram);
+                Publish(context, aggregator, dumps, clock.Elapsed, outputs, result.GetValue(json), result.GetValue(csv), result.GetValue(markdown), drawn, histogram);
                 outputs.Commit();
                 return 0;
             }
@@ -65,20 +71,21 @@ internal static class ScoreCommand
         return command;
     }
 
-    /// <summary>Scores the dumps; with <c>--tokens</c>, streams one loss per row into its (temporary) file.</summary>
-    private static LossAggregator Score(CliContext context, List<EvalDump> dumps, DumpScoringOptions options, string? tokensPath)
+    /// <summary>Scores the dumps; with <c>--tokens</c>, streams one loss per row into its (temporary) file; with a
+    /// histogram, counts every token's loss in it.</summary>
+    internal static LossAggregator Score(CliContext context, IReadOnlyList<EvalDump> dumps, DumpScoringOptions options, string? tokensPath, TokenLossHistogram? histogram)
     {
         var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
         if (tokensPath is null)
         {
-            LossAggregator scored = DumpScorer.Score(dumps, options, progress, null, context.Cancellation);
+            LossAggregator scored = DumpScorer.Score(dumps, options, progress, histogram?.Observe(dumps), context.Cancellation);
             progress.Finish();
             return scored;
         }
 
         using FileStream tokenLosses = NpyFile.Create(tokensPath, TensorDataType.Float32, [dumps.Sum(d => d.Rows)]);
         float[] buffer = [];
-        LossAggregator aggregator = DumpScorer.Score(dumps, options, progress, (_, rows) =>
+        ScoredRowsHandler writeLosses = (_, rows) =>
         {
             if (buffer.Length < rows.Length)
             {
@@ -91,12 +98,14 @@ internal static class ScoreCommand
             }
 
             tokenLosses.Write(MemoryMarshal.AsBytes(buffer.AsSpan(0, rows.Length)));
-        }, context.Cancellation);
+        };
+        LossAggregator aggregator = DumpScorer.Score(dumps, options, progress, histogram?.Observe(dumps, writeLosses) ?? writeLosses, context.Cancellation);
         progress.Finish();
         return aggregator;
     }
 
-    public static void Publish(CliContext context, LossAggregator aggregator, IReadOnlyList<EvalDump> dumps, TimeSpan elapsed, OutputFiles outputs, string? json, string? csv, string? markdown)
+    public static void Publish(CliContext context, LossAggregator aggregator, IReadOnlyList<EvalDump> dumps, TimeSpan elapsed, OutputFiles outputs, string? json, string? csv, string? markdown,
+        Pictures? pictures = null, TokenLossHistogram? histogram = null)
     {
         AggregateReport report = aggregator.Report();
         long rows = dumps.Sum(d => d.Rows), bytes = dumps.Sum(d => d.LogitBytes);
@@ -104,7 +113,13 @@ internal static class ScoreCommand
             $"LossEngine: {rows:N0} rows from {dumps.Count} file(s), {bytes / 1e6:N1} MB of logits in {elapsed.TotalSeconds:F2} s ({bytes / Math.Max(elapsed.TotalSeconds, 1e-9) / 1e9:F2} GB/s), SIMD {Logits.VectorWidthInBits}-bit"));
         context.Output.WriteLine();
         context.Output.Write(ScoreReportText.Render(report));
-        WriteReports(report, aggregator, [.. dumps.Select(d => d.File)], outputs, json, csv, markdown);
+        string[] inputs = [.. dumps.Select(d => d.File)];
+        WriteReports(report, aggregator, inputs, outputs, json, csv, markdown);
+        if (pictures is { Any: true })
+        {
+            IReadOnlyList<Figure> figures = ScorePlots.All(report, histogram, aggregator.Options.TaskNames);
+            pictures.Write(outputs, figures, () => ScoreHtml.Render(report, figures, inputs));
+        }
     }
 
     /// <summary>Writes the requested reports under their temporary names; the caller commits them.</summary>
