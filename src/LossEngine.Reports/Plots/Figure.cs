@@ -83,7 +83,11 @@ public sealed class Figure
         for (int i = 0; i < Panels.Count; i++)
         {
             float left = i % Columns * PanelWidth, top = i / Columns * PanelHeight;
+            // A plot clears the canvas before drawing; the clip keeps that to its own panel.
+            canvas.Save();
+            canvas.ClipRect(SKRect.Create(left, top, PanelWidth, PanelHeight));
             Panels[i].Render(canvas, new PixelRect(left, left + PanelWidth, top + PanelHeight, top));
+            canvas.Restore();
         }
     }
 }

@@ -23,7 +23,7 @@ public static class LawPlots
         double[] ds = [.. runs.Tokens.Concat(optimal.Budgets.Select(b => b.Tokens.Value)).Where(v => v > 0 && double.IsFinite(v)).Select(Math.Log10)];
         double nLow = ns.Min() - 0.3, nHigh = ns.Max() + 0.3, dLow = ds.Min() - 0.3, dHigh = ds.Max() + 0.3;
 
-        var colors = new Dictionary<string, Color> { ["runs"] = new Color(31, 119, 180), ["frontier"] = new Color(214, 39, 40) };
+        var colors = new Dictionary<string, Color> { ["runs"] = new Color(31, 119, 180), ["compute-optimal"] = new Color(214, 39, 40) };
         Plot plot = PlotStyle.Create(string.Create(CultureInfo.InvariantCulture, $"L(N, D) = {fit.E:0.###} + {fit.A:0.###}/N^{fit.Alpha:0.###} + {fit.B:0.###}/D^{fit.Beta:0.###}"),
             "parameters N (log scale)", "training tokens D (log scale)");
         var surface = new Coordinates3d[Grid, Grid];
@@ -61,7 +61,7 @@ public static class LawPlots
 
         if (frontier.Count > 1)
         {
-            var line = plot.Add.ScatterLine(frontier.Select(p => p.N).ToArray(), frontier.Select(p => p.D).ToArray(), colors["frontier"]);
+            var line = plot.Add.ScatterLine(frontier.Select(p => p.N).ToArray(), frontier.Select(p => p.D).ToArray(), colors["compute-optimal"]);
             line.LineWidth = 3;
             line.MarkerSize = 0;
             line.LegendText = string.Create(CultureInfo.InvariantCulture, $"compute-optimal: N ∝ C^{a:0.###}, D ∝ C^{b:0.###}");
@@ -70,7 +70,7 @@ public static class LawPlots
         ComputeBudget[] budgets = [.. optimal.Budgets.Where(x => x.Parameters.Value > 0 && x.Tokens.Value > 0)];
         if (budgets.Length > 0)
         {
-            var marks = plot.Add.ScatterPoints(budgets.Select(x => Math.Log10(x.Parameters.Value)).ToArray(), budgets.Select(x => Math.Log10(x.Tokens.Value)).ToArray(), colors["frontier"]);
+            var marks = plot.Add.ScatterPoints(budgets.Select(x => Math.Log10(x.Parameters.Value)).ToArray(), budgets.Select(x => Math.Log10(x.Tokens.Value)).ToArray(), colors["compute-optimal"]);
             marks.MarkerShape = MarkerShape.FilledDiamond;
             marks.MarkerSize = 10;
             marks.LegendText = "budgets in the report";

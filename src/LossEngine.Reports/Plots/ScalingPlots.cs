@@ -105,8 +105,8 @@ public static class ScalingPlots
         total.MarkerSize = 6;
         total.LegendText = "mean over tasks";
         PlotStyle.LogTicks(plot.Axes.Bottom, PlotStyle.Scale);
-        plot.ShowLegend(Alignment.UpperRight);
-        return PlotStyle.Single("scaling-decomposition", $"Decomposition across scale: each task's value / T stacked to the mean {decomposition.Metric}", plot, colors);
+        plot.ShowLegend(Edge.Right);
+        return PlotStyle.Single("scaling-decomposition", $"Decomposition across scale: each task's value / T stacked to the mean {decomposition.Metric}", plot, colors, width: 960);
     }
 
     /// <summary>For each flagged task, the discontinuous metric (with the exact match p_next^L predicts, where known) and
@@ -193,7 +193,11 @@ public static class ScalingPlots
         points.MarkerSize = 8;
         points.LegendText = series.Task;
         PlotStyle.LogTicks(plot.Axes.Bottom, PlotStyle.Scale);
-        if (!compact)
+        if (compact)
+        {
+            plot.HideLegend(); // the sheet's panels are small; their titles say what the legend would
+        }
+        else
         {
             plot.ShowLegend(Alignment.LowerRight);
         }
