@@ -35,6 +35,7 @@ internal sealed partial class HtmlPage(string title)
         body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1320px; padding: 0 1em; color: #1b1f24; }
         h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #d0d7de; }
         p.note { color: #57606a; }
+        div.scroll { overflow-x: auto; }
         table { border-collapse: collapse; margin: 0.8em 0; font-size: 0.9em; }
         th, td { border: 1px solid #d0d7de; padding: 0.25em 0.6em; text-align: right; }
         th { background: #f3f5f7; cursor: pointer; user-select: none; }
@@ -71,7 +72,8 @@ internal sealed partial class HtmlPage(string title)
     /// <summary>A sortable table; the first <paramref name="textColumns"/> columns are left-aligned text.</summary>
     public void Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<Cell>> rows, int textColumns = 1)
     {
-        _body.Append("<table class=\"sortable\"><thead><tr>");
+        // A wide table scrolls inside its own box rather than widening the page.
+        _body.Append("<div class=\"scroll\"><table class=\"sortable\"><thead><tr>");
         for (int i = 0; i < headers.Count; i++)
         {
             _body.Append(i < textColumns ? "<th class=\"text\">" : "<th>").Append(Encode(headers[i])).Append("</th>");
@@ -106,7 +108,7 @@ internal sealed partial class HtmlPage(string title)
             _body.Append("</tr>\n");
         }
 
-        _body.Append("</tbody></table>\n");
+        _body.Append("</tbody></table></div>\n");
     }
 
     /// <summary>A plot as inline SVG. Skia names clip paths cl_1, cl_2, … in every SVG, and ids are global in a page, so

@@ -41,24 +41,38 @@ public static class ScorePlots
                 continue; // a task without tokens has no row in the report and nothing to draw
             }
 
+            // One stepped line per run of non-empty bins: log 0 has no place on the axis, and a line drawn across an empty
+            // stretch would read as counts that are not there.
             IReadOnlyList<long> counts = histogram.Counts(id);
-            var xs = new List<double>();
-            var ys = new List<double>();
-            for (int bin = 0; bin < counts.Count; bin++)
+            bool named = false;
+            for (int bin = 0; bin < counts.Count;)
             {
-                if (counts[bin] > 0)
+                if (counts[bin] == 0)
                 {
-                    // Empty bins are left out: log 0 has no place on the axis, and a gap reads as "none".
-                    xs.Add((bin + 0.5) * TokenLossHistogram.BinWidth);
-                    ys.Add(Math.Log10(counts[bin]));
+                    bin++;
+                    continue;
                 }
-            }
 
-            var line = plot.Add.ScatterLine(xs.ToArray(), ys.ToArray(), color);
-            line.ConnectStyle = ConnectStyle.StepHorizontal;
-            line.LineWidth = 2;
-            line.MarkerSize = 0;
-            line.LegendText = taskNames[id];
+                int end = bin;
+                while (end < counts.Count && counts[end] > 0)
+                {
+                    end++;
+                }
+
+                // Each bin drawn as a flat step from its left edge to its right edge.
+                double[] xs = [.. Enumerable.Range(bin, end - bin).SelectMany(b => new[] { b * TokenLossHistogram.BinWidth, (b + 1) * TokenLossHistogram.BinWidth })];
+                double[] ys = [.. Enumerable.Range(bin, end - bin).SelectMany(b => new[] { Math.Log10(counts[b]), Math.Log10(counts[b]) })];
+                var line = plot.Add.ScatterLine(xs, ys, color);
+                line.LineWidth = 2;
+                line.MarkerSize = 0;
+                if (!named)
+                {
+                    line.LegendText = taskNames[id];
+                    named = true;
+                }
+
+                bin = end;
+            }
         }
 
         PlotStyle.LogTicks(plot.Axes.Left, c => c.ToString("#,0", CultureInfo.InvariantCulture));
