@@ -128,6 +128,20 @@ public sealed class ScorePicturesTests : IDisposable
     }
 
     [Fact]
+    public void EveryTargetIgnored_StillGivesPlotsAndAPage_WithNaNWhereTheJsonHasNaN()
+    {
+        (float[] logits, long[] labels, int[] tasks, long[] examples) = DumpBuilder.Random(16, 20, 2, 5);
+        string dump = _files.WriteSafetensors("ignored.safetensors", logits, [.. labels.Select(_ => -100L)], tasks, examples, 20, taskNames: ["a", "b"]);
+        string html = _files.PathOf("empty.html"), json = _files.PathOf("empty.json");
+        (int exit, _, string error) = CliRunner.Run("score", dump, "--json", json, "--html", html, "--plots", _files.PathOf("empty-plots"));
+        Assert.True(exit == 0, error);
+        Assert.Equal(6, Directory.GetFiles(_files.PathOf("empty-plots")).Length);
+        string page = File.ReadAllText(html);
+        Assert.Contains("data-value=\"NaN\" data-json=\"overall.loss\"", page, StringComparison.Ordinal);
+        Assert.True(PictureChecks.NumbersMatchJson(page, File.ReadAllText(json)) > 0);
+    }
+
+    [Fact]
     public void PlotsIntoAFile_IsAUsageError_AndAFailedRunLeavesNoPictures()
     {
         string dump = Dump();
