@@ -1,7 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text.Json;
-using LossEngine.Formats;
-
 namespace LossEngine.Synthetic;
 
 /// <summary>
@@ -92,15 +88,7 @@ public static class DemoDump
             exampleIds[row] = example;
         }
 
-        string names = JsonSerializer.Serialize(Tasks.Select(t => t.Name).ToArray(), FormatsJsonContext.Default.StringArray);
-        SafetensorsFile.Write(path,
-        [
-            TensorData.FromBytes("logits", TensorDataType.BFloat16, [rows, Vocabulary], MemoryMarshal.AsBytes(logits.AsSpan()).ToArray()),
-            TensorData.FromBytes("labels", TensorDataType.Int64, [rows], MemoryMarshal.AsBytes(labels.AsSpan()).ToArray()),
-            TensorData.FromBytes("task_ids", TensorDataType.Int32, [rows], MemoryMarshal.AsBytes(taskIds.AsSpan()).ToArray()),
-            TensorData.FromBytes("example_ids", TensorDataType.Int64, [rows], MemoryMarshal.AsBytes(exampleIds.AsSpan()).ToArray()),
-        ],
-        new Dictionary<string, string> { ["task_names"] = names });
+        SyntheticDumpFile.Write(path, logits, Vocabulary, labels, taskIds, exampleIds, TaskNames);
         return [.. corrupted.Order()];
     }
 }

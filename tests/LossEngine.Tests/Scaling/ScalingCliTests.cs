@@ -155,4 +155,26 @@ public sealed class ScalingCliTests : IDisposable
         Assert.Equal(1, exit);
         Assert.Contains("runs.csv: header: no column 'Size'", error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void ScalingDemo_RecoversEveryPlantedShape_AndFlagsTheMirage()
+    {
+        (int exit, string output, string error) = Run("demo", "--scaling", "--out", _files.Folder);
+        Assert.True(exit == 0, error);
+        Assert.Contains($"recovered {LossEngine.Synthetic.ScalingDemoFamily.Planted.Count} of {LossEngine.Synthetic.ScalingDemoFamily.Planted.Count} planted shapes", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("MISSED", output, StringComparison.Ordinal);
+        Assert.Contains("⚑ arithmetic: emergent under exact_match, smooth under", output, StringComparison.Ordinal);
+
+        // The files it names are there and read back: the analysis again from its manifest, and its JSON.
+        string manifest = Path.Combine(_files.Folder, "models.csv");
+        Assert.Equal(LossEngine.Synthetic.ScalingDemoFamily.Parameters.Count, File.ReadAllLines(manifest).Length - 1);
+        using JsonDocument scaling = JsonDocument.Parse(File.ReadAllText(Path.Combine(_files.Folder, "scaling.json")));
+        Assert.Equal("lossengine.scaling/1", scaling.RootElement.GetProperty("schema").GetString());
+        JsonElement arithmetic = scaling.RootElement.GetProperty("series").EnumerateArray()
+            .Single(s => s.GetProperty("task").GetString() == "arithmetic" && s.GetProperty("metric").GetString() == "exact_match");
+        Assert.Equal("emergent", arithmetic.GetProperty("class").GetString());
+        (int again, string rerun, string rerunError) = Run("scaling", "--manifest", manifest, "--metric", "loss", "--bootstrap", "0");
+        Assert.True(again == 0, rerunError);
+        Assert.Contains("spatial reasoning", rerun, StringComparison.Ordinal);
+    }
 }
