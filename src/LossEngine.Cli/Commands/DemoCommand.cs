@@ -65,6 +65,13 @@ internal static class DemoCommand
         string markdown = Path.Combine(folder, "scaling.md");
         File.WriteAllText(json, ScalingReportJson.Write(demo.Report));
         File.WriteAllText(markdown, ScalingReportText.Markdown(demo.Report));
+        string html = Path.Combine(folder, "scaling.html"), plots = Path.Combine(folder, "scaling-plots");
+        using (var outputs = new OutputFiles([demo.ManifestPath], ("report", html)))
+        {
+            outputs.AddFolder("plots", plots);
+            ScalingCommand.WritePictures(outputs, new Pictures(plots, html), demo.Report);
+        }
+
         context.Output.WriteLine();
         context.Output.WriteLine("Planted shapes and the classes recovered:");
         int width = demo.Recovered.Max(r => r.Planted.Task.Length + r.Planted.Metric.Length + 3);
@@ -76,6 +83,7 @@ internal static class DemoCommand
 
         context.Output.WriteLine($"The analysis recovered {demo.Recovered.Count(r => r.IsRecovered)} of {demo.Recovered.Count} planted shapes.");
         context.Output.WriteLine($"Reports: {demo.ManifestPath} and the score reports beside it; {json} (schema lossengine.scaling/1) and {markdown}.");
+        context.Output.WriteLine($"HTML report: {html} (open it in a browser); plots (PNG and SVG): {plots}.");
         context.Output.WriteLine($"Again by hand: lossengine scaling --manifest {demo.ManifestPath}");
         return 0;
     }

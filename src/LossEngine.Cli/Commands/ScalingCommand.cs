@@ -102,24 +102,32 @@ internal static class ScalingCommand
                 File.WriteAllText(markdownPath, ScalingReportText.Markdown(report));
             }
 
-            if (drawn.Any)
-            {
-                // The page shows the overview (its sheet has every series); the folder also gets a plot per series.
-                IReadOnlyList<Figure> overview = ScalingPlots.Overview(report);
-                outputs.WriteFolder(drawn.PlotFolder, folder =>
-                {
-                    foreach (Figure figure in overview.Concat(ScalingPlots.PerSeries(report)))
-                    {
-                        figure.Save(folder);
-                    }
-                });
-                outputs.WriteText(drawn.HtmlFile, () => ScalingHtml.Render(report, overview));
-                outputs.Commit();
-            }
-
+            WritePictures(outputs, drawn, report);
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Writes the plots (the overview, then one per series) and the page (the overview's plots) and commits
+    /// them; nothing when neither was asked for.</summary>
+    internal static void WritePictures(OutputFiles outputs, Pictures drawn, ScalingReport report)
+    {
+        if (!drawn.Any)
+        {
+            return;
+        }
+
+        // The page shows the overview (its sheet has every series); the folder also gets a plot per series.
+        IReadOnlyList<Figure> overview = ScalingPlots.Overview(report);
+        outputs.WriteFolder(drawn.PlotFolder, folder =>
+        {
+            foreach (Figure figure in overview.Concat(ScalingPlots.PerSeries(report)))
+            {
+                figure.Save(folder);
+            }
+        });
+        outputs.WriteText(drawn.HtmlFile, () => ScalingHtml.Render(report, overview));
+        outputs.Commit();
     }
 
     /// <summary>Reads a number, optionally with a K, M, B (or G) or T suffix for 10³, 10⁶, 10⁹, 10¹².</summary>
