@@ -16,7 +16,7 @@ if ! command -v chromium >/dev/null || ! "$python" -c 'import PIL' 2>/dev/null; 
   as_root apt-get install -y -qq chromium python3-pil >/dev/null
 fi
 
-echo "=== reports (score from the demo, compare of the two demo models, scaling of the pythia-style fixture)"
+echo "=== reports (score and compare of the two demo models, scaling of the scaling demo's six models)"
 rm -rf "$out"
 mkdir -p "$out"
 dotnet build src/LossEngine.Cli -c Release -v quiet --nologo >/dev/null
@@ -25,13 +25,13 @@ cli="dotnet src/LossEngine.Cli/bin/Release/net10.0/LossEngine.Cli.dll"
 dotnet samples/LossEngine.Pipeline/bin/Release/net10.0/LossEngine.Pipeline.dll "$out/dumps" >/dev/null
 $cli score "$out/dumps/model-a.safetensors" --threads 2 --html "$out/score.html" --plots "$out/score-plots" >/dev/null
 $cli compare "$out/dumps/model-a.safetensors" "$out/dumps/model-b.safetensors" --threads 2 --html "$out/compare.html" >/dev/null
-fixtures=tests/LossEngine.Tests/Scaling/Fixtures/pythia-style
-$cli scaling "$fixtures"/*.json --manifest "$fixtures/models.csv" --chance arc_easy=0.25 --chance winogrande=0.5 \
-  --bootstrap 200 --threads 2 --html "$out/scaling.html" >/dev/null
-rm -rf "$out/dumps"
+# The scaling demo plants an emergent task whose continuous metric is smooth, so its page has mirage pairs too.
+$cli demo --scaling --out "$out/scaling-demo" --threads 2 >/dev/null
+cp "$out/scaling-demo/scaling.html" "$out/scaling.html"
+rm -rf "$out/dumps" "$out/scaling-demo"
 
 # Windows tall enough to hold each whole page: a plot cut off by the window is missed and fails the count.
-declare -A heights=([score]=7000 [compare]=2600 [scaling]=6000)
+declare -A heights=([score]=7000 [compare]=2600 [scaling]=9000)
 width=1400
 for kind in score compare scaling; do
   echo "=== rendering $kind.html at ${width}x${heights[$kind]}"
