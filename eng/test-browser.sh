@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 out="$(realpath -m "${1:-artifacts/browser}")"
 python=/usr/bin/python3
+# A setup step that fails (install, build, a report) is reported and counted, not just an exit code.
+trap 'echo "browser: setup failed at line $LINENO"; echo "browser: 0 passed, 1 failed"' ERR
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 if ! command -v chromium >/dev/null || ! "$python" -c 'import PIL' 2>/dev/null; then
@@ -19,8 +21,9 @@ fi
 echo "=== reports (score and compare of the two demo models, scaling of the scaling demo's six models)"
 rm -rf "$out"
 mkdir -p "$out"
-dotnet build src/LossEngine.Cli -c Release -v quiet --nologo >/dev/null
-dotnet build samples/LossEngine.Pipeline -c Release -v quiet --nologo >/dev/null
+dotnet build src/LossEngine.Cli -c Release -v quiet --nologo | grep -E ' error ' || true
+dotnet build samples/LossEngine.Pipeline -c Release -v quiet --nologo | grep -E ' error ' || true
+test -f src/LossEngine.Cli/bin/Release/net10.0/LossEngine.Cli.dll
 cli="dotnet src/LossEngine.Cli/bin/Release/net10.0/LossEngine.Cli.dll"
 dotnet samples/LossEngine.Pipeline/bin/Release/net10.0/LossEngine.Pipeline.dll "$out/dumps" >/dev/null
 $cli score "$out/dumps/model-a.safetensors" --threads 2 --html "$out/score.html" --plots "$out/score-plots" >/dev/null
