@@ -21,9 +21,12 @@ fi
 echo "=== reports (score and compare of the two demo models, scaling of the scaling demo's six models)"
 rm -rf "$out"
 mkdir -p "$out"
-dotnet build src/LossEngine.Cli -c Release -v quiet --nologo | grep -E ' error ' || true
-dotnet build samples/LossEngine.Pipeline -c Release -v quiet --nologo | grep -E ' error ' || true
-test -f src/LossEngine.Cli/bin/Release/net10.0/LossEngine.Cli.dll
+for project in src/LossEngine.Cli samples/LossEngine.Pipeline; do
+  if ! dotnet build "$project" -c Release -v quiet --nologo >"$out/build.log" 2>&1; then
+    grep -E ' error ' "$out/build.log" | sort -u | head -n 20
+    false
+  fi
+done
 cli="dotnet src/LossEngine.Cli/bin/Release/net10.0/LossEngine.Cli.dll"
 dotnet samples/LossEngine.Pipeline/bin/Release/net10.0/LossEngine.Pipeline.dll "$out/dumps" >/dev/null
 $cli score "$out/dumps/model-a.safetensors" --threads 2 --html "$out/score.html" --plots "$out/score-plots" >/dev/null
