@@ -33,12 +33,12 @@ internal static class DemoCommand
             var options = new DumpScoringOptions { Scoring = new ScoringOptions { MaxDegreeOfParallelism = result.GetValue(threads) } };
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var histogram = new TokenLossHistogram(options.Aggregation.MaxTasks);
-            LossAggregator scored = ScoreCommand.Score(context, [dump], options, null, histogram);
+            LossAggregator scored = ScoreCommand.Score(context, [dump], options, null, null, histogram);
             string json = Path.Combine(folder, "demo-report.json");
             string html = Path.Combine(folder, "demo-report.html"), plots = Path.Combine(folder, "demo-plots");
             using var outputs = new OutputFiles([dumpPath], ("report", json), ("report", Path.Combine(folder, "demo-report.md")), ("report", html));
             outputs.AddFolder("plots", plots);
-            ScoreCommand.Publish(context, scored, [dump], clock.Elapsed, outputs, json, null, Path.Combine(folder, "demo-report.md"), new Pictures(plots, html), histogram);
+            ScoreCommand.Publish(context, scored, [dump], clock.Elapsed, outputs, json, null, Path.Combine(folder, "demo-report.md"), null, new Pictures(plots, html), histogram);
             outputs.Commit();
             AggregateReport report = scored.Report();
             var found = report.Tasks.SelectMany(t => t.PossibleLabelErrors).Select(e => e.Position).ToHashSet();

@@ -22,7 +22,7 @@ public sealed class ComparisonAggregator
     /// <summary>The schema name of the serialised state.</summary>
     public const string StateSchema = "lossengine.compare-state/1";
 
-    private const int StateVersion = 1;
+    private const int StateVersion = 2;
 
     private readonly ComparisonTaskState _overall = new();
     private readonly ComparisonTaskState[] _tasks;
@@ -46,8 +46,11 @@ public sealed class ComparisonAggregator
         _tasks = [.. taskNames.Select(_ => new ComparisonTaskState())];
     }
 
-    /// <summary>The percentile levels reported, as llama.cpp prints them: 99.9, 99, 95, 90, 50, 10, 5, 1 and 0.1%.</summary>
+    /// <summary>The KL percentile levels, as llama.cpp prints them: 99.9, 99, 95, 90, 50 (the median), 10, 5, 1 and 0.1%.</summary>
     public static IReadOnlyList<double> PercentileLevels { get; } = [0.999, 0.99, 0.95, 0.90, 0.50, 0.10, 0.05, 0.01, 0.001];
+
+    /// <summary>The Δp percentile levels, as llama.cpp prints them: the KL levels and also 75 and 25%.</summary>
+    public static IReadOnlyList<double> DeltaPPercentileLevels { get; } = [0.999, 0.99, 0.95, 0.90, 0.75, 0.50, 0.25, 0.10, 0.05, 0.01, 0.001];
 
     /// <summary>The task names, indexed by task id.</summary>
     public IReadOnlyList<string> TaskNames { get; }
@@ -164,23 +167,41 @@ public sealed class ComparisonAggregator
 
     private static ComparisonSummary Summarize(string task, ComparisonTaskState s)
     {
-        double n = s.Tokens;
-        double Error(ExactSum sum, ExactSum squares)
+        long count = s.Tokens;
+        double n = count;
+
+        // llama.cpp's mean_and_uncertainty: the mean and √(population variance / (n−1)), or 0 when n ≤ 10 or the variance
+        // is not positive. The variance is centred on the exact sums rather than taken as mean x² − (mean x)².
+        (double Mean, double Error) MeanAndError(ExactSum sum, ExactSum squares)
         {
-            double total = sum.ToDouble();
-            return n > 1 ? Math.Sqrt(Math.Max(0, (squares.ToDouble() - (total * total / n)) / (n - 1)) / n) : double.NaN;
+            double total = sum.ToDouble(), mean = total / n;
+            double variance = (squares.ToDouble() - (total * mean)) / n;
+            return (mean, variance > 0 && count > 10 ? Math.Sqrt(variance / (n - 1)) : 0);
         }
 
-        (double[] klPercentiles, double[] dpPercentiles) = s.Percentiles(PercentileLevels);
+        (double candidateLog, double candidateError) = MeanAndError(s.CandidateLoss, s.CandidateLossSquares);
+        (double referenceLog, double referenceError) = MeanAndError(s.ReferenceLoss, s.ReferenceLossSquares);
+
+        // llama.cpp's covariance of the mean losses: (mean ab − mean a · mean b) / (n−1), and 0 below 10 tokens.
+        double covariance = count < 10 ? 0 : (s.LossProducts.ToDouble() - (s.CandidateLoss.ToDouble() * referenceLog)) / n / (n - 1);
+        (double logRatio, double logRatioError) = MeanAndError(s.LossDifference, s.LossDifferenceSquares);
+        double candidatePpl = Math.Exp(candidateLog), referencePpl = Math.Exp(referenceLog);
+        double candidatePplError = candidatePpl * candidateError, referencePplError = referencePpl * referenceError;
+        double difference = candidatePpl - referencePpl;
+        double differenceError = Math.Sqrt((candidatePplError * candidatePplError) + (referencePplError * referencePplError) - (2 * candidatePpl * referencePpl * covariance));
+
+        (double[] klPercentiles, double[] dpPercentiles) = s.Percentiles(PercentileLevels, DeltaPPercentileLevels);
+        (double meanKl, double meanKlError) = MeanAndError(s.Kl, s.KlSquares);
+        (double meanDp, double meanDpError) = MeanAndError(s.DeltaP, s.DeltaPSquares);
+        (double meanSquareDp, double meanSquareDpError) = MeanAndError(s.DeltaPSquares, s.DeltaPFourthPowers);
+        double rms = Math.Sqrt(meanSquareDp);
         double same = s.SameTop / n;
-        double logRatio = s.LossDifference.ToDouble() / n;
-        double logRatioError = Error(s.LossDifference, s.LossDifferenceSquares);
-        double referenceSum = s.ReferenceLoss.ToDouble(), candidateSum = s.CandidateLoss.ToDouble();
-        double covariance = s.LossProducts.ToDouble() - (referenceSum * candidateSum / n);
-        double correlation = covariance / Math.Sqrt((s.ReferenceLossSquares.ToDouble() - (referenceSum * referenceSum / n)) * (s.CandidateLossSquares.ToDouble() - (candidateSum * candidateSum / n)));
-        return new ComparisonSummary(task, s.Tokens, s.KlValues is not null, s.Kl.ToDouble() / n, Error(s.Kl, s.KlSquares), klPercentiles, s.MaxKl, s.MinKl,
-            s.DeltaP.ToDouble() / n, Error(s.DeltaP, s.DeltaPSquares), Math.Sqrt(s.DeltaPSquares.ToDouble() / n), dpPercentiles, same, n > 1 ? Math.Sqrt(same * (1 - same) / (n - 1)) : double.NaN,
-            Math.Exp(referenceSum / n), Math.Exp(candidateSum / n), logRatio, logRatioError, Math.Exp(logRatio), Math.Exp(logRatio) * logRatioError, correlation);
+        return new ComparisonSummary(task, count, s.KlValues is not null,
+            candidatePpl, candidatePplError, referencePpl, referencePplError, covariance / (candidateError * referenceError),
+            logRatio, logRatioError, Math.Exp(logRatio), Math.Exp(logRatio) * logRatioError, difference, differenceError,
+            meanKl, meanKlError, s.MaxKl, klPercentiles, s.MinKl,
+            meanDp, meanDpError, s.MaxDeltaP, dpPercentiles, s.MinDeltaP,
+            rms, 0.5 / rms * meanSquareDpError, same, Math.Sqrt(same * (1 - same) / (n - 1)));
     }
 
     /// <summary>Linear interpolation between closest ranks on sorted values: position p·(n−1); NaN for no values.</summary>
@@ -227,6 +248,11 @@ public sealed class ComparisonAggregator
         catch (JsonException error)
         {
             throw new FormatException($"Not a LossEngine comparison state: {error.Message}", error);
+        }
+
+        if (document is { Version: 1 } && document.Schema == StateSchema)
+        {
+            throw new FormatException("This comparison state is of version 1, which lacks the sum of Δp⁴ that the error of RMS Δp needs; run compare again to write a version 2 state.");
         }
 
         if (document is null || document.Schema != StateSchema || document.Version != StateVersion)

@@ -6,7 +6,8 @@ namespace LossEngine.Aggregation;
 /// <summary>
 /// The stable JSON report of a model comparison (schema "lossengine.compare/1"), written by <c>lossengine compare
 /// --json</c>, the C ABI and Python: <c>inputs</c> (reference and candidate files), <c>nan_tokens</c>, an
-/// <c>overall</c> object, a <c>tasks</c> array, and the aggregator's mergeable <c>state</c>. Field names are snake_case;
+/// <c>overall</c> object, a <c>tasks</c> array, and the aggregator's mergeable <c>state</c>. <c>percentile_levels</c>
+/// are the levels of <c>kld_percentiles</c>, <c>delta_p_percentile_levels</c> those of <c>delta_p_percentiles</c>. Field names are snake_case;
 /// non-finite numbers are the strings "NaN", "Infinity" and "-Infinity".
 /// </summary>
 public static class ComparisonReportJson
@@ -34,13 +35,8 @@ public static class ComparisonReportJson
             Strings(writer, "candidate", candidates);
             writer.WriteEndObject();
             writer.WriteNumber("nan_tokens", report.NaNTokens);
-            writer.WriteStartArray("percentile_levels");
-            foreach (double level in ComparisonAggregator.PercentileLevels)
-            {
-                writer.WriteNumberValue(level);
-            }
-
-            writer.WriteEndArray();
+            Numbers(writer, "percentile_levels", ComparisonAggregator.PercentileLevels);
+            Numbers(writer, "delta_p_percentile_levels", ComparisonAggregator.DeltaPPercentileLevels);
             writer.WritePropertyName("overall");
             WriteSummary(writer, report.Summaries[0]);
             writer.WriteStartArray("tasks");
@@ -100,12 +96,16 @@ public static class ComparisonReportJson
         writer.WriteNumber("tokens", s.Tokens);
         writer.WriteBoolean("exact_percentiles", s.ExactPercentiles);
         ReportJson.Number(writer, "ppl_candidate", s.CandidatePerplexity);
+        ReportJson.Number(writer, "ppl_candidate_stderr", s.CandidatePerplexityError);
         ReportJson.Number(writer, "ppl_reference", s.ReferencePerplexity);
+        ReportJson.Number(writer, "ppl_reference_stderr", s.ReferencePerplexityError);
         ReportJson.Number(writer, "loss_correlation", s.Correlation);
         ReportJson.Number(writer, "mean_log_ppl_ratio", s.LogRatio);
         ReportJson.Number(writer, "mean_log_ppl_ratio_stderr", s.LogRatioError);
         ReportJson.Number(writer, "ppl_ratio", s.Ratio);
         ReportJson.Number(writer, "ppl_ratio_stderr", s.RatioError);
+        ReportJson.Number(writer, "ppl_difference", s.Difference);
+        ReportJson.Number(writer, "ppl_difference_stderr", s.DifferenceError);
         ReportJson.Number(writer, "mean_kld", s.MeanKl);
         ReportJson.Number(writer, "mean_kld_stderr", s.MeanKlError);
         ReportJson.Number(writer, "max_kld", s.MaxKl);
@@ -113,8 +113,11 @@ public static class ComparisonReportJson
         Numbers(writer, "kld_percentiles", s.KlPercentiles);
         ReportJson.Number(writer, "mean_delta_p", s.MeanDeltaP);
         ReportJson.Number(writer, "mean_delta_p_stderr", s.MeanDeltaPError);
-        ReportJson.Number(writer, "rms_delta_p", s.RmsDeltaP);
+        ReportJson.Number(writer, "max_delta_p", s.MaxDeltaP);
+        ReportJson.Number(writer, "min_delta_p", s.MinDeltaP);
         Numbers(writer, "delta_p_percentiles", s.DeltaPPercentiles);
+        ReportJson.Number(writer, "rms_delta_p", s.RmsDeltaP);
+        ReportJson.Number(writer, "rms_delta_p_stderr", s.RmsDeltaPError);
         ReportJson.Number(writer, "same_top", s.SameTop);
         ReportJson.Number(writer, "same_top_stderr", s.SameTopError);
         writer.WriteEndObject();

@@ -1,6 +1,6 @@
 namespace LossEngine.Aggregation;
 
-/// <summary>The serialised state of a <see cref="ComparisonAggregator"/>: version 1.</summary>
+/// <summary>The serialised state of a <see cref="ComparisonAggregator"/>: version 2.</summary>
 internal sealed class ComparisonStateDocument
 {
     public string Schema { get; set; } = ComparisonAggregator.StateSchema;

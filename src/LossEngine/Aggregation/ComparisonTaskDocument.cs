@@ -11,6 +11,10 @@ internal sealed class ComparisonTaskDocument
 
     public double MinKl { get; set; }
 
+    public double MaxDeltaP { get; set; }
+
+    public double MinDeltaP { get; set; }
+
     public long SameTop { get; set; }
 
     public byte[]? KlValues { get; set; }
@@ -27,6 +31,8 @@ internal sealed class ComparisonTaskDocument
         Sums = [.. state.Sums()],
         MaxKl = state.MaxKl,
         MinKl = state.MinKl,
+        MaxDeltaP = state.MaxDeltaP,
+        MinDeltaP = state.MinDeltaP,
         SameTop = state.SameTop,
         KlValues = ComparisonTaskState.Pack(state.KlValues),
         DeltaPValues = ComparisonTaskState.Pack(state.DeltaPValues),
@@ -63,8 +69,8 @@ internal sealed class ComparisonTaskDocument
             Tokens = Tokens,
             Kl = Sums[0], KlSquares = Sums[1], DeltaP = Sums[2], DeltaPSquares = Sums[3],
             ReferenceLoss = Sums[4], ReferenceLossSquares = Sums[5], CandidateLoss = Sums[6], CandidateLossSquares = Sums[7],
-            LossProducts = Sums[8], LossDifference = Sums[9], LossDifferenceSquares = Sums[10],
-            MaxKl = MaxKl, MinKl = MinKl, SameTop = SameTop,
+            LossProducts = Sums[8], LossDifference = Sums[9], LossDifferenceSquares = Sums[10], DeltaPFourthPowers = Sums[11],
+            MaxKl = MaxKl, MinKl = MinKl, MaxDeltaP = MaxDeltaP, MinDeltaP = MinDeltaP, SameTop = SameTop,
             KlValues = kl, DeltaPValues = dp,
             KlSketch = KlSketch is null ? null : QuantileSketch.FromState(KlSketch),
             DeltaPSketch = DeltaPSketch is null ? null : QuantileSketch.FromState(DeltaPSketch),

@@ -22,6 +22,9 @@ internal sealed class ComparisonTaskState
 
     public ExactSum DeltaPSquares { get; set; } = new();
 
+    /// <summary>Σ Δp⁴: llama.cpp's error of the RMS Δp comes from the spread of Δp².</summary>
+    public ExactSum DeltaPFourthPowers { get; set; } = new();
+
     public ExactSum ReferenceLoss { get; set; } = new();
 
     public ExactSum ReferenceLossSquares { get; set; } = new();
@@ -39,6 +42,10 @@ internal sealed class ComparisonTaskState
     public double MaxKl { get; set; } = double.NegativeInfinity;
 
     public double MinKl { get; set; } = double.PositiveInfinity;
+
+    public double MaxDeltaP { get; set; } = double.NegativeInfinity;
+
+    public double MinDeltaP { get; set; } = double.PositiveInfinity;
 
     public long SameTop { get; set; }
 
@@ -60,6 +67,7 @@ internal sealed class ComparisonTaskState
         KlSquares.Add(kl * kl);
         DeltaP.Add(dp);
         DeltaPSquares.Add(dp * dp);
+        DeltaPFourthPowers.Add(dp * dp * dp * dp);
         ReferenceLoss.Add(reference);
         ReferenceLossSquares.Add(reference * reference);
         CandidateLoss.Add(candidate);
@@ -68,6 +76,7 @@ internal sealed class ComparisonTaskState
         LossDifference.Add(difference);
         LossDifferenceSquares.Add(difference * difference);
         (MaxKl, MinKl) = (Math.Max(MaxKl, kl), Math.Min(MinKl, kl));
+        (MaxDeltaP, MinDeltaP) = (Math.Max(MaxDeltaP, dp), Math.Min(MinDeltaP, dp));
         SameTop += c.SameArgMax ? 1 : 0;
         if (KlValues is not null)
         {
@@ -91,6 +100,7 @@ internal sealed class ComparisonTaskState
         }
 
         (MaxKl, MinKl) = (Math.Max(MaxKl, other.MaxKl), Math.Min(MinKl, other.MinKl));
+        (MaxDeltaP, MinDeltaP) = (Math.Max(MaxDeltaP, other.MaxDeltaP), Math.Min(MinDeltaP, other.MinDeltaP));
         SameTop = checked(SameTop + other.SameTop);
         if (KlValues is not null && other.KlValues is not null)
         {
@@ -128,19 +138,19 @@ internal sealed class ComparisonTaskState
     }
 
     public IEnumerable<ExactSum> Sums() =>
-        [Kl, KlSquares, DeltaP, DeltaPSquares, ReferenceLoss, ReferenceLossSquares, CandidateLoss, CandidateLossSquares, LossProducts, LossDifference, LossDifferenceSquares];
+        [Kl, KlSquares, DeltaP, DeltaPSquares, ReferenceLoss, ReferenceLossSquares, CandidateLoss, CandidateLossSquares, LossProducts, LossDifference, LossDifferenceSquares, DeltaPFourthPowers];
 
     /// <summary>The percentiles of the kept values (linear interpolation between closest ranks), or of the sketches.</summary>
-    public (double[] Kl, double[] DeltaP) Percentiles(IReadOnlyList<double> levels)
+    public (double[] Kl, double[] DeltaP) Percentiles(IReadOnlyList<double> klLevels, IReadOnlyList<double> deltaPLevels)
     {
         if (KlValues is null)
         {
-            return ([.. levels.Select(KlSketch!.Quantile)], [.. levels.Select(DeltaPSketch!.Quantile)]);
+            return ([.. klLevels.Select(KlSketch!.Quantile)], [.. deltaPLevels.Select(DeltaPSketch!.Quantile)]);
         }
 
         double[] kl = [.. KlValues.Select(v => (double)v).Order()];
         double[] dp = [.. DeltaPValues!.Select(v => (double)v).Order()];
-        return ([.. levels.Select(l => ComparisonAggregator.Percentile(kl, l))], [.. levels.Select(l => ComparisonAggregator.Percentile(dp, l))]);
+        return ([.. klLevels.Select(l => ComparisonAggregator.Percentile(kl, l))], [.. deltaPLevels.Select(l => ComparisonAggregator.Percentile(dp, l))]);
     }
 
     /// <summary>The kept values, sorted (only their multiset matters, so every way of building the state serialises the

@@ -17,7 +17,9 @@ public static class ReportJson
     /// <param name="report">The report, usually <c>aggregator.Report()</c>.</param>
     /// <param name="aggregator">The aggregator whose state goes in the "state" section.</param>
     /// <param name="inputs">The input files, listed in "inputs".</param>
-    public static string Write(AggregateReport report, LossAggregator aggregator, IReadOnlyList<string> inputs)
+    /// <param name="multipleChoice">When the dumps group examples into questions: their metrics, written as
+    /// "multiple_choice" (the object of <see cref="LmEval.LmEvalSamplesReportJson"/>) after "tasks".</param>
+    public static string Write(AggregateReport report, LossAggregator aggregator, IReadOnlyList<string> inputs, MultipleChoice.MultipleChoiceReport? multipleChoice = null)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(aggregator);
@@ -53,6 +55,12 @@ public static class ReportJson
             }
 
             writer.WriteEndArray();
+            if (multipleChoice is not null)
+            {
+                writer.WritePropertyName("multiple_choice");
+                LmEval.LmEvalSamplesReportJson.WriteMultipleChoice(writer, multipleChoice);
+            }
+
             writer.WritePropertyName("state");
             writer.WriteRawValue(aggregator.ToJson());
             writer.WriteEndObject();

@@ -18,12 +18,14 @@ public sealed unsafe class EvalDump : IDisposable
     private readonly TensorView? _taskIds;
     private readonly TensorView? _exampleIds;
     private readonly TensorView? _byteLengths;
+    private readonly ChoiceTensors? _choices;
     private readonly long _batch;
     private readonly long _sequence;
     private readonly bool _shift;
 
-    private EvalDump(List<IDisposable> owners, List<MappedFile> mappings, TensorView logits, TensorView targets, TensorView? taskIds, TensorView? exampleIds, TensorView? byteLengths, DumpOptions options, IReadOnlyList<string>? taskNames)
+    private EvalDump(List<IDisposable> owners, List<MappedFile> mappings, TensorView logits, TensorView targets, TensorView? taskIds, TensorView? exampleIds, TensorView? byteLengths, DumpOptions options, IReadOnlyList<string>? taskNames, ChoiceTensors? choices = null)
     {
+        _choices = choices;
         _owners = owners;
         _mappings = mappings;
         _logits = logits;
@@ -73,6 +75,55 @@ public sealed unsafe class EvalDump : IDisposable
         {
             CheckShape(byteLengths, tokenShape, "byte lengths");
         }
+
+        if (choices is not null)
+        {
+            foreach ((TensorView? tensor, string role) in new[] { (choices.QuestionIds, "question ids"), (choices.ChoiceIndex, "choice indices"), (choices.CharacterLengths, "choice character lengths"), (choices.ByteLengths, "choice byte lengths") })
+            {
+                if (tensor is not null && !(shape.Count == 3 && tensor.Shape.Count == 1 && tensor.Shape[0] == _batch))
+                {
+                    CheckShape(tensor, tokenShape, role);
+                }
+            }
+
+            if (choices.Gold.Shape.Count != 1 || choices.Gold.DataType is not (TensorDataType.Int32 or TensorDataType.Int64))
+            {
+                throw new DumpFormatException($"{choices.Gold.Describe()} (gold choice per question) must be a 1-D I32 or I64 tensor indexed by question id, not [{string.Join(", ", choices.Gold.Shape)}] {choices.Gold.DataType}.");
+            }
+        }
+    }
+
+    /// <summary>The optional multiple-choice tensors of a safetensors dump.</summary>
+    private sealed record ChoiceTensors(TensorView QuestionIds, TensorView ChoiceIndex, TensorView Gold, TensorView? CharacterLengths, TensorView? ByteLengths);
+
+    /// <summary>Whether the dump groups its examples into multiple-choice questions: tensors "question_ids" and
+    /// "choice_index" (per example: shaped like "example_ids") and "gold" ([Q], the right choice of each question id),
+    /// with optional "choice_char_lengths" and "choice_byte_lengths" (per example).</summary>
+    public bool HasQuestions => _choices is not null;
+
+    /// <summary>The question id of a row's example; −1 when the dump has no questions.</summary>
+    public long QuestionId(long row) => _choices is null ? -1 : PerExample(_choices.QuestionIds, row);
+
+    /// <summary>Which choice of its question a row's example is; −1 when the dump has no questions.</summary>
+    public long ChoiceIndex(long row) => _choices is null ? -1 : PerExample(_choices.ChoiceIndex, row);
+
+    /// <summary>The length in characters of a row's choice; −1 when not given.</summary>
+    public long ChoiceCharacters(long row) => _choices?.CharacterLengths is { } t ? PerExample(t, row) : -1;
+
+    /// <summary>The UTF-8 length of a row's choice; −1 when not given.</summary>
+    public long ChoiceBytes(long row) => _choices?.ByteLengths is { } t ? PerExample(t, row) : -1;
+
+    /// <summary>The gold choice of a question.</summary>
+    /// <exception cref="DumpFormatException">The dump has no questions, or the id is outside the gold tensor.</exception>
+    public long Gold(long questionId) =>
+        _choices is null ? throw new DumpFormatException($"{File} has no multiple-choice tensors.")
+        : (ulong)questionId < (ulong)_choices.Gold.Shape[0] ? _choices.Gold.ReadIntegerUnchecked(questionId)
+        : throw new DumpFormatException($"{_choices.Gold.Describe()}: question id {questionId} is outside the gold tensor's {_choices.Gold.Shape[0]} questions.");
+
+    private long PerExample(TensorView tensor, long row)
+    {
+        CheckRow(row);
+        return tensor.Shape.Count == 1 && _logits.Shape.Count == 3 ? tensor.ReadIntegerUnchecked(Position(row).Batch) : tensor.ReadIntegerUnchecked(LabelIndex(row));
     }
 
     /// <summary>The logits file.</summary>
@@ -104,8 +155,8 @@ public sealed unsafe class EvalDump : IDisposable
     public string TargetTensor => _targets.Name;
 
     /// <summary>Opens a safetensors dump: tensors 'logits', 'labels' or 'targets', optional 'task_ids', 'example_ids' and
-    /// 'byte_lengths' (each target token's UTF-8 length, shaped like the labels), and task names in the metadata
-    /// ("task_names", a JSON array of strings).</summary>
+    /// 'byte_lengths' (each target token's UTF-8 length, shaped like the labels), optional multiple-choice tensors (see
+    /// <see cref="HasQuestions"/>), and task names in the metadata ("task_names", a JSON array of strings).</summary>
     /// <param name="path">The file.</param>
     /// <param name="options">How to read it; null for the defaults (no shift).</param>
     /// <exception cref="DumpFormatException">Anything wrong with the file, a tensor, a shape or a target.</exception>
@@ -135,7 +186,16 @@ public sealed unsafe class EvalDump : IDisposable
                 }
             }
 
-            return new EvalDump([file], [file.Mapping], logits, targets, file.Tensors.GetValueOrDefault("task_ids"), file.Tensors.GetValueOrDefault("example_ids"), file.Tensors.GetValueOrDefault("byte_lengths"), options, names);
+            TensorView? questions = file.Tensors.GetValueOrDefault("question_ids"), choice = file.Tensors.GetValueOrDefault("choice_index"), gold = file.Tensors.GetValueOrDefault("gold");
+            ChoiceTensors? choices = null;
+            if (questions is not null || choice is not null || gold is not null)
+            {
+                choices = questions is not null && choice is not null && gold is not null
+                    ? new ChoiceTensors(questions, choice, gold, file.Tensors.GetValueOrDefault("choice_char_lengths"), file.Tensors.GetValueOrDefault("choice_byte_lengths"))
+                    : throw new DumpFormatException($"{path}: multiple-choice questions need all of 'question_ids', 'choice_index' and 'gold'; found only {string.Join(", ", new[] { ("question_ids", questions), ("choice_index", choice), ("gold", gold) }.Where(t => t.Item2 is not null).Select(t => $"'{t.Item1}'"))}.");
+            }
+
+            return new EvalDump([file], [file.Mapping], logits, targets, file.Tensors.GetValueOrDefault("task_ids"), file.Tensors.GetValueOrDefault("example_ids"), file.Tensors.GetValueOrDefault("byte_lengths"), options, names, choices);
         }
         catch
         {

@@ -95,8 +95,125 @@ public sealed class ComparisonAggregatorTests
         }
 
         Assert.Equal(onePass.ToJson(), merged.ToJson());
+
+        // Every line of the block, overall and per task, as the report writes it.
+        Assert.Equal(ComparisonReportJson.Write(onePass, ["r"], ["c"]), ComparisonReportJson.Write(merged, ["r"], ["c"]));
         Assert.Equal(onePass.Report().Summaries.Select(s => (s.MeanKl, s.KlPercentiles[4], s.Correlation)), merged.Report().Summaries.Select(s => (s.MeanKl, s.KlPercentiles[4], s.Correlation)));
         Assert.Equal(tasks.Count(t => t >= 0), merged.Tokens);
+    }
+
+    /// <summary>llama.cpp's <c>kl_divergence</c> statistics written out from its source over doubles: plain sums, its
+    /// <c>mean_and_uncertainty</c> and <c>covariance</c> lambdas, and the error combinations of its final block.</summary>
+    private static Dictionary<string, double> LlamaCppBlock(IReadOnlyList<ComparisonStatistics> tokens)
+    {
+        double sumNll = 0, sumNll2 = 0, sumBase = 0, sumBase2 = 0, sumNllBase = 0, sumKld = 0, sumKld2 = 0, sumDp = 0, sumDp2 = 0, sumDp4 = 0;
+        long same = 0;
+        var kld = new List<double>();
+        var dps = new List<double>();
+        foreach (ComparisonStatistics t in tokens)
+        {
+            double nll = t.CandidateLoss, nllBase = t.ReferenceLoss, dp = (double)t.CandidateTargetProbability - t.ReferenceTargetProbability;
+            sumNll += nll;
+            sumNll2 += nll * nll;
+            sumBase += nllBase;
+            sumBase2 += nllBase * nllBase;
+            sumNllBase += nll * nllBase;
+            sumKld += t.KlDivergence;
+            sumKld2 += (double)t.KlDivergence * t.KlDivergence;
+            sumDp += dp;
+            sumDp2 += dp * dp;
+            sumDp4 += dp * dp * dp * dp;
+            same += t.SameArgMax ? 1 : 0;
+            kld.Add(t.KlDivergence);
+            dps.Add(dp);
+        }
+
+        int count = tokens.Count;
+        (double, double) MeanAndUncertainty(double sum, double sum2)
+        {
+            double f = sum / count, df = (sum2 / count) - (f * f);
+            return (f, df > 0 && count > 10 ? Math.Sqrt(df / (count - 1)) : 0);
+        }
+
+        double Covariance(double a, double b, double ab) => count < 10 ? 0 : ((ab / count) - (a / count * (b / count))) / (count - 1);
+        double Percentile(List<double> sorted, double fraction)
+        {
+            double p = fraction * (sorted.Count - 1);
+            int ip = (int)p;
+            p -= ip;
+            return ((1 - p) * sorted[ip]) + (p * sorted[Math.Min(ip + 1, sorted.Count - 1)]);
+        }
+
+        kld.Sort();
+        dps.Sort();
+        (double logPpl, double logPplError) = MeanAndUncertainty(sumNll, sumNll2);
+        (double logBase, double logBaseError) = MeanAndUncertainty(sumBase, sumBase2);
+        double cov = Covariance(sumNll, sumBase, sumNllBase);
+        double ppl = Math.Exp(logPpl), pplError = ppl * logPplError, basePpl = Math.Exp(logBase), basePplError = basePpl * logBaseError;
+        double ratioError = Math.Sqrt((logPplError * logPplError) + (logBaseError * logBaseError) - (2 * cov));
+        (double meanKl, double meanKlError) = MeanAndUncertainty(sumKld, sumKld2);
+        (double meanDp, double meanDpError) = MeanAndUncertainty(sumDp, sumDp2);
+        (double mse, double mseError) = MeanAndUncertainty(sumDp2, sumDp4);
+        double sameTop = (double)same / count;
+        var block = new Dictionary<string, double>
+        {
+            ["ppl"] = ppl, ["ppl_err"] = pplError, ["ppl_base"] = basePpl, ["ppl_base_err"] = basePplError,
+            ["cor"] = cov / (logPplError * logBaseError),
+            ["log_ratio"] = logPpl - logBase, ["log_ratio_err"] = ratioError,
+            ["ratio"] = Math.Exp(logPpl - logBase), ["ratio_err"] = Math.Exp(logPpl - logBase) * ratioError,
+            ["diff"] = ppl - basePpl, ["diff_err"] = Math.Sqrt((pplError * pplError) + (basePplError * basePplError) - (2 * ppl * basePpl * cov)),
+            ["kld"] = meanKl, ["kld_err"] = meanKlError, ["kld_max"] = kld[^1], ["kld_min"] = kld[0],
+            ["kld_median"] = kld.Count % 2 == 0 ? 0.5 * (kld[kld.Count / 2] + kld[(kld.Count / 2) - 1]) : kld[kld.Count / 2],
+            ["dp"] = meanDp, ["dp_err"] = meanDpError, ["dp_max"] = dps[^1], ["dp_min"] = dps[0],
+            ["dp_median"] = dps.Count % 2 == 0 ? 0.5 * (dps[dps.Count / 2] + dps[(dps.Count / 2) - 1]) : dps[dps.Count / 2],
+            ["rms"] = Math.Sqrt(mse), ["rms_err"] = 0.5 / Math.Sqrt(mse) * mseError,
+            ["same"] = sameTop, ["same_err"] = Math.Sqrt(sameTop * (1 - sameTop) / (count - 1)),
+        };
+        foreach (double level in ComparisonAggregator.DeltaPPercentileLevels)
+        {
+            block[$"kld_{level}"] = Percentile(kld, level);
+            block[$"dp_{level}"] = Percentile(dps, level);
+        }
+
+        return block;
+    }
+
+    [Theory]
+    [InlineData(1000, 3)]
+    [InlineData(11, 6)]
+    [InlineData(7, 2)]
+    public void Report_MatchesLlamaCppFormulas_LineByLine(int count, int seed)
+    {
+        List<ComparisonStatistics> samples = Samples(count, seed);
+        var aggregator = new ComparisonAggregator(["t"]);
+        aggregator.Add([.. samples], new int[count]);
+        ComparisonSummary s = aggregator.Report().Summaries[0];
+        Dictionary<string, double> want = LlamaCppBlock(samples);
+        (string Name, double Value)[] got =
+        [
+            ("ppl", s.CandidatePerplexity), ("ppl_err", s.CandidatePerplexityError), ("ppl_base", s.ReferencePerplexity), ("ppl_base_err", s.ReferencePerplexityError),
+            ("cor", s.Correlation), ("log_ratio", s.LogRatio), ("log_ratio_err", s.LogRatioError), ("ratio", s.Ratio), ("ratio_err", s.RatioError),
+            ("diff", s.Difference), ("diff_err", s.DifferenceError), ("kld", s.MeanKl), ("kld_err", s.MeanKlError), ("kld_max", s.MaxKl), ("kld_min", s.MinKl),
+            ("kld_median", s.KlPercentiles[4]), ("dp", s.MeanDeltaP), ("dp_err", s.MeanDeltaPError), ("dp_max", s.MaxDeltaP), ("dp_min", s.MinDeltaP),
+            ("dp_median", s.DeltaPPercentiles[5]), ("rms", s.RmsDeltaP), ("rms_err", s.RmsDeltaPError), ("same", s.SameTop), ("same_err", s.SameTopError),
+            .. ComparisonAggregator.PercentileLevels.Select((l, i) => ($"kld_{l}", s.KlPercentiles[i])),
+            .. ComparisonAggregator.DeltaPPercentileLevels.Select((l, i) => ($"dp_{l}", s.DeltaPPercentiles[i])),
+        ];
+        foreach ((string name, double value) in got)
+        {
+            double expected = want[name];
+            if (double.IsNaN(expected))
+            {
+                // Below 11 tokens llama.cpp's errors are 0, so its correlation is 0/0.
+                Assert.True(double.IsNaN(value), $"{name}: {value}, llama.cpp NaN");
+                continue;
+            }
+
+            // Percentiles are of the float-stored values, as llama.cpp keeps them; sums differ only in rounding.
+            Assert.True(Math.Abs(value - expected) <= (1e-9 * Math.Abs(expected)) + 1e-7, $"{name}: {value}, llama.cpp {expected}");
+        }
+
+        Assert.Equal(count <= 10, s.MeanKlError == 0 && s.CandidatePerplexityError == 0 && s.RmsDeltaPError == 0);
     }
 
     [Fact]

@@ -176,12 +176,43 @@ public sealed class CliTests : IDisposable
         string candidate = _files.WriteSafetensors("cand.safetensors", [.. logits.Select((v, i) => v + (0.1f * MathF.Sin(i)))], labels, tasks, examples, vocab, taskNames: ["a", "b"]);
         (int exit, string output, string error) = Run("compare", reference, candidate);
         Assert.True(exit == 0, error);
-        Assert.Contains("Mean    KLD", output, StringComparison.Ordinal);
-        Assert.Contains("Same top p", output, StringComparison.Ordinal);
-        Assert.Contains("====== b:", output, StringComparison.Ordinal);
+        // llama.cpp's three sections, in its order, once overall and once per task.
+        string[] sections = ["====== Perplexity statistics ======", "Mean PPL(Q)-PPL(base)", "====== KL divergence statistics ======", "Median  KLD", " 0.1%   KLD",
+            "====== Token probability statistics ======", "Maximum Δp", "75.0%   Δp", "25.0%   Δp", "Minimum Δp", "RMS Δp    :", "Same top p"];
+        foreach (string block in output.Split("###### ", StringSplitOptions.RemoveEmptyEntries))
+        {
+            int[] at = [.. sections.Select(l => block.IndexOf(l, StringComparison.Ordinal))];
+            Assert.True(at.All(i => i >= 0) && at.SequenceEqual(at.Order()), block);
+        }
+
+        Assert.Contains("###### b:", output, StringComparison.Ordinal);
         (int selfExit, string self, _) = Run("compare", reference, reference);
         Assert.Equal(0, selfExit);
         Assert.Contains("Mean    KLD:   0.000000", self, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LmEvalSamples_PrintTheTable_WriteJson_AndNameABadLine()
+    {
+        string fixtures = Path.Combine(AppContext.BaseDirectory, "LmEval", "Fixtures");
+        string json = Path.Combine(_files.Folder, "samples.json");
+        (int exit, string output, string error) = Run("score", "--lm-eval-samples", fixtures, "--json", json);
+        Assert.True(exit == 0, error);
+        Assert.Contains("acc_norm ± stderr", output, StringComparison.Ordinal);
+        Assert.Contains("Brier ± stderr", output, StringComparison.Ordinal);
+        Assert.Contains("Possible label errors", output, StringComparison.Ordinal);
+        using (var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json)))
+        {
+            Assert.Equal(LossEngine.LmEval.LmEvalSamplesReportJson.Schema, report.RootElement.GetProperty("schema").GetString());
+            Assert.Equal(4, report.RootElement.GetProperty("multiple_choice").GetProperty("tasks").GetArrayLength());
+        }
+
+        string bad = Path.Combine(_files.Folder, "samples_broken_2026-01-01T00-00-00.000001.jsonl");
+        File.WriteAllLines(bad, ["{\"doc_id\": 0, \"filtered_resps\": [\"-1.5\"]}", "[1, 2]"]);
+        (int badExit, _, string badError) = Run("score", "--lm-eval-samples", bad);
+        Assert.Equal(1, badExit);
+        Assert.Contains($"{bad}:2", badError, StringComparison.Ordinal);
+        Assert.Equal(2, Run("score", "dump.safetensors", "--lm-eval-samples", fixtures).Exit);
     }
 
     [Fact]

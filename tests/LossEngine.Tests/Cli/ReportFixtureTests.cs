@@ -187,6 +187,15 @@ public sealed partial class ReportFixtureTests : IDisposable
     }
 
     [Fact]
+    public void LmEvalSamples_PrintTheKeptReport()
+    {
+        // Several tasks' sample logs: multiple choice with acc, acc_norm, Brier and planted label errors, a
+        // loglikelihood task and a rolling one.
+        string samples = Path.Combine(AppContext.BaseDirectory, "LmEval", "Fixtures");
+        Check("lm-eval-samples.txt", Run("score", "--lm-eval-samples", samples));
+    }
+
+    [Fact]
     public void MergeOfTwoShards_PrintsAndWritesTheKeptReport()
     {
         string first = WriteModel("first.safetensors", 0, 0, 120);

@@ -83,6 +83,22 @@ public sealed class ScalingAnalysisTests
     }
 
     [Fact]
+    public void Mirage_PairsMultipleChoiceAccuracy_WithTheBrierScore()
+    {
+        // lm-eval's multiple-choice results carry acc, acc_norm and brier_score: the Brier score is the continuous
+        // metric of the mirage view, and its direction (lower is better) is known without being named.
+        var random = new Random(4);
+        Assert.True(MetricCatalog.TryGetDirection("brier_score,none", out MetricDirection direction) && direction == MetricDirection.LowerIsBetter);
+        List<ScalingSeries> series =
+        [
+            Synthetic.Series([0.25, 0.26, 0.27, 0.45, 0.70], 0.01, random, task: "hellaswag", metric: "acc_norm"),
+            Synthetic.Series([0.74, 0.70, 0.64, 0.55, 0.40], 0.01, random, MetricDirection.LowerIsBetter, task: "hellaswag", metric: "brier_score"),
+        ];
+        MirageComparison comparison = Assert.Single(ScalingAnalysis.Run(series, NoBootstrap).Mirage);
+        Assert.Equal(("hellaswag", "acc_norm", "brier_score"), (comparison.Task, comparison.DiscontinuousMetric, comparison.ContinuousMetric));
+    }
+
+    [Fact]
     public void Decomposition_SharesOfTheMeanAndOfTheImprovement()
     {
         double[] x = [1e8, 1e9, 1e10];
