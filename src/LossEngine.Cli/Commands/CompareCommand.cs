@@ -3,6 +3,8 @@ using LossEngine.Aggregation;
 using LossEngine.Cli.Reports;
 using LossEngine.Formats;
 using LossEngine.Pipeline;
+using LossEngine.Reports.Html;
+using LossEngine.Reports.Plots;
 
 namespace LossEngine.Cli.Commands;
 
@@ -15,6 +17,7 @@ internal static class CompareCommand
         var reference = new Argument<string>("reference") { Description = "the reference model's dump (safetensors)" };
         var candidate = new Argument<string>("candidate") { Description = "the candidate model's dump, same shape and targets" };
         var json = new Option<string?>("--json") { Description = "write the statistics and the mergeable state as JSON (schema lossengine.compare/1)" };
+        var pictures = new PictureOptions();
         var command = new Command("compare", "Compare two models' logits token by token: KL divergence, Δp, same top-1, PPL ratio (llama.cpp's KLD statistics).");
         command.Arguments.Add(reference);
         command.Arguments.Add(candidate);
@@ -22,6 +25,8 @@ internal static class CompareCommand
         {
             command.Options.Add(option);
         }
+
+        pictures.AddTo(command);
 
         command.SetAction(result => context.Guard(() =>
         {
@@ -33,12 +38,20 @@ internal static class CompareCommand
             };
             string[] references = [result.GetValue(reference)!], candidates = [result.GetValue(candidate)!];
             string[] inputs = [.. references, .. candidates, .. result.GetValue(common.TaskNames) is { } names ? [names] : Array.Empty<string>()];
-            using var outputs = new OutputFiles(inputs, ("--json", result.GetValue(json)));
+            using var outputs = new OutputFiles(inputs, ("--json", result.GetValue(json)), ("--html", result.GetValue(pictures.Html)));
+            Pictures drawn = pictures.Of(result, outputs);
             var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
             ComparisonAggregator comparison = ModelComparer.Compare(references, candidates, options, progress, context.Cancellation);
             progress.Finish();
-            context.Output.Write(ComparisonReportText.Render(comparison.Report()));
+            ComparisonReport report = comparison.Report();
+            context.Output.Write(ComparisonReportText.Render(report));
             outputs.WriteText(result.GetValue(json), () => ComparisonReportJson.Write(comparison, references, candidates));
+            if (drawn.Any)
+            {
+                IReadOnlyList<Figure> figures = ComparisonPlots.All(report);
+                drawn.Write(outputs, figures, () => ComparisonHtml.Render(report, figures, references, candidates));
+            }
+
             outputs.Commit();
             return 0;
         }));

@@ -32,18 +32,20 @@ internal static class DemoCommand
             using EvalDump dump = EvalDump.OpenSafetensors(dumpPath);
             var options = new DumpScoringOptions { Scoring = new ScoringOptions { MaxDegreeOfParallelism = result.GetValue(threads) } };
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
-            LossAggregator scored = DumpScorer.Score([dump], options, progress, null, context.Cancellation);
-            progress.Finish();
+            var histogram = new TokenLossHistogram(options.Aggregation.MaxTasks);
+            LossAggregator scored = ScoreCommand.Score(context, [dump], options, null, null, histogram);
             string json = Path.Combine(folder, "demo-report.json");
-            using var outputs = new OutputFiles([dumpPath], ("report", json), ("report", Path.Combine(folder, "demo-report.md")));
-            ScoreCommand.Publish(context, scored, [dump], clock.Elapsed, outputs, json, null, Path.Combine(folder, "demo-report.md"));
+            string html = Path.Combine(folder, "demo-report.html"), plots = Path.Combine(folder, "demo-plots");
+            using var outputs = new OutputFiles([dumpPath], ("report", json), ("report", Path.Combine(folder, "demo-report.md")), ("report", html));
+            outputs.AddFolder("plots", plots);
+            ScoreCommand.Publish(context, scored, [dump], clock.Elapsed, outputs, json, null, Path.Combine(folder, "demo-report.md"), null, new Pictures(plots, html), histogram);
             outputs.Commit();
             AggregateReport report = scored.Report();
             var found = report.Tasks.SelectMany(t => t.PossibleLabelErrors).Select(e => e.Position).ToHashSet();
             context.Output.WriteLine();
             context.Output.WriteLine($"Planted label errors at rows {string.Join(", ", planted)}: the label-error view found {planted.Count(found.Contains)} of {planted.Count}.");
             context.Output.WriteLine($"Reports: {json} (schema lossengine.score/1, with the mergeable state) and {Path.Combine(folder, "demo-report.md")}.");
+            context.Output.WriteLine($"HTML report: {html} (open it in a browser); plots (PNG and SVG): {plots}.");
             return 0;
         }));
         return command;
@@ -63,6 +65,13 @@ internal static class DemoCommand
         string markdown = Path.Combine(folder, "scaling.md");
         File.WriteAllText(json, ScalingReportJson.Write(demo.Report));
         File.WriteAllText(markdown, ScalingReportText.Markdown(demo.Report));
+        string html = Path.Combine(folder, "scaling.html"), plots = Path.Combine(folder, "scaling-plots");
+        using (var outputs = new OutputFiles([demo.ManifestPath], ("report", html)))
+        {
+            outputs.AddFolder("plots", plots);
+            ScalingCommand.WritePictures(outputs, new Pictures(plots, html), demo.Report);
+        }
+
         context.Output.WriteLine();
         context.Output.WriteLine("Planted shapes and the classes recovered:");
         int width = demo.Recovered.Max(r => r.Planted.Task.Length + r.Planted.Metric.Length + 3);
@@ -74,6 +83,7 @@ internal static class DemoCommand
 
         context.Output.WriteLine($"The analysis recovered {demo.Recovered.Count(r => r.IsRecovered)} of {demo.Recovered.Count} planted shapes.");
         context.Output.WriteLine($"Reports: {demo.ManifestPath} and the score reports beside it; {json} (schema lossengine.scaling/1) and {markdown}.");
+        context.Output.WriteLine($"HTML report: {html} (open it in a browser); plots (PNG and SVG): {plots}.");
         context.Output.WriteLine($"Again by hand: lossengine scaling --manifest {demo.ManifestPath}");
         return 0;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LossEngine.Cli.Reports;
+using LossEngine.Reports.Plots;
 using LossEngine.Scaling;
 
 namespace LossEngine.Cli.Commands;
@@ -21,12 +22,14 @@ internal static class FitLawCommand
         var budgets = new Option<string[]>("--budget") { Description = "compute budgets C (FLOP) for the compute-optimal table (default: the four powers of ten above the data's largest 6·N·D); repeat for several", Arity = ArgumentArity.ZeroOrMore };
         var threads = new Option<int>("--threads") { Description = "threads for the grid and the bootstrap (default: all cores)", DefaultValueFactory = _ => -1 };
         var json = new Option<string?>("--json") { Description = "write the fit as JSON (schema lossengine.fit-law/1)" };
+        var pictures = new PictureOptions();
         var command = new Command("fit-law", "Fit L(N, D) = E + A/N^α + B/D^β (Huber on log L from a grid of L-BFGS starts, as Hoffmann et al.'s approach 3), with bootstrap intervals and N_opt(C), D_opt(C).") { data };
         foreach (Option option in new Option[] { parameters, tokens, compute, loss, dropHighest, bootstrap, seed, budgets, threads, json })
         {
             command.Options.Add(option);
         }
 
+        pictures.AddTo(command, html: false);
         command.SetAction(result => context.Guard(() =>
         {
             string? tokensColumn = result.GetValue(tokens), computeColumn = result.GetValue(compute);
@@ -55,6 +58,8 @@ internal static class FitLawCommand
                 Budgets = budgetTexts.Length == 0 ? null : [.. budgetTexts.Select(b => ScalingCommand.Scale(b, "--budget")!.Value)],
             };
             string path = result.GetValue(data)!;
+            using var outputs = new OutputFiles([path]);
+            Pictures drawn = pictures.Of(result, outputs);
             LawData runs = LawData.ReadCsv(path, result.GetValue(parameters)!, tokensColumn, computeColumn, result.GetValue(loss)!);
             if (drop > 0)
             {
@@ -71,6 +76,12 @@ internal static class FitLawCommand
             if (result.GetValue(json) is string jsonPath)
             {
                 File.WriteAllText(jsonPath, LawFitJson.Write(fit, options));
+            }
+
+            if (drawn.Any)
+            {
+                drawn.Write(outputs, LawPlots.All(fit, runs), () => string.Empty);
+                outputs.Commit();
             }
 
             return 0;

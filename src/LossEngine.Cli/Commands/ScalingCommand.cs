@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using LossEngine.Cli.Reports;
+using LossEngine.Reports.Html;
+using LossEngine.Reports.Plots;
 using LossEngine.Scaling;
 
 namespace LossEngine.Cli.Commands;
@@ -26,12 +28,14 @@ internal static class ScalingCommand
         var threads = new Option<int>("--threads") { Description = "threads across series (default: all cores)", DefaultValueFactory = _ => -1 };
         var json = new Option<string?>("--json") { Description = "write the analysis as JSON (schema lossengine.scaling/1)" };
         var markdown = new Option<string?>("--markdown") { Description = "write the tables as Markdown" };
+        var pictures = new PictureOptions();
         var command = new Command("scaling", "Across models: classify, fit and extrapolate every task and metric; mirage flags; decomposition across scale.") { inputs };
         foreach (Option option in new Option[] { manifest, axis, metrics, directions, chance, extrapolate, bootstrap, seed, tokensPerExample, decompose, threads, json, markdown })
         {
             command.Options.Add(option);
         }
 
+        pictures.AddTo(command);
         command.SetAction(result => context.Guard(() =>
         {
             string axisName = result.GetValue(axis) ?? "params";
@@ -70,6 +74,8 @@ internal static class ScalingCommand
                 throw new UsageException("No inputs: give score reports or lm-eval results with --manifest, or a tidy CSV.");
             }
 
+            using var outputs = new OutputFiles(manifestPath is null ? paths : [.. paths, manifestPath], ("--html", result.GetValue(pictures.Html)));
+            Pictures drawn = pictures.Of(result, outputs);
             IReadOnlyList<ScalingSeries> series = ScalingInputs.Read(paths, models, readOptions);
             var options = new ScalingAnalysisOptions
             {
@@ -96,9 +102,32 @@ internal static class ScalingCommand
                 File.WriteAllText(markdownPath, ScalingReportText.Markdown(report));
             }
 
+            WritePictures(outputs, drawn, report);
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Writes the plots (the overview, then one per series) and the page (the overview's plots) and commits
+    /// them; nothing when neither was asked for.</summary>
+    internal static void WritePictures(OutputFiles outputs, Pictures drawn, ScalingReport report)
+    {
+        if (!drawn.Any)
+        {
+            return;
+        }
+
+        // The page shows the overview (its sheet has every series); the folder also gets a plot per series.
+        IReadOnlyList<Figure> overview = ScalingPlots.Overview(report);
+        outputs.WriteFolder(drawn.PlotFolder, folder =>
+        {
+            foreach (Figure figure in overview.Concat(ScalingPlots.PerSeries(report)))
+            {
+                figure.Save(folder);
+            }
+        });
+        outputs.WriteText(drawn.HtmlFile, () => ScalingHtml.Render(report, overview));
+        outputs.Commit();
     }
 
     /// <summary>Reads a number, optionally with a K, M, B (or G) or T suffix for 10³, 10⁶, 10⁹, 10¹².</summary>

@@ -8,6 +8,8 @@ using LossEngine.Formats;
 using LossEngine.LmEval;
 using LossEngine.MultipleChoice;
 using LossEngine.Pipeline;
+using LossEngine.Reports.Html;
+using LossEngine.Reports.Plots;
 
 namespace LossEngine.Cli.Commands;
 
@@ -24,8 +26,10 @@ internal static class ScoreCommand
         var markdown = new Option<string?>("--markdown") { Description = "write the per-task table as Markdown" };
         var tokens = new Option<string?>("--tokens") { Description = "write every row's loss as a float32 .npy (NaN for ignored rows)" };
         var maxTasks = new Option<int>("--max-tasks") { Description = "the most tasks (each takes ~31 KB of state); task ids without names beyond it are errors", DefaultValueFactory = _ => AggregatorOptions.DefaultMaxTasks };
+        var pictures = new PictureOptions();
         var command = new Command("score", "Score eval dumps: per-task loss, perplexity, accuracy, calibration, decomposition, worst examples.");
         common.AddTo(command);
+        pictures.AddTo(command);
         var unordered = new Option<bool>("--examples-unordered") { Description = "examples' tokens may interleave (memory grows with the number of examples)" };
         var samples = new Option<string[]>("--lm-eval-samples")
         {
@@ -54,7 +58,8 @@ internal static class ScoreCommand
             DumpSource source = common.Source(result);
             string? tokensPath = result.GetValue(tokens);
             using var outputs = new OutputFiles(common.InputFiles(result, source), ("--json", result.GetValue(json)), ("--csv", result.GetValue(csv)),
-                ("--markdown", result.GetValue(markdown)), ("--tokens", tokensPath));
+                ("--markdown", result.GetValue(markdown)), ("--tokens", tokensPath), ("--html", result.GetValue(pictures.Html)));
+            Pictures drawn = pictures.Of(result, outputs);
             var options = new DumpScoringOptions
             {
                 Scoring = common.Scoring(result),
@@ -73,9 +78,10 @@ internal static class ScoreCommand
                 var clock = Stopwatch.StartNew();
                 // Dumps that group their examples into questions also get the multiple-choice metrics.
                 MultipleChoiceCollector? choices = dumps.Any(d => d.HasQuestions) ? new MultipleChoiceCollector(dumps) : null;
-                LossAggregator aggregator = Score(context, dumps, options, tokensPath is null ? null : outputs.TemporaryFor(tokensPath), choices);
+                TokenLossHistogram? histogram = drawn.Any ? new TokenLossHistogram(options.Aggregation.MaxTasks) : null;
+                LossAggregator aggregator = Score(context, dumps, options, tokensPath is null ? null : outputs.TemporaryFor(tokensPath), choices, histogram);
                 MultipleChoiceReport? multipleChoice = choices?.Aggregate(aggregator.Options.TaskNames, result.GetValue(worst)).Report();
-                Publish(context, aggregator, dumps, clock.Elapsed, outputs, result.GetValue(json), result.GetValue(csv), result.GetValue(markdown), multipleChoice);
+                Publish(context, aggregator, dumps, clock.Elapsed, outputs, result.GetValue(json), result.GetValue(csv), result.GetValue(markdown), multipleChoice, drawn, histogram);
                 outputs.Commit();
                 return 0;
             }
@@ -100,20 +106,22 @@ internal static class ScoreCommand
         return 0;
     }
 
-    /// <summary>Scores the dumps; with <c>--tokens</c>, streams one loss per row into its (temporary) file.</summary>
-    private static LossAggregator Score(CliContext context, List<EvalDump> dumps, DumpScoringOptions options, string? tokensPath, MultipleChoiceCollector? choices)
+    /// <summary>Scores the dumps; with <c>--tokens</c>, streams one loss per row into its (temporary) file; with a
+    /// histogram, counts every token's loss in it.</summary>
+    internal static LossAggregator Score(CliContext context, IReadOnlyList<EvalDump> dumps, DumpScoringOptions options, string? tokensPath, MultipleChoiceCollector? choices, TokenLossHistogram? histogram = null)
     {
         var progress = new ProgressBar(context.Error, context.ErrorIsTerminal);
         if (tokensPath is null)
         {
-            LossAggregator scored = DumpScorer.Score(dumps, options, progress, choices is null ? null : choices.Add, context.Cancellation);
+            ScoredRowsHandler? collect = choices is null ? null : choices.Add;
+            LossAggregator scored = DumpScorer.Score(dumps, options, progress, histogram is null ? collect : histogram.Observe(dumps, collect), context.Cancellation);
             progress.Finish();
             return scored;
         }
 
         using FileStream tokenLosses = NpyFile.Create(tokensPath, TensorDataType.Float32, [dumps.Sum(d => d.Rows)]);
         float[] buffer = [];
-        LossAggregator aggregator = DumpScorer.Score(dumps, options, progress, (firstRow, rows) =>
+        ScoredRowsHandler writeLosses = (firstRow, rows) =>
         {
             choices?.Add(firstRow, rows);
             if (buffer.Length < rows.Length)
@@ -127,12 +135,14 @@ internal static class ScoreCommand
             }
 
             tokenLosses.Write(MemoryMarshal.AsBytes(buffer.AsSpan(0, rows.Length)));
-        }, context.Cancellation);
+        };
+        LossAggregator aggregator = DumpScorer.Score(dumps, options, progress, histogram?.Observe(dumps, writeLosses) ?? writeLosses, context.Cancellation);
         progress.Finish();
         return aggregator;
     }
 
-    public static void Publish(CliContext context, LossAggregator aggregator, IReadOnlyList<EvalDump> dumps, TimeSpan elapsed, OutputFiles outputs, string? json, string? csv, string? markdown, MultipleChoiceReport? multipleChoice = null)
+    public static void Publish(CliContext context, LossAggregator aggregator, IReadOnlyList<EvalDump> dumps, TimeSpan elapsed, OutputFiles outputs, string? json, string? csv, string? markdown, MultipleChoiceReport? multipleChoice = null,
+        Pictures? pictures = null, TokenLossHistogram? histogram = null)
     {
         AggregateReport report = aggregator.Report();
         long rows = dumps.Sum(d => d.Rows), bytes = dumps.Sum(d => d.LogitBytes);
@@ -146,7 +156,13 @@ internal static class ScoreCommand
             context.Output.Write(SamplesReportText.MultipleChoice(multipleChoice));
         }
 
-        WriteReports(report, aggregator, [.. dumps.Select(d => d.File)], outputs, json, csv, markdown, multipleChoice);
+        string[] inputs = [.. dumps.Select(d => d.File)];
+        WriteReports(report, aggregator, inputs, outputs, json, csv, markdown, multipleChoice);
+        if (pictures is { Any: true })
+        {
+            IReadOnlyList<Figure> figures = ScorePlots.All(report, histogram, aggregator.Options.TaskNames);
+            pictures.Write(outputs, figures, () => ScoreHtml.Render(report, figures, inputs));
+        }
     }
 
     /// <summary>Writes the requested reports under their temporary names; the caller commits them.</summary>

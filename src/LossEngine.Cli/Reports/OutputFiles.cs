@@ -12,6 +12,7 @@ namespace LossEngine.Cli.Reports;
 internal sealed class OutputFiles : IDisposable
 {
     private readonly Dictionary<string, string> _temporaries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _folders = new(StringComparer.Ordinal);
     private bool _committed;
 
     /// <exception cref="UsageException">An output path equals an input path or another output path.</exception>
@@ -41,6 +42,37 @@ internal sealed class OutputFiles : IDisposable
         }
     }
 
+    /// <summary>Adds an output folder (<c>--plots DIR</c>): its files are written into a temporary folder beside it and
+    /// moved into it, created if need be, by <see cref="Commit"/>. Files already in it that the run does not write are
+    /// left alone.</summary>
+    /// <exception cref="UsageException">The path is an existing file.</exception>
+    public void AddFolder(string option, string? folder)
+    {
+        if (folder is null)
+        {
+            return;
+        }
+
+        if (File.Exists(folder))
+        {
+            throw new UsageException($"{option} {folder} is a file; give a folder (it is created if missing).");
+        }
+
+        string full = Path.GetFullPath(folder.TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar));
+        _folders[folder] = Path.Combine(Path.GetDirectoryName(full) ?? full, $".{Path.GetFileName(full)}.{Environment.ProcessId}.partial");
+    }
+
+    /// <summary>Lets <paramref name="write"/> fill the temporary folder of an output folder added by <see cref="AddFolder"/>.</summary>
+    public void WriteFolder(string? folder, Action<string> write)
+    {
+        if (folder is not null)
+        {
+            string temporary = _folders[folder];
+            Directory.CreateDirectory(temporary);
+            write(temporary);
+        }
+    }
+
     /// <summary>Where to write the output that will appear at <paramref name="path"/>.</summary>
     public string TemporaryFor(string path) => _temporaries[path];
 
@@ -64,6 +96,20 @@ internal sealed class OutputFiles : IDisposable
             }
         }
 
+        foreach ((string folder, string temporary) in _folders)
+        {
+            if (Directory.Exists(temporary))
+            {
+                Directory.CreateDirectory(folder);
+                foreach (string file in Directory.GetFiles(temporary))
+                {
+                    File.Move(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
+                }
+
+                Directory.Delete(temporary);
+            }
+        }
+
         _committed = true;
     }
 
@@ -75,11 +121,18 @@ internal sealed class OutputFiles : IDisposable
             return;
         }
 
-        foreach (string temporary in _temporaries.Values)
+        foreach (string temporary in _temporaries.Values.Concat(_folders.Values))
         {
             try
             {
-                File.Delete(temporary);
+                if (Directory.Exists(temporary))
+                {
+                    Directory.Delete(temporary, recursive: true);
+                }
+                else
+                {
+                    File.Delete(temporary);
+                }
             }
             catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {

@@ -97,6 +97,9 @@ internal static class MetricsCalculator
             MeanExampleLogLikelihoodStandardError = g > 1 ? Math.Sqrt(Math.Max(exampleLossVariance, 0) / g) : double.NaN,
             MeanEntropy = state.Tokens > state.NaNEntropies ? state.Entropy.ToDouble() / (state.Tokens - state.NaNEntropies) : double.NaN,
             ExpectedCalibrationError = state.Tokens > state.Uncalibrated ? calibrationGap / (state.Tokens - state.Uncalibrated) : double.NaN,
+            Calibration = [.. Enumerable.Range(0, TaskState.CalibrationBins).Select(bin => new CalibrationBin(
+                (double)bin / TaskState.CalibrationBins, (bin + 1.0) / TaskState.CalibrationBins, state.BinCount[bin], state.BinCorrect[bin],
+                state.BinCount[bin] > 0 ? state.BinConfidence[bin].ToDouble() / state.BinCount[bin] : double.NaN))],
             WorstExamples = [.. state.WorstExamples],
             PossibleLabelErrors = [.. state.LabelErrors],
         };

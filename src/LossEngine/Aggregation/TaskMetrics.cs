@@ -75,6 +75,9 @@ public sealed record TaskMetrics
     /// Σ_b (n_b/N)·|acc_b − conf_b|, over the N tokens whose top-1 probability is defined (not rows with a +∞ logit).</summary>
     public double ExpectedCalibrationError { get; init; }
 
+    /// <summary>The 15 confidence bins the ECE is computed from, lowest first.</summary>
+    public IReadOnlyList<CalibrationBin> Calibration { get; init; } = [];
+
     /// <summary>w_t in Overall = Σ w_t·loss_t: the task's token share, or the user's weight normalised to sum 1.</summary>
     public double Weight { get; init; }
 

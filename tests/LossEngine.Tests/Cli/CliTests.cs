@@ -267,5 +267,13 @@ public sealed class CliTests : IDisposable
         Assert.True(exit == 0, error);
         Assert.Contains("arithmetic", output, StringComparison.Ordinal);
         Assert.Matches(@"found (\d) of \1\.", output);
+
+        // The HTML report and the plots go next to the dump, and the demo says where.
+        string html = Path.Combine(_files.Folder, "demo-report.html"), plots = Path.Combine(_files.Folder, "demo-plots");
+        Assert.Contains(html, output, StringComparison.Ordinal);
+        Assert.Contains(plots, output, StringComparison.Ordinal);
+        Assert.Contains("<figure class=\"plot\"", File.ReadAllText(html), StringComparison.Ordinal);
+        Assert.Equal(["score-decomposition.png", "score-decomposition.svg", "score-loss-histogram.png", "score-loss-histogram.svg", "score-reliability.png", "score-reliability.svg"],
+            Directory.GetFiles(plots).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 }

@@ -173,6 +173,15 @@ public sealed class ScalingCliTests : IDisposable
         JsonElement arithmetic = scaling.RootElement.GetProperty("series").EnumerateArray()
             .Single(s => s.GetProperty("task").GetString() == "arithmetic" && s.GetProperty("metric").GetString() == "exact_match");
         Assert.Equal("emergent", arithmetic.GetProperty("class").GetString());
+
+        // The page and the plots beside the reports, with the flagged task's mirage pair among them.
+        string html = Path.Combine(_files.Folder, "scaling.html"), plots = Path.Combine(_files.Folder, "scaling-plots");
+        Assert.Contains(html, output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(plots, "mirage-arithmetic.svg")));
+        Assert.True(File.Exists(Path.Combine(plots, "scaling-small-multiples.png")));
+        string page = File.ReadAllText(html);
+        Assert.Contains("data-plot=\"mirage-arithmetic\"", page, StringComparison.Ordinal);
+        Assert.True(LossEngine.Tests.Reports.PictureChecks.NumbersMatchJson(page, File.ReadAllText(Path.Combine(_files.Folder, "scaling.json"))) > 0);
         (int again, string rerun, string rerunError) = Run("scaling", "--manifest", manifest, "--metric", "loss", "--bootstrap", "0");
         Assert.True(again == 0, rerunError);
         Assert.Contains("spatial reasoning", rerun, StringComparison.Ordinal);
