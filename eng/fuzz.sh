@@ -48,8 +48,11 @@ export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT
 # Each input is written to a file in a folder of the harness's own, under artifacts rather than the shared /tmp.
 export TMPDIR="$root/tmp"
 mkdir -p "$TMPDIR"
+# tests/fuzz/TARGET.dict: the format's keys and edge values, which afl-fuzz cannot learn from .NET code by itself.
+dictionary=()
+[ -f "tests/fuzz/$target.dict" ] && dictionary=(-x "tests/fuzz/$target.dict")
 # -t 5000: a slow first run (JIT) on a loaded machine is not a hang; a real hang still stops at 5 s.
-nice -n 10 afl-fuzz -V "$seconds" -t 5000 -m none -i "$seeds" -o "$out" -- dotnet "$bin/LossEngine.Fuzz.dll" "$target" \
+nice -n 10 afl-fuzz -V "$seconds" -t 5000 -m none "${dictionary[@]}" -i "$seeds" -o "$out" -- dotnet "$bin/LossEngine.Fuzz.dll" "$target" \
   > "$out/afl.log" 2>&1 || { tail -n 30 "$out/afl.log"; echo "fuzz: afl-fuzz failed for $target"; exit 1; }
 rm -rf "$TMPDIR"/lossengine-fuzz-*
 
