@@ -132,6 +132,7 @@ public sealed class ModelManifest
         {
             using JsonDocument document = JsonDocument.Parse(text);
             JsonElement root = document.RootElement;
+            JsonValues.CheckStrings(root, path);
             string prefix = "models";
             if (root.ValueKind == JsonValueKind.Object)
             {
