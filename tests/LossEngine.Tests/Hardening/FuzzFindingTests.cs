@@ -64,6 +64,16 @@ public sealed class FuzzFindingTests : IDisposable
     }
 
     [Fact]
+    public void LoneSurrogate_InAComparisonReportSchema_IsADumpFormatError_NamingTheFile()
+    {
+        string path = Write("comparison.json", "{\"schema\": \"\\ud800\", \"state\": {}}");
+
+        DumpFormatException error = Assert.Throws<DumpFormatException>(() => ShardReports.AppendComparisons([path]));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ScoreReportTask_ThatIsNotAnObject_IsAScalingInputError()
     {
         ScalingInputException error = ReadScalingJson("{\"schema\": \"lossengine.score/1\", \"tasks\": [1]}");
