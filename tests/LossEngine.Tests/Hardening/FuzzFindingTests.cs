@@ -73,6 +73,20 @@ public sealed class FuzzFindingTests : IDisposable
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Found by afl-fuzz: a NUL in a manifest's file name reached Path.GetFullPath, which throws
+    /// ArgumentException.</summary>
+    [Theory]
+    [InlineData("file,params\na.\0json,1.4B\n")]
+    [InlineData("[{\"file\": \"a\\u0000.json\", \"params\": 1}]")]
+    public void NulInAManifestFileName_IsAScalingInputError(string text)
+    {
+        string path = Write("models.txt", text);
+
+        ScalingInputException error = Assert.Throws<ScalingInputException>(() => ModelManifest.Read(path));
+
+        Assert.Contains("NUL", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ScoreReportTask_ThatIsNotAnObject_IsAScalingInputError()
     {
