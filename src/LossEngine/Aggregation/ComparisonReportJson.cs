@@ -63,7 +63,8 @@ public static class ComparisonReportJson
         {
             using JsonDocument document = JsonDocument.Parse(json);
             JsonElement root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("schema", out JsonElement schema) && schema.ValueKind == JsonValueKind.String && schema.GetString() == Schema)
+            // ValueEquals compares without making a string, which an escaped lone surrogate ("\ud800") cannot become.
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("schema", out JsonElement schema) && schema.ValueKind == JsonValueKind.String && schema.ValueEquals(Schema))
             {
                 return root.TryGetProperty("state", out JsonElement state)
                     ? ComparisonAggregator.FromJson(state.GetRawText())

@@ -38,6 +38,11 @@ public static class ShardReports
         {
             throw new DumpFormatException($"{path}: not JSON: {error.Message}", error);
         }
+        catch (InvalidOperationException error)
+        {
+            // System.Text.Json parses an escaped lone surrogate ("\ud800") but refuses to make a string of it.
+            throw new DumpFormatException($"{path}: the schema is not valid Unicode (a lone surrogate such as \\ud800).", error);
+        }
     }
 
     private static T Append<T>(IReadOnlyList<string> paths, Func<string, T> read, Action<T, T> append)

@@ -38,6 +38,10 @@ internal sealed class CsvTable
         var field = new StringBuilder();
         int line = 1, recordLine = 1, i = 0;
         bool quoted = false, fieldStarted = false;
+
+        // Whether the field so far is only white space, so a quote may still open it. Kept as each character is added,
+        // so that a long field followed by many quotes is read in linear time, not by re-reading the field at each quote.
+        bool fieldBlank = true;
         if (text.Length > 0 && text[0] == '\uFEFF')
         {
             i = 1;
@@ -50,7 +54,7 @@ internal sealed class CsvTable
             {
                 if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
                 {
-                    field.Append('"');
+                    Append('"');
                     i++;
                 }
                 else if (c == '"')
@@ -60,7 +64,7 @@ internal sealed class CsvTable
                 else
                 {
                     line += c == '\n' ? 1 : 0;
-                    field.Append(c);
+                    Append(c);
                 }
 
                 continue;
@@ -68,14 +72,14 @@ internal sealed class CsvTable
 
             switch (c)
             {
-                case '"' when !fieldStarted || field.ToString().Trim().Length == 0:
-                    field.Clear();
+                case '"' when !fieldStarted || fieldBlank:
+                    ClearField();
                     quoted = true;
                     fieldStarted = true;
                     break;
                 case ',':
                     fields.Add(field.ToString());
-                    field.Clear();
+                    ClearField();
                     fieldStarted = true;
                     break;
                 case '\r':
@@ -86,7 +90,7 @@ internal sealed class CsvTable
                     recordLine = line;
                     break;
                 default:
-                    field.Append(c);
+                    Append(c);
                     fieldStarted = true;
                     break;
             }
@@ -118,8 +122,20 @@ internal sealed class CsvTable
             }
 
             fields.Clear();
-            field.Clear();
+            ClearField();
             fieldStarted = false;
+        }
+
+        void Append(char c)
+        {
+            field.Append(c);
+            fieldBlank &= char.IsWhiteSpace(c);
+        }
+
+        void ClearField()
+        {
+            field.Clear();
+            fieldBlank = true;
         }
     }
 

@@ -19,4 +19,40 @@ internal static class JsonValues
         JsonValueKind.String => double.TryParse(value.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) ? parsed : double.NaN,
         _ => double.NaN,
     };
+
+    /// <summary>Checks that every property name and string in <paramref name="element"/> is valid Unicode. JSON may
+    /// escape a lone surrogate (<c>"\ud800"</c>), which System.Text.Json parses but refuses to turn into a string, with
+    /// an InvalidOperationException, when a reader later asks for it; checking once here names the field instead.</summary>
+    /// <exception cref="ScalingInputException">A name or string holds a lone surrogate; the message names its path.</exception>
+    public static void CheckStrings(JsonElement element, string path, string where = "")
+    {
+        try
+        {
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.String:
+                    _ = element.GetString();
+                    break;
+                case JsonValueKind.Array:
+                    int index = 0;
+                    foreach (JsonElement item in element.EnumerateArray())
+                    {
+                        CheckStrings(item, path, $"{where}[{index++}]");
+                    }
+
+                    break;
+                case JsonValueKind.Object:
+                    foreach (JsonProperty property in element.EnumerateObject())
+                    {
+                        CheckStrings(property.Value, path, where.Length == 0 ? property.Name : $"{where}.{property.Name}");
+                    }
+
+                    break;
+            }
+        }
+        catch (InvalidOperationException error)
+        {
+            throw new ScalingInputException(path, where, "a name or string is not valid Unicode (a lone surrogate such as \\ud800).", error);
+        }
+    }
 }

@@ -132,6 +132,7 @@ public sealed class ModelManifest
         {
             using JsonDocument document = JsonDocument.Parse(text);
             JsonElement root = document.RootElement;
+            JsonValues.CheckStrings(root, path);
             string prefix = "models";
             if (root.ValueKind == JsonValueKind.Object)
             {
@@ -195,18 +196,27 @@ public sealed class ModelManifest
         }
     }
 
-    private static ModelEntry Entry(string folder, string file, string model, string path, string location, double?[] scales, bool fromJson) => new()
+    private static ModelEntry Entry(string folder, string file, string model, string path, string location, double?[] scales, bool fromJson)
     {
-        Location = location,
-        FromJson = fromJson,
-        File = System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, file)),
-        Model = model.Length > 0 ? model : System.IO.Path.GetFileNameWithoutExtension(file),
-        Source = $"{path} {location}",
-        Parameters = scales[0],
-        Tokens = scales[1],
-        Compute = scales[2],
-        Step = scales[3],
-    };
+        // Path.GetFullPath throws ArgumentException on a NUL, which no file name on any system can hold.
+        if (file.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ScalingInputException(path, location, "the file name holds a NUL character.");
+        }
+
+        return new()
+        {
+            Location = location,
+            FromJson = fromJson,
+            File = System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, file)),
+            Model = model.Length > 0 ? model : System.IO.Path.GetFileNameWithoutExtension(file),
+            Source = $"{path} {location}",
+            Parameters = scales[0],
+            Tokens = scales[1],
+            Compute = scales[2],
+            Step = scales[3],
+        };
+    }
 
     private static double Positive(string cell, string path, string field)
     {

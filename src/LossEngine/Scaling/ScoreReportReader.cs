@@ -35,6 +35,11 @@ internal static class ScoreReportReader
         foreach (JsonElement task in tasks.EnumerateArray())
         {
             string where = $"tasks[{index++}]";
+            if (task.ValueKind != JsonValueKind.Object)
+            {
+                throw new ScalingInputException(path, where, "not an object: every task entry is an object with a 'task' name and metrics.");
+            }
+
             string name = task.TryGetProperty("task", out JsonElement t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : string.Empty;
             if (name.Length == 0)
             {

@@ -1,0 +1,113 @@
+using LossEngine.Formats;
+using LossEngine.Pipeline;
+using LossEngine.Scaling;
+
+namespace LossEngine.Tests.Hardening;
+
+/// <summary>
+/// Regression tests for findings of the fuzz targets (tests/LossEngine.Fuzz). Each finding's input is also kept in the
+/// target's corpus under tests/fuzz, where FuzzCorpusTests replays it.
+/// </summary>
+public sealed class FuzzFindingTests : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("lossengine-fuzz-findings-");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    private string Write(string name, string text)
+    {
+        string path = Path.Combine(_folder.FullName, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    /// <summary>Reads one JSON input of the scaling analysis as a model listed in a manifest beside it.</summary>
+    private ScalingInputException ReadScalingJson(string json)
+    {
+        string input = Write("model.json", json);
+        ModelManifest manifest = ModelManifest.Parse("file,params\nmodel.json,160M\n", Path.Combine(_folder.FullName, "models.csv"));
+        return Assert.Throws<ScalingInputException>(() => ScalingInputs.Read([input], manifest, new ScalingReadOptions()));
+    }
+
+    /// <summary>JSON may escape a lone surrogate; System.Text.Json parses it but throws InvalidOperationException when
+    /// asked for the string. Each reader that names things by JSON strings must refuse it with its format error.</summary>
+    [Theory]
+    [InlineData("{\"results\": {\"a\\udc00\": {\"acc\": 0.5}}}", "results")]
+    [InlineData("{\"schema\": \"lossengine.score/1\", \"tasks\": [{\"task\": \"\\ud800x\", \"loss\": 1}]}", "tasks[0].task")]
+    [InlineData("{\"schema\": \"\\ud800\"}", "schema")]
+    public void LoneSurrogate_InAScalingJsonInput_IsAScalingInputError(string json, string field)
+    {
+        ScalingInputException error = ReadScalingJson(json);
+
+        Assert.Equal(field, error.Field);
+        Assert.Contains("lone surrogate", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoneSurrogate_InAJsonManifest_IsAScalingInputError()
+    {
+        string path = Write("models.json", "{\"models\": [{\"file\": \"\\ud800\", \"params\": 1}]}");
+
+        ScalingInputException error = Assert.Throws<ScalingInputException>(() => ModelManifest.Read(path));
+
+        Assert.Equal("models[0].file", error.Field);
+    }
+
+    [Fact]
+    public void LoneSurrogate_InAReportSchema_IsADumpFormatError_NamingTheFile()
+    {
+        string path = Write("report.json", "{\"schema\": \"\\ud800\"}");
+
+        DumpFormatException error = Assert.Throws<DumpFormatException>(() => ShardReports.SchemaOf(path));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoneSurrogate_InAComparisonReportSchema_IsADumpFormatError_NamingTheFile()
+    {
+        string path = Write("comparison.json", "{\"schema\": \"\\ud800\", \"state\": {}}");
+
+        DumpFormatException error = Assert.Throws<DumpFormatException>(() => ShardReports.AppendComparisons([path]));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Found by afl-fuzz: a NUL in a manifest's file name reached Path.GetFullPath, which throws
+    /// ArgumentException.</summary>
+    [Theory]
+    [InlineData("file,params\na.\0json,1.4B\n")]
+    [InlineData("[{\"file\": \"a\\u0000.json\", \"params\": 1}]")]
+    public void NulInAManifestFileName_IsAScalingInputError(string text)
+    {
+        string path = Write("models.txt", text);
+
+        ScalingInputException error = Assert.Throws<ScalingInputException>(() => ModelManifest.Read(path));
+
+        Assert.Contains("NUL", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ScoreReportTask_ThatIsNotAnObject_IsAScalingInputError()
+    {
+        ScalingInputException error = ReadScalingJson("{\"schema\": \"lossengine.score/1\", \"tasks\": [1]}");
+
+        Assert.Equal("tasks[0]", error.Field);
+    }
+
+    /// <summary>A CSV field that is not blank followed by many quotes (which are then ordinary characters) once took time
+    /// quadratic in the field's length: 400,000 characters ran for minutes. It must be read in linear time, with the
+    /// quotes kept in the field.</summary>
+    // The fixed reader takes milliseconds; the quadratic one took minutes, so the time limit is far from both.
+    [Fact(Timeout = 30_000)]
+    public async Task CsvField_FollowedByManyQuotes_IsReadInLinearTime()
+    {
+        string cell = new string('a', 200_000) + new string('"', 200_000);
+        string text = $"model,params,task,metric,value\nsmall,160M,arc,acc,{cell}\n";
+
+        CsvTable table = await Task.Run(() => CsvTable.Parse(text, "long.csv"), TestContext.Current.CancellationToken);
+
+        CsvRecord record = Assert.Single(table.Records);
+        Assert.Equal(cell, record[4]);
+    }
+}
