@@ -32,6 +32,13 @@ internal static class MergeCommand
             }
 
             LossAggregator merged = ShardReports.AppendScores(paths);
+            if (paths.Where(ShardReports.HasMultipleChoice).ToArray() is { Length: > 0 } withQuestions)
+            {
+                // The multiple-choice table keeps no mergeable state (a question's choices may lie in several shards),
+                // so it is left out of the merged report rather than merged wrongly; the user is told, not surprised.
+                context.Error.WriteLine($"note: {string.Join(", ", withQuestions)}: the multiple-choice table is not merged (it keeps no mergeable state); the merged report has the per-token tables only. Score all shards in one 'score' run for the multiple-choice table.");
+            }
+
             AggregateReport report = merged.Report();
             context.Output.Write(ScoreReportText.Render(report));
             ScoreCommand.WriteReports(report, merged, [.. paths], outputs, result.GetValue(json), result.GetValue(csv), result.GetValue(markdown));

@@ -45,6 +45,24 @@ public static class ShardReports
         }
     }
 
+    /// <summary>Whether a saved score report holds a multiple-choice table (<c>multiple_choice</c>), which
+    /// <see cref="AppendScores"/> does not merge: the table keeps no mergeable state.</summary>
+    /// <param name="path">A report written by <c>lossengine score --json</c>.</param>
+    /// <exception cref="DumpFormatException">The file cannot be read or is not JSON.</exception>
+    public static bool HasMultipleChoice(string path)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(Read(path));
+            return document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && document.RootElement.TryGetProperty("multiple_choice", out var table) && table.ValueKind == System.Text.Json.JsonValueKind.Object;
+        }
+        catch (System.Text.Json.JsonException error)
+        {
+            throw new DumpFormatException($"{path}: not JSON: {error.Message}", error);
+        }
+    }
+
     private static T Append<T>(IReadOnlyList<string> paths, Func<string, T> read, Action<T, T> append)
         where T : class
     {

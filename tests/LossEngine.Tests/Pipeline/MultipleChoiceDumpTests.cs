@@ -131,6 +131,14 @@ public sealed class MultipleChoiceDumpTests : IDisposable
         using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
         MultipleChoiceReport expected = Run(path);
         Assert.Equal(expected.Overall.BrierScore, report.RootElement.GetProperty("multiple_choice").GetProperty("overall").GetProperty("brier_score").GetDouble());
+
+        // merge joins the per-token state and says that the multiple-choice table is not merged.
+        string merged = _files.PathOf("merged.json");
+        (int mergeExit, _, string mergeError) = Cli.CliRunner.Run("merge", json, json, "--json", merged);
+        Assert.True(mergeExit == 0, mergeError);
+        Assert.Contains($"note: {json}, {json}: the multiple-choice table is not merged", mergeError, StringComparison.Ordinal);
+        using var mergedReport = System.Text.Json.JsonDocument.Parse(File.ReadAllText(merged));
+        Assert.False(mergedReport.RootElement.TryGetProperty("multiple_choice", out _));
     }
 
     [Fact]
