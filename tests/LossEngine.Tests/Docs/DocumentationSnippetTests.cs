@@ -68,6 +68,12 @@ public sealed partial class DocumentationSnippetTests
             string program = Path.Combine(folder, "Snippet.dll");
             IReadOnlyList<string> errors = Compile(code, program);
             Assert.True(errors.Count == 0, $"{file}, C# block {index + 1}:\n{string.Join("\n", errors)}\n\n{code}");
+            if (!File.Exists(DotnetHost()))
+            {
+                // A self-contained test run (linux-arm64 under qemu) has no dotnet host to start the snippet with; it is
+                // compiled here and run by the framework-dependent runs on x64.
+                Assert.Skip("compiled only: this self-contained test run has no dotnet host to run the snippet");
+            }
 
             foreach (string dependency in new[] { typeof(Logits).Assembly.Location, typeof(ReadOnlySpan2D<>).Assembly.Location })
             {
