@@ -75,6 +75,11 @@ public static class ComparisonReportJson
         {
             throw new FormatException($"Not JSON: {error.Message}", error);
         }
+        catch (InvalidOperationException error) when (error.Source?.StartsWith("System.Text.Json", StringComparison.Ordinal) == true)
+        {
+            // JsonDocument unescapes property names to look one up, and an escaped lone surrogate has no UTF-16 form.
+            throw new FormatException($"Not readable JSON: {error.Message}", error);
+        }
 
         return ComparisonAggregator.FromJson(json);
     }

@@ -38,7 +38,7 @@ internal sealed class ExactSumJsonConverter : JsonConverter<ExactSum>
         }
 
         long[] full = new ExactSum().ToLimbs();
-        if (offset < 0 || offset + limbs.Count > full.Length)
+        if (offset < 0 || offset > full.Length - limbs.Count) // so that a huge offset cannot wrap past the check
         {
             throw new JsonException($"Exact-sum limbs at offset {offset} (count {limbs.Count}) exceed {full.Length}.");
         }

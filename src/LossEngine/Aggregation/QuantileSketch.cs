@@ -58,20 +58,21 @@ internal sealed class QuantileSketch(double relativeAccuracy = QuantileSketch.De
             throw new ArgumentException("Only sketches of the same accuracy merge.", nameof(other));
         }
 
+        // Checked: counts read from states can be near the limit, and a wrapped count would be a wrong quantile.
         foreach ((int key, long count) in other._positive)
         {
-            _positive[key] = _positive.GetValueOrDefault(key) + count;
+            _positive[key] = checked(_positive.GetValueOrDefault(key) + count);
         }
 
         foreach ((int key, long count) in other._negative)
         {
-            _negative[key] = _negative.GetValueOrDefault(key) + count;
+            _negative[key] = checked(_negative.GetValueOrDefault(key) + count);
         }
 
-        _zeros += other._zeros;
-        _positiveInfinities += other._positiveInfinities;
-        _negativeInfinities += other._negativeInfinities;
-        Count += other.Count;
+        _zeros = checked(_zeros + other._zeros);
+        _positiveInfinities = checked(_positiveInfinities + other._positiveInfinities);
+        _negativeInfinities = checked(_negativeInfinities + other._negativeInfinities);
+        Count = checked(Count + other.Count);
     }
 
     /// <summary>The value at rank ⌊q·(n−1)⌋ in increasing order, within relative error α.</summary>
@@ -131,9 +132,10 @@ internal sealed class QuantileSketch(double relativeAccuracy = QuantileSketch.De
     /// <exception cref="FormatException">A count is negative, or the accuracy is not in (0, 1).</exception>
     public static QuantileSketch FromState(QuantileSketchState state)
     {
-        if (!(state.RelativeAccuracy > 0 && state.RelativeAccuracy < 1))
+        // Every sketch in a state merges with the aggregator's own, which are made at the default accuracy.
+        if (state.RelativeAccuracy != DefaultRelativeAccuracy)
         {
-            throw new FormatException($"A quantile sketch's relative accuracy must be in (0, 1), not {state.RelativeAccuracy}.");
+            throw new FormatException($"A quantile sketch's relative accuracy is {state.RelativeAccuracy}; LossEngine's states hold sketches of accuracy {DefaultRelativeAccuracy} only.");
         }
 
         var sketch = new QuantileSketch(state.RelativeAccuracy);

@@ -182,5 +182,10 @@ public static class ReportJson
         {
             throw new FormatException($"Not a LossEngine report: {error.Message}", error);
         }
+        catch (InvalidOperationException error) when (error.Source?.StartsWith("System.Text.Json", StringComparison.Ordinal) == true)
+        {
+            // JsonDocument unescapes property names to look one up, and an escaped lone surrogate has no UTF-16 form.
+            throw new FormatException($"Not a LossEngine report: {error.Message}", error);
+        }
     }
 }

@@ -21,6 +21,15 @@ public sealed class FuzzFindingTests : IDisposable
         return path;
     }
 
+    private static string CorpusFolder(string target) => Path.Combine(AppContext.BaseDirectory, "fuzz", target);
+
+    private static string ReplaceFirst(string text, string old, string replacement)
+    {
+        int at = text.IndexOf(old, StringComparison.Ordinal);
+        Assert.True(at >= 0, $"the seed file no longer holds {old}");
+        return string.Concat(text.AsSpan(0, at), replacement, text.AsSpan(at + old.Length));
+    }
+
     /// <summary>Reads one JSON input of the scaling analysis as a model listed in a manifest beside it.</summary>
     private ScalingInputException ReadScalingJson(string json)
     {
@@ -71,6 +80,49 @@ public sealed class FuzzFindingTests : IDisposable
         DumpFormatException error = Assert.Throws<DumpFormatException>(() => ShardReports.AppendComparisons([path]));
 
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Found by afl-fuzz: JsonDocument unescapes a property name to compare it, and throws
+    /// InvalidOperationException on an escaped lone surrogate there.</summary>
+    [Fact]
+    public void LoneSurrogate_InAPropertyName_IsADumpFormatError_NamingTheFile()
+    {
+        string comparison = Write("comparison.json", "{\"\\ud800\": 1, \"schema\": \"lossengine.compare/1\"}");
+        string score = Write("score.json", "{\"\\ud800\": 1, \"schema\": \"lossengine.score/1\"}");
+
+        DumpFormatException comparisonError = Assert.Throws<DumpFormatException>(() => ShardReports.AppendComparisons([comparison]));
+        DumpFormatException scoreError = Assert.Throws<DumpFormatException>(() => ShardReports.AppendScores([score]));
+
+        Assert.Contains(comparison, comparisonError.Message, StringComparison.Ordinal);
+        Assert.Contains(score, scoreError.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Found by the mutation pass over the comparison states: an exact sum's limb offset near int.MaxValue
+    /// wrapped the bounds check (offset + count) and reached Array.Copy.</summary>
+    [Fact]
+    public void ExactSum_WithAnOffsetThatWouldWrap_IsADumpFormatError_NamingTheFile()
+    {
+        string valid = File.ReadAllText(Path.Combine(CorpusFolder("compare-report"), "valid-bare-state.json"));
+        string path = Write("comparison.json", ReplaceFirst(valid, "{\"offset\":0,\"limbs\":[]}", "{\"offset\":2147483647,\"limbs\":[1]}"));
+
+        DumpFormatException error = Assert.Throws<DumpFormatException>(() => ShardReports.AppendComparisons([path]));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("offset 2147483647", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Found by afl-fuzz: a state whose quantile sketch had another relative accuracy than the aggregator's
+    /// own failed to merge with ArgumentException.</summary>
+    [Fact]
+    public void QuantileSketch_OfAnotherAccuracy_IsADumpFormatError_NamingTheFile()
+    {
+        string valid = File.ReadAllText(Path.Combine(CorpusFolder("compare-report"), "valid-bare-state-sketches.json"));
+        string path = Write("comparison.json", ReplaceFirst(valid, "\"relative_accuracy\":0.005", "\"relative_accuracy\":0.01"));
+
+        DumpFormatException error = Assert.Throws<DumpFormatException>(() => ShardReports.AppendComparisons([path]));
+
+        Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        Assert.Contains("relative accuracy is 0.01", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>Found by afl-fuzz: a NUL in a manifest's file name reached Path.GetFullPath, which throws
