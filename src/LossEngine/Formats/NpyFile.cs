@@ -14,6 +14,10 @@ namespace LossEngine.Formats;
 public sealed partial class NpyFile : IDisposable
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    /// <summary>The longest header read, in bytes: numpy.load's own default limit (max_header_size). NumPy writes
+    /// headers of well under 200 bytes for the dtypes read here, and the cap bounds the work of finding the fields.</summary>
+    public const int MaxHeaderBytes = 10_000;
     private readonly MappedFile _mapped;
 
     private NpyFile(MappedFile mapped, TensorView tensor)
@@ -61,7 +65,7 @@ public sealed partial class NpyFile : IDisposable
             throw new DumpFormatException($"{path}: the file is empty.");
         }
 
-        var bytes = new ReadOnlySpan<byte>(mapped.Base, (int)Math.Min(mapped.Length, 1 << 20));
+        var bytes = new ReadOnlySpan<byte>(mapped.Base, (int)Math.Min(mapped.Length, 12 + MaxHeaderBytes));
         if (bytes.Length < 10 || !bytes[..6].SequenceEqual(Magic))
         {
             throw new DumpFormatException($"{path}: not a .npy file (the magic \\x93NUMPY is missing at offset 0).");
@@ -95,9 +99,9 @@ public sealed partial class NpyFile : IDisposable
             throw new DumpFormatException($"{path}: the header length {headerLength} at offset 8 runs past the end of the file ({mapped.Length} bytes).");
         }
 
-        if (headerStart + headerLength > bytes.Length)
+        if (headerLength > MaxHeaderBytes)
         {
-            throw new DumpFormatException($"{path}: the header length {headerLength} at offset 8 is over the {bytes.Length - headerStart}-byte limit for .npy headers.");
+            throw new DumpFormatException($"{path}: the header length {headerLength} at offset 8 is over the {MaxHeaderBytes}-byte limit for .npy headers (numpy.load's default limit too).");
         }
 
         string header;

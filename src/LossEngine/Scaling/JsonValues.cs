@@ -20,11 +20,13 @@ internal static class JsonValues
         _ => double.NaN,
     };
 
-    /// <summary>Checks that every property name and string in <paramref name="element"/> is valid Unicode. JSON may
-    /// escape a lone surrogate (<c>"\ud800"</c>), which System.Text.Json parses but refuses to turn into a string, with
-    /// an InvalidOperationException, when a reader later asks for it; checking once here names the field instead.</summary>
-    /// <exception cref="ScalingInputException">A name or string holds a lone surrogate; the message names its path.</exception>
-    public static void CheckStrings(JsonElement element, string path, string where = "")
+    /// <summary>Checks that every property name and string in <paramref name="element"/> is valid Unicode, and that
+    /// every number fits a double. JSON may escape a lone surrogate (<c>"\ud800"</c>), which System.Text.Json parses
+    /// but refuses to turn into a string, with an InvalidOperationException, when a reader later asks for it; and it
+    /// may hold a number such as <c>1e400</c>, which reads as infinity. Checking once here names the field instead.</summary>
+    /// <exception cref="ScalingInputException">A name or string holds a lone surrogate, or a number is out of range;
+    /// the message names its path.</exception>
+    public static void CheckValues(JsonElement element, string path, string where = "")
     {
         try
         {
@@ -33,18 +35,20 @@ internal static class JsonValues
                 case JsonValueKind.String:
                     _ = element.GetString();
                     break;
+                case JsonValueKind.Number when !double.IsFinite(element.GetDouble()):
+                    throw new ScalingInputException(path, where, $"the number {element.GetRawText()} is out of the range of a double (about ±1.8e308).");
                 case JsonValueKind.Array:
                     int index = 0;
                     foreach (JsonElement item in element.EnumerateArray())
                     {
-                        CheckStrings(item, path, $"{where}[{index++}]");
+                        CheckValues(item, path, $"{where}[{index++}]");
                     }
 
                     break;
                 case JsonValueKind.Object:
                     foreach (JsonProperty property in element.EnumerateObject())
                     {
-                        CheckStrings(property.Value, path, where.Length == 0 ? property.Name : $"{where}.{property.Name}");
+                        CheckValues(property.Value, path, where.Length == 0 ? property.Name : $"{where}.{property.Name}");
                     }
 
                     break;

@@ -132,7 +132,7 @@ public sealed class ModelManifest
         {
             using JsonDocument document = JsonDocument.Parse(text);
             JsonElement root = document.RootElement;
-            JsonValues.CheckStrings(root, path);
+            JsonValues.CheckValues(root, path);
             string prefix = "models";
             if (root.ValueKind == JsonValueKind.Object)
             {

@@ -63,7 +63,7 @@ public static class ScalingInputs
         using (document)
         {
             JsonElement root = document.RootElement;
-            JsonValues.CheckStrings(root, path);
+            JsonValues.CheckValues(root, path);
             bool isReport = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("schema", out JsonElement schema) && schema.ValueKind == JsonValueKind.String;
             bool isLmEval = root.ValueKind == JsonValueKind.Object && root.TryGetProperty("results", out _);
             if (isReport && root.GetProperty("schema").GetString() != ReportJson.Schema)

@@ -93,7 +93,10 @@ internal static class TidyCsvReader
                 $"no '{name}' column (found: {string.Join(", ", table.Header)}); a tidy CSV has model, params, tokens, compute, step, task, metric, value, stderr{(name == axisName ? $", and needs the '{name}' column for the series' axis" : string.Empty)}.");
         }
 
+        // A spelled-out infinity is a value; digits that parse to one (1e400) overflowed a double.
         double Number(string cell, string field) =>
-            CsvTable.TryParseNumber(cell, out double number) ? number : throw new ScalingInputException(path, field, $"'{cell}' is not a number.");
+            !CsvTable.TryParseNumber(cell, out double number) ? throw new ScalingInputException(path, field, $"'{cell}' is not a number.")
+            : double.IsInfinity(number) && cell.Any(char.IsAsciiDigit) ? throw new ScalingInputException(path, field, $"{cell} is out of the range of a double (about ±1.8e308).")
+            : number;
     }
 }

@@ -151,6 +151,26 @@ public sealed class BadInputTests : IDisposable
         Assert.Contains("v2.npy: the header length 2147483650", error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>numpy.load's own limit: a header of over 10,000 bytes is refused before its fields are looked for. A
+    /// header just under the limit that opens a shape tuple and never closes it is refused for its missing field.</summary>
+    [Fact(Timeout = 30_000)]
+    public async Task NpyHeaders_OverNumPysLimit_AreRefused_AndOnesUnderItAreReadInLittleTime()
+    {
+        static byte[] Version2(string header) =>
+            [0x93, .. "NUMPY"u8.ToArray(), 2, 0, .. BitConverter.GetBytes(header.Length), .. Encoding.Latin1.GetBytes(header)];
+
+        string big = _files.PathOf("big.npy");
+        File.WriteAllBytes(big, Version2(new string(' ', NpyFile.MaxHeaderBytes + 1)));
+        string open = _files.PathOf("open.npy");
+        File.WriteAllBytes(open, Version2("{" + string.Concat(Enumerable.Repeat("'shape': (1", NpyFile.MaxHeaderBytes / 12))));
+
+        var tooBig = Assert.Throws<DumpFormatException>(() => NpyFile.Open(big).Dispose());
+        var unclosed = await Task.Run(() => Assert.Throws<DumpFormatException>(() => NpyFile.Open(open).Dispose()), TestContext.Current.CancellationToken);
+
+        Assert.Contains($"big.npy: the header length {NpyFile.MaxHeaderBytes + 1} at offset 8 is over the {NpyFile.MaxHeaderBytes}-byte limit", tooBig.Message, StringComparison.Ordinal);
+        Assert.Contains("open.npy: the .npy header has no 'descr'", unclosed.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void TamperedStates_AreFormatErrorsNamingTheField()
     {

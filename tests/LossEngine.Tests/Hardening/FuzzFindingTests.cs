@@ -82,6 +82,31 @@ public sealed class FuzzFindingTests : IDisposable
         Assert.Contains(path, error.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>A JSON number past a double's range (1e400) parses as infinity; the readers refuse it, naming the
+    /// field, rather than analyse an infinite accuracy.</summary>
+    [Fact]
+    public void JsonNumber_OutOfRange_IsAScalingInputError_NamingTheField()
+    {
+        ScalingInputException error = ReadScalingJson("{\"results\": {\"arc\": {\"acc\": 1e400, \"acc_stderr\": 0.01}}}");
+
+        Assert.Equal("results.arc.acc", error.Field);
+        Assert.Contains("1e400 is out of the range of a double", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CsvNumber_OutOfRange_IsAScalingInputError_AndASpelledInfinityIsAValue()
+    {
+        string overflow = Write("overflow.csv", "model,params,task,metric,value\nsmall,160M,arc,loss,2.5\nlarge,1.4B,arc,loss,1e400\n");
+        string spelled = Write("spelled.csv", "model,params,task,metric,value\nsmall,160M,arc,loss,Infinity\nlarge,1.4B,arc,loss,2.5\n");
+
+        ScalingInputException error = Assert.Throws<ScalingInputException>(() => ScalingInputs.Read([overflow], null, new ScalingReadOptions()));
+        IReadOnlyList<ScalingSeries> series = ScalingInputs.Read([spelled], null, new ScalingReadOptions());
+
+        Assert.Contains("column value", error.Field, StringComparison.Ordinal);
+        Assert.Contains("1e400 is out of the range of a double", error.Message, StringComparison.Ordinal);
+        Assert.Equal(double.PositiveInfinity, Assert.Single(series).Points[0].Y);
+    }
+
     /// <summary>Found by afl-fuzz: JsonDocument unescapes a property name to compare it, and throws
     /// InvalidOperationException on an escaped lone surrogate there.</summary>
     [Fact]
