@@ -63,11 +63,7 @@ internal static partial class RowStatisticsKernel
             int groupsSinceFold = 0;
             for (; i + groupLength <= length; i += groupLength)
             {
-                for (int line = 0; line < bytesPerGroup; line += CacheLineBytes)
-                {
-                    TWidth.Prefetch(prefetch + line);
-                }
-
+                PrefetchGroup<TWidth, TVector>(prefetch, bytesPerGroup);
                 prefetch += bytesPerGroup;
 
                 LoadGroup<T, TWidth, TVector, TMode>(ref source, i, out TVector g0, out TVector g1, out TVector g2, out TVector g3);
