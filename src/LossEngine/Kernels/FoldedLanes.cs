@@ -1,9 +1,12 @@
+using System.Runtime.InteropServices;
+using LossEngine.Kernels.Vectors;
+
 namespace LossEngine.Kernels;
 
 /// <summary>
 /// The double accumulators behind a kernel's float lanes, for one row: per lane a sum S = Σ e^(x−M) and, optionally, a
 /// weighted sum W = Σ e^(x−M)·w, both relative to the lane's maximum M as of the last fold. Both row kernels move their
-/// float lane sums in here every few hundred terms (<see cref="Rebase"/>, then <see cref="Add"/>), so that no float
+/// float lane sums in here every few hundred terms (<see cref="Rebase"/>, then <see cref="Add(ReadOnlySpan{float}, ReadOnlySpan{float})"/>), so that no float
 /// accumulator adds more than that many terms, and combine the lanes at the row's maximum at the end
 /// (<see cref="Combine(float)"/>).
 /// </summary>
@@ -86,6 +89,19 @@ internal readonly ref struct FoldedLanes
         for (int lane = 0; lane < WeightedSums.Length; lane++)
         {
             WeightedSums[lane] += weightedSums[lane];
+        }
+    }
+
+    /// <summary><see cref="Add(ReadOnlySpan{float}, ReadOnlySpan{float})"/> from the kernel's vectors, without storing
+    /// them first. <paramref name="weightedSums"/> is ignored where no weighted sum is tracked.</summary>
+    public void Add<TWidth, TVector>(TVector sums, TVector weightedSums)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TWidth.AddWidened(sums, ref MemoryMarshal.GetReference(Sums));
+        if (!WeightedSums.IsEmpty)
+        {
+            TWidth.AddWidened(weightedSums, ref MemoryMarshal.GetReference(WeightedSums));
         }
     }
 

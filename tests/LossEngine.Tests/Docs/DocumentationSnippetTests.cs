@@ -53,8 +53,17 @@ public sealed partial class DocumentationSnippetTests
     [Fact]
     public void ABrokenSnippetFailsToCompile()
     {
-        // The compilation below is strict enough to catch a renamed API.
-        Assert.NotEmpty(Compile("LossEngine.Logits.NoSuchMethod();", Path.Combine(Path.GetTempPath(), "unused.dll")));
+        // The compilation below is strict enough to catch a renamed API. The output goes to a folder of this run's own:
+        // a shared path would race with a test run beside this one.
+        string folder = Directory.CreateTempSubdirectory("lossengine-snippet-").FullName;
+        try
+        {
+            Assert.NotEmpty(Compile("LossEngine.Logits.NoSuchMethod();", Path.Combine(folder, "unused.dll")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Theory]

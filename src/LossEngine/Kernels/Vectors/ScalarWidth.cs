@@ -31,6 +31,9 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
     public static void Store(float value, ref float destination, nuint elementOffset) => Unsafe.Add(ref destination, elementOffset) = value;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddWidened(float value, ref double destination) => destination += value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Add(float left, float right) => left + right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -27,6 +27,14 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
     public static void Store(Vector128<float> value, ref float destination, nuint elementOffset) => value.StoreUnsafe(ref destination, elementOffset);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddWidened(Vector128<float> value, ref double destination)
+    {
+        (Vector128<double> lower, Vector128<double> upper) = Vector128.Widen(value);
+        (Vector128.LoadUnsafe(ref destination) + lower).StoreUnsafe(ref destination);
+        (Vector128.LoadUnsafe(ref destination, 2) + upper).StoreUnsafe(ref destination, 2);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Add(Vector128<float> left, Vector128<float> right) => left + right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

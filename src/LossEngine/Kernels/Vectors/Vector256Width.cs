@@ -27,6 +27,14 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
     public static void Store(Vector256<float> value, ref float destination, nuint elementOffset) => value.StoreUnsafe(ref destination, elementOffset);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddWidened(Vector256<float> value, ref double destination)
+    {
+        (Vector256<double> lower, Vector256<double> upper) = Vector256.Widen(value);
+        (Vector256.LoadUnsafe(ref destination) + lower).StoreUnsafe(ref destination);
+        (Vector256.LoadUnsafe(ref destination, 4) + upper).StoreUnsafe(ref destination, 4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Add(Vector256<float> left, Vector256<float> right) => left + right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -27,6 +27,14 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
     public static void Store(Vector512<float> value, ref float destination, nuint elementOffset) => value.StoreUnsafe(ref destination, elementOffset);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void AddWidened(Vector512<float> value, ref double destination)
+    {
+        (Vector512<double> lower, Vector512<double> upper) = Vector512.Widen(value);
+        (Vector512.LoadUnsafe(ref destination) + lower).StoreUnsafe(ref destination);
+        (Vector512.LoadUnsafe(ref destination, 8) + upper).StoreUnsafe(ref destination, 8);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Add(Vector512<float> left, Vector512<float> right) => left + right;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
