@@ -114,7 +114,7 @@ internal static class RowComparisonKernel
                     // and the fold is just the adds: a few vector instructions where the full fold, run every 32
                     // vectors, cost a quarter to a third of the loop's time.
                     referenceLanes.Add<TWidth, TVector>(referenceSum, crossSum);
-                    candidateLanes.Add<TWidth, TVector>(candidateSum, candidateSum);
+                    candidateLanes.Add<TWidth, TVector>(candidateSum, default);
                     (referenceSum, candidateSum, crossSum) = (TWidth.Create(0f), TWidth.Create(0f), TWidth.Create(0f));
                 }
 
