@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using LossEngine.Kernels.Vectors;
 
 namespace LossEngine.Kernels;
@@ -14,6 +15,22 @@ internal static partial class RowStatisticsKernel
         where TVector : unmanaged
         where TMode : IStatisticsMode
     {
+        if (!state.RaisedSinceFold)
+        {
+            // The lane maxima are where the last fold left them, so there is nothing to rebase: the float sums go
+            // straight into the doubles, the same additions in the same order as below.
+            folded.Add<TWidth, TVector>(state.Sum, state.EntropySum);
+            if (TMode.TracksLogitSum)
+            {
+                TWidth.AddWidened(state.LogitSum, ref MemoryMarshal.GetReference(logitSums));
+            }
+
+            state.Sum = TWidth.Create(0f);
+            state.EntropySum = TWidth.Create(0f);
+            state.LogitSum = TWidth.Create(0f);
+            return;
+        }
+
         int count = TWidth.Count;
         Span<float> max = stackalloc float[count];
         Span<float> sum = stackalloc float[count];
@@ -37,6 +54,7 @@ internal static partial class RowStatisticsKernel
         state.Sum = TWidth.Create(0f);
         state.EntropySum = TWidth.Create(0f);
         state.LogitSum = TWidth.Create(0f);
+        state.RaisedSinceFold = false;
     }
 
     [SkipLocalsInit]
@@ -101,5 +119,8 @@ internal static partial class RowStatisticsKernel
         public TVector ArgMax;
         public TVector Best;
         public TVector LogitSum;
+
+        /// <summary>Set when the reference maximum rises, cleared by the fold that rebases the doubles to it.</summary>
+        public bool RaisedSinceFold;
     }
 }

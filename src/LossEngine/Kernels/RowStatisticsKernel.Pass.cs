@@ -33,19 +33,18 @@ internal static partial class RowStatisticsKernel
         // x ≥ x_t ⇔ x > nextDown(x_t), so a single compare against a per-region threshold does both.
         TVector thresholdBefore = TWidth.Create(MathF.BitDecrement(targetLogit));
         TVector thresholdAfter = TWidth.Create(targetLogit);
-        TVector threshold = target == 0 ? thresholdAfter : thresholdBefore;
         nuint targetIndex = (nuint)target;
 
-        // The hot state lives in locals so the JIT keeps it in registers; the rare paths get it through a struct copy.
-        TVector max = TWidth.Create(float.MinValue);
-        TVector sum = TWidth.Create(0f);
-        TVector entropySum = TWidth.Create(0f);
-        int rankCount = 0;
-        TVector argMax = TWidth.Indices;
-        TVector best = TWidth.Create(float.MinValue);
-        TVector logitSum = TWidth.Create(0f);
+        var state = new LaneState<TVector>
+        {
+            Max = TWidth.Create(float.MinValue),
+            Sum = TWidth.Create(0f),
+            EntropySum = TWidth.Create(0f),
+            ArgMax = TWidth.Indices,
+            Best = TWidth.Create(float.MinValue),
+            LogitSum = TWidth.Create(0f),
+        };
         TVector margin = TWidth.Create(TMode.TracksAll ? StatisticsRescaleMargin : RescaleMargin);
-        TVector trigger = TWidth.Add(max, margin);
 
         // The weighted (entropy) sums are allocated in every mode, though only full-statistics mode adds to them: a
         // stackalloc that depends on the mode cost the main loop its registers for the sums.
@@ -54,105 +53,29 @@ internal static partial class RowStatisticsKernel
         logitSums.Clear();
 
         ref T source = ref MemoryMarshal.GetReference(row);
-        LaneState<TVector> state;
         fixed (T* pinned = row)
         {
+            // The groups run in a method of their own that makes no call, so that the JIT keeps the sums and every
+            // constant in registers; it returns at each fold and at each group that needs a rare path.
             byte* prefetch = (byte*)pinned + PrefetchDistanceBytes;
-            int bytesPerGroup = (int)groupLength * Unsafe.SizeOf<T>();
+            nuint groupsEnd = length - (length % groupLength);
+            nuint nextFold = FoldInterval * groupLength;
             nuint i = 0;
-            int groupsSinceFold = 0;
-            for (; i + groupLength <= length; i += groupLength)
+            var expConstants = SumExpConstants<TVector>.Create<TWidth>();
+            while (i < groupsEnd)
             {
-                PrefetchGroup<TWidth, TVector>(prefetch, bytesPerGroup);
-                prefetch += bytesPerGroup;
-
-                LoadGroup<T, TWidth, TVector, TMode>(ref source, i, out TVector g0, out TVector g1, out TVector g2, out TVector g3);
-                TVector groupMax = TWidth.MaxNative(TWidth.MaxNative(g0, g1), TWidth.MaxNative(g2, g3));
-                if (scaled)
+                i = RunGroups<T, TWidth, TVector, TMode, TShift>(ref state, expConstants, ref source, prefetch, i, Math.Min(nextFold, groupsEnd), scale, targetIndex, targetLogit);
+                if (i == nextFold)
                 {
-                    // A positive scale preserves order, so the group maximum can be scaled after the fact.
-                    groupMax = TWidth.Multiply(groupMax, scaleVector);
-                }
-
-                if (TMode.TracksAll && TWidth.GreaterThanAny(groupMax, best))
-                {
-                    // A new record in some lane: update the exact maximum and its first index, inline. Records are
-                    // O(log n) per lane, and the reference maximum never exceeds the exact one, so a rescale below
-                    // can only happen inside this branch.
-                    for (int k = 0; k < GroupVectors; k++)
-                    {
-                        nuint offset = i + (nuint)(k * count);
-                        TVector x = VectorMath.Load<T, TWidth, TVector>(ref source, offset);
-                        x = scaled ? TWidth.Multiply(x, scaleVector) : x;
-                        TrackArgMax<TWidth, TVector>(ref best, ref argMax, x, offset);
-                    }
-                }
-
-                if (TWidth.GreaterThanAny(groupMax, trigger))
-                {
-                    state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum };
-                    RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref state, ref source, i, scaleVector, margin);
-                    (max, sum, entropySum) = (state.Max, state.Sum, state.EntropySum);
-                    trigger = TWidth.Add(max, margin);
-                }
-
-                // Loaded again rather than kept live across the rare call, which would spill them on every group.
-                LoadGroup<T, TWidth, TVector, TMode>(ref source, i, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
-                if (scaled)
-                {
-                    x0 = TWidth.Multiply(x0, scaleVector);
-                    x1 = TWidth.Multiply(x1, scaleVector);
-                    x2 = TWidth.Multiply(x2, scaleVector);
-                    x3 = TWidth.Multiply(x3, scaleVector);
-                }
-
-                if (TMode.TracksLogitSum)
-                {
-                    logitSum = TWidth.Add(logitSum, TWidth.Add(TWidth.Add(x0, x1), TWidth.Add(x2, x3)));
-                }
-
-                TVector d0 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x0, max) : TWidth.Subtract(x0, max);
-                TVector d1 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x1, max) : TWidth.Subtract(x1, max);
-                TVector d2 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x2, max) : TWidth.Subtract(x2, max);
-                TVector d3 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x3, max) : TWidth.Subtract(x3, max);
-                TVector e0 = VectorMath.ExpForSum<TWidth, TVector>(d0);
-                TVector e1 = VectorMath.ExpForSum<TWidth, TVector>(d1);
-                TVector e2 = VectorMath.ExpForSum<TWidth, TVector>(d2);
-                TVector e3 = VectorMath.ExpForSum<TWidth, TVector>(d3);
-
-                // Pairwise combination keeps one add per group on each loop-carried chain.
-                sum = TWidth.Add(sum, TWidth.Add(TWidth.Add(e0, e1), TWidth.Add(e2, e3)));
-                if (TMode.TracksAll)
-                {
-                    entropySum = TWidth.Add(entropySum, TWidth.Add(
-                        TWidth.MultiplyAdd(e0, d0, TWidth.Multiply(e1, d1)),
-                        TWidth.MultiplyAdd(e2, d2, TWidth.Multiply(e3, d3))));
-
-                    TVector t0 = threshold, t1 = threshold, t2 = threshold, t3 = threshold;
-                    if (targetIndex - i < groupLength)
-                    {
-                        // The group holding the target: thresholds differ per lane once, then stay "after".
-                        t0 = LaneThreshold<TWidth, TVector>(i, targetIndex, thresholdBefore, thresholdAfter);
-                        t1 = LaneThreshold<TWidth, TVector>(i + (nuint)count, targetIndex, thresholdBefore, thresholdAfter);
-                        t2 = LaneThreshold<TWidth, TVector>(i + (nuint)(2 * count), targetIndex, thresholdBefore, thresholdAfter);
-                        t3 = LaneThreshold<TWidth, TVector>(i + (nuint)(3 * count), targetIndex, thresholdBefore, thresholdAfter);
-                        threshold = thresholdAfter;
-                    }
-
-                    rankCount += TWidth.CountGreaterThan(x0, t0) + TWidth.CountGreaterThan(x1, t1)
-                        + TWidth.CountGreaterThan(x2, t2) + TWidth.CountGreaterThan(x3, t3);
-                }
-
-                if (++groupsSinceFold == FoldInterval)
-                {
-                    state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum, LogitSum = logitSum };
                     Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
-                    (sum, entropySum, logitSum) = (state.Sum, state.EntropySum, state.LogitSum);
-                    groupsSinceFold = 0;
+                    nextFold += FoldInterval * groupLength;
+                }
+                else if (i < groupsEnd)
+                {
+                    PrepareGroup<T, TWidth, TVector, TMode>(ref state, ref source, i, scale, margin);
                 }
             }
 
-            state = new LaneState<TVector> { Max = max, Sum = sum, EntropySum = entropySum, RankCount = rankCount, ArgMax = argMax, Best = best, LogitSum = logitSum };
             TVector allLanes = TWidth.GreaterThanOrEqual(TWidth.Indices, TWidth.Create(0f));
             for (; i + (nuint)count <= length; i += (nuint)count)
             {
@@ -176,6 +99,110 @@ internal static partial class RowStatisticsKernel
 
         Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
         return Finish<T, TWidth, TVector, TMode, TShift>(ref state, folded, logitSums, row, target, scale);
+    }
+
+    /// <summary>
+    /// The main loop: whole groups from <paramref name="i"/> up to <paramref name="end"/>, as long as none needs a rare
+    /// path. Returns where it stopped: <paramref name="end"/>, or the start of a group that holds a new exact maximum
+    /// (full-statistics mode) or a logit beyond the reference maximum's margin, for <see cref="PrepareGroup"/>; after
+    /// that the group passes.
+    /// </summary>
+    /// <remarks>The loop makes no call, not even a rare one: on the SysV ABI every vector register is lost across a call,
+    /// so a call anywhere in the loop made the JIT reload its constants from memory and keep the loop counters on the
+    /// stack in every iteration. The running sums come in and go out through <paramref name="state"/>, once per call.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe nuint RunGroups<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, in SumExpConstants<TVector> constants, ref T source, byte* prefetch, nuint i, nuint end, float scale, nuint targetIndex, float targetLogit)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+        where TShift : IShiftPolicy
+    {
+        int count = TWidth.Count;
+        nuint groupLength = (nuint)(GroupVectors * count);
+        int bytesPerGroup = (int)groupLength * Unsafe.SizeOf<T>();
+        bool scaled = scale != 1f;
+        TVector scaleVector = TWidth.Create(scale);
+
+        TVector max = state.Max;
+        TVector trigger = TWidth.Add(max, TWidth.Create(TMode.TracksAll ? StatisticsRescaleMargin : RescaleMargin));
+        TVector best = state.Best;
+        TVector sum = state.Sum;
+        TVector entropySum = state.EntropySum;
+        TVector logitSum = state.LogitSum;
+        int rankCount = state.RankCount;
+        SumExpConstants<TVector> k = constants;
+
+        // Rank counts entries ranked above the target: x > x_t after it, x ≥ x_t before it. For finite x_t,
+        // x ≥ x_t ⇔ x > nextDown(x_t), so a single compare against a per-region threshold does both.
+        TVector thresholdBefore = TWidth.Create(MathF.BitDecrement(targetLogit));
+        TVector thresholdAfter = TWidth.Create(targetLogit);
+        TVector threshold = targetIndex < i ? thresholdAfter : thresholdBefore;
+
+        for (; i < end; i += groupLength)
+        {
+            PrefetchGroup<TWidth, TVector>(prefetch + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerGroup);
+            LoadGroup<T, TWidth, TVector, TMode>(ref source, i, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
+            if (scaled)
+            {
+                x0 = TWidth.Multiply(x0, scaleVector);
+                x1 = TWidth.Multiply(x1, scaleVector);
+                x2 = TWidth.Multiply(x2, scaleVector);
+                x3 = TWidth.Multiply(x3, scaleVector);
+            }
+
+            // Records of the exact maximum are O(log n) per lane; the reference maximum never exceeds the exact one,
+            // so in full-statistics mode a logit beyond the margin is always a record too.
+            TVector groupMax = TWidth.MaxNative(TWidth.MaxNative(x0, x1), TWidth.MaxNative(x2, x3));
+            if ((TMode.TracksAll && TWidth.GreaterThanAny(groupMax, best)) || TWidth.GreaterThanAny(groupMax, trigger))
+            {
+                break;
+            }
+
+            if (TMode.TracksLogitSum)
+            {
+                logitSum = TWidth.Add(logitSum, TWidth.Add(TWidth.Add(x0, x1), TWidth.Add(x2, x3)));
+            }
+
+            TVector d0 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x0, max) : TWidth.Subtract(x0, max);
+            TVector d1 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x1, max) : TWidth.Subtract(x1, max);
+            TVector d2 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x2, max) : TWidth.Subtract(x2, max);
+            TVector d3 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x3, max) : TWidth.Subtract(x3, max);
+            TVector e0 = TWidth.FusesMultiplyAdd ? VectorMath.ExpForSum<TWidth, TVector>(d0, k) : VectorMath.ExpForSum<TWidth, TVector>(d0);
+            TVector e1 = TWidth.FusesMultiplyAdd ? VectorMath.ExpForSum<TWidth, TVector>(d1, k) : VectorMath.ExpForSum<TWidth, TVector>(d1);
+            TVector e2 = TWidth.FusesMultiplyAdd ? VectorMath.ExpForSum<TWidth, TVector>(d2, k) : VectorMath.ExpForSum<TWidth, TVector>(d2);
+            TVector e3 = TWidth.FusesMultiplyAdd ? VectorMath.ExpForSum<TWidth, TVector>(d3, k) : VectorMath.ExpForSum<TWidth, TVector>(d3);
+
+            // Pairwise combination keeps one add per group on each loop-carried chain.
+            sum = TWidth.Add(sum, TWidth.Add(TWidth.Add(e0, e1), TWidth.Add(e2, e3)));
+            if (TMode.TracksAll)
+            {
+                entropySum = TWidth.Add(entropySum, TWidth.Add(
+                    TWidth.MultiplyAdd(e0, d0, TWidth.Multiply(e1, d1)),
+                    TWidth.MultiplyAdd(e2, d2, TWidth.Multiply(e3, d3))));
+
+                TVector t0 = threshold, t1 = threshold, t2 = threshold, t3 = threshold;
+                if (targetIndex - i < groupLength)
+                {
+                    // The group holding the target: thresholds differ per lane once, then stay "after".
+                    t0 = LaneThreshold<TWidth, TVector>(i, targetIndex, thresholdBefore, thresholdAfter);
+                    t1 = LaneThreshold<TWidth, TVector>(i + (nuint)count, targetIndex, thresholdBefore, thresholdAfter);
+                    t2 = LaneThreshold<TWidth, TVector>(i + (nuint)(2 * count), targetIndex, thresholdBefore, thresholdAfter);
+                    t3 = LaneThreshold<TWidth, TVector>(i + (nuint)(3 * count), targetIndex, thresholdBefore, thresholdAfter);
+                    threshold = thresholdAfter;
+                }
+
+                rankCount += TWidth.CountGreaterThan(x0, t0) + TWidth.CountGreaterThan(x1, t1)
+                    + TWidth.CountGreaterThan(x2, t2) + TWidth.CountGreaterThan(x3, t3);
+            }
+        }
+
+        state.Sum = sum;
+        state.EntropySum = entropySum;
+        state.LogitSum = logitSum;
+        state.RankCount = rankCount;
+        return i;
     }
 
     /// <summary>Loads the four vectors of a main-loop group. Where only order-free sums are needed (log-sum-exp mode), a

@@ -12,17 +12,17 @@ internal static class VectorMath
     /// <summary>Arguments above this overflow to +∞ (e^88.7228 is float.MaxValue).</summary>
     private const float ExpArgumentCeiling = 89f;
 
-    private const float Log2E = 1.44269504088896341f;
+    internal const float Log2E = 1.44269504088896341f;
 
     // Cody–Waite split of ln 2: the high part has 9 significant bits, so n·Ln2High is exact for |n| ≤ 2^15 and the
     // reduction r = x − n·ln2 loses nothing to cancellation even without FMA.
     private const float Ln2High = 0.693359375f;
-    private const float Ln2 = 0.693147182f;
+    internal const float Ln2 = 0.693147182f;
     private const float Ln2Low = -2.12194440e-4f;
 
     // Adding 1.5·2^23 pushes the fraction out of the mantissa, so (y + magic) − magic is y rounded to the nearest
     // integer (ties to even) in two cheap adds, where a rounding instruction costs two micro-ops on x64.
-    private const float RoundingMagic = 12582912f;
+    internal const float RoundingMagic = 12582912f;
 
     // Degree-6 polynomial for e^r on [−ln2/2, ln2/2] with p(0) = 1, fitted for minimal relative error by Lawson-weighted
     // least squares (mpmath, 40 digits, 400 Chebyshev nodes); its own error is 2.0e-9, a thirtieth of a float ulp, so
@@ -37,11 +37,11 @@ internal static class VectorMath
     // Degree-5 polynomial for the terms of a sum, on the same interval and fitted the same way (2000 Chebyshev nodes):
     // its own relative error is 9.1e-8 and, with the Horner rounding, 1.5e-7 (1.3 float ulp) in all. A sum of such terms
     // is within 1.5e-7 relatively, so a log-sum-exp within 1.5e-7 absolutely, far inside the kernels' stated bound.
-    private const float S1 = 9.999997e-01f;
-    private const float S2 = 4.999915e-01f;
-    private const float S3 = 1.6667636e-01f;
-    private const float S4 = 4.189793e-02f;
-    private const float S5 = 8.290315e-03f;
+    internal const float S1 = 9.999997e-01f;
+    internal const float S2 = 4.999915e-01f;
+    internal const float S3 = 1.6667636e-01f;
+    internal const float S4 = 4.189793e-02f;
+    internal const float S5 = 8.290315e-03f;
 
     /// <summary>
     /// e^x per lane, within 2 ulp of the correctly rounded result wherever that result is a normal float (tested over
@@ -94,13 +94,24 @@ internal static class VectorMath
             return ExpOfClampedArgument<TWidth, TVector>(x);
         }
 
-        TVector n = NearestExponent<TWidth, TVector>(x);
-        TVector r = TWidth.MultiplyAdd(n, TWidth.Create(-Ln2), x);
-        TVector p = TWidth.MultiplyAdd(TWidth.Create(S5), r, TWidth.Create(S4));
-        p = TWidth.MultiplyAdd(p, r, TWidth.Create(S3));
-        p = TWidth.MultiplyAdd(p, r, TWidth.Create(S2));
-        p = TWidth.MultiplyAdd(p, r, TWidth.Create(S1));
-        p = TWidth.MultiplyAdd(p, r, TWidth.Create(1f));
+        return ExpForSum<TWidth, TVector>(x, SumExpConstants<TVector>.Create<TWidth>());
+    }
+
+    /// <summary><see cref="ExpForSum{TWidth, TVector}(TVector)"/> with its constants given: a loop that takes them from
+    /// a <see cref="SumExpConstants{TVector}"/> it did not build itself keeps them in registers, where the JIT would
+    /// otherwise load each constant again in every iteration. Only for widths that fuse multiply-add.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector ExpForSum<TWidth, TVector>(TVector x, in SumExpConstants<TVector> k)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector n = TWidth.Subtract(TWidth.MultiplyAdd(x, k.Log2E, k.RoundingMagic), k.RoundingMagic);
+        TVector r = TWidth.MultiplyAdd(n, k.MinusLn2, x);
+        TVector p = TWidth.MultiplyAdd(k.S5, r, k.S4);
+        p = TWidth.MultiplyAdd(p, r, k.S3);
+        p = TWidth.MultiplyAdd(p, r, k.S2);
+        p = TWidth.MultiplyAdd(p, r, k.S1);
+        p = TWidth.MultiplyAdd(p, r, k.One);
         return TWidth.ScaleByPow2(p, n);
     }
 
@@ -198,4 +209,43 @@ internal static class VectorMath
     private static TVector Bits<TWidth, TVector>(uint bits)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged => TWidth.Create(BitConverter.UInt32BitsToSingle(bits));
+}
+
+/// <summary>The constants of <see cref="VectorMath.ExpForSum{TWidth, TVector}(TVector)"/>, broadcast to a vector
+/// each.</summary>
+internal readonly struct SumExpConstants<TVector>
+    where TVector : unmanaged
+{
+    public TVector Log2E { get; init; }
+
+    public TVector RoundingMagic { get; init; }
+
+    public TVector MinusLn2 { get; init; }
+
+    public TVector S1 { get; init; }
+
+    public TVector S2 { get; init; }
+
+    public TVector S3 { get; init; }
+
+    public TVector S4 { get; init; }
+
+    public TVector S5 { get; init; }
+
+    public TVector One { get; init; }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static SumExpConstants<TVector> Create<TWidth>()
+        where TWidth : IVectorWidth<TVector> => new()
+        {
+            Log2E = TWidth.Create(VectorMath.Log2E),
+            RoundingMagic = TWidth.Create(VectorMath.RoundingMagic),
+            MinusLn2 = TWidth.Create(-VectorMath.Ln2),
+            S1 = TWidth.Create(VectorMath.S1),
+            S2 = TWidth.Create(VectorMath.S2),
+            S3 = TWidth.Create(VectorMath.S3),
+            S4 = TWidth.Create(VectorMath.S4),
+            S5 = TWidth.Create(VectorMath.S5),
+            One = TWidth.Create(1f),
+        };
 }
