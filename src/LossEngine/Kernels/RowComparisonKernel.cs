@@ -66,46 +66,32 @@ internal static class RowComparisonKernel
         var candidateLanes = new FoldedLanes(stackalloc double[count], stackalloc float[count]);
         ref T a = ref MemoryMarshal.GetReference(reference);
         ref T b = ref MemoryMarshal.GetReference(candidate);
+        var state = new PairState<TVector>(
+            TWidth.Create(float.MinValue),
+            TWidth.Create(float.MinValue),
+            TWidth.Create(0f),
+            TWidth.Create(0f),
+            TWidth.Create(0f),
+            TWidth.Indices,
+            TWidth.Indices,
+            TWidth.Create(0f));
+        var expConstants = SumExpConstants<TVector>.Create<TWidth>();
+
+        // The vectors run in a method of their own that makes no call, so that the JIT keeps the sums and every
+        // constant in registers (on the SysV ABI a call loses every vector register); it returns at each fold and at
+        // each vector that raises a lane maximum.
+        nuint vectorsEnd = length - (length % (nuint)count);
+        nuint nextFold = (nuint)(FoldInterval * count);
         nuint i = 0;
-        int vectorsSinceFold = 0;
-
-        // The hot state lives in locals so the JIT keeps it in registers; the rare raise and the periodic fold get it
-        // through a copy of the struct (a struct whose address reaches a call stays in memory, and every add to it
-        // would then wait on a store and a load).
-        TVector referenceMax = TWidth.Create(float.MinValue), candidateMax = TWidth.Create(float.MinValue);
-        TVector referenceSum = TWidth.Create(0f), candidateSum = TWidth.Create(0f), crossSum = TWidth.Create(0f);
-        TVector referenceArgMax = TWidth.Indices, candidateArgMax = TWidth.Indices, unsupported = TWidth.Create(0f);
-        PairState<TVector> state;
-        bool scaled = scale != 1f;
         bool raisedSinceFold = false;
-        for (; i + (nuint)count <= length; i += (nuint)count)
+        while (i < vectorsEnd)
         {
-            TVector x = VectorMath.Load<T, TWidth, TVector>(ref a, i);
-            TVector y = VectorMath.Load<T, TWidth, TVector>(ref b, i);
-            if (scaled)
-            {
-                // Only with a temperature: the loop is compute-bound, and most calls have none.
-                x = TWidth.Multiply(x, scaleVector);
-                y = TWidth.Multiply(y, scaleVector);
-            }
-
-            if (TWidth.GreaterThanAny(x, referenceMax) || TWidth.GreaterThanAny(y, candidateMax))
-            {
-                state = new PairState<TVector>(referenceMax, candidateMax, referenceSum, candidateSum, crossSum, referenceArgMax, candidateArgMax, unsupported);
-                Raise<TWidth, TVector>(ref state, x, y, i);
-                (referenceMax, candidateMax, referenceSum, candidateSum, crossSum, referenceArgMax, candidateArgMax) =
-                    (state.ReferenceMax, state.CandidateMax, state.ReferenceSum, state.CandidateSum, state.CrossSum, state.ReferenceArgMax, state.CandidateArgMax);
-                raisedSinceFold = true;
-            }
-
-            Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x, y, referenceMax, candidateMax);
-            if (++vectorsSinceFold == FoldInterval)
+            i = RunVectors<T, TWidth, TVector>(ref state, expConstants, ref a, ref b, i, Math.Min(nextFold, vectorsEnd), scale);
+            if (i == nextFold)
             {
                 if (raisedSinceFold)
                 {
-                    state = new PairState<TVector>(referenceMax, candidateMax, referenceSum, candidateSum, crossSum, referenceArgMax, candidateArgMax, unsupported);
                     Fold<TWidth, TVector>(ref state, referenceLanes, candidateLanes);
-                    (referenceSum, candidateSum, crossSum) = (state.ReferenceSum, state.CandidateSum, state.CrossSum);
                     raisedSinceFold = false;
                 }
                 else
@@ -113,16 +99,21 @@ internal static class RowComparisonKernel
                     // No lane maximum has moved since the last fold, so the folded lanes are relative to the same maxima
                     // and the fold is just the adds: a few vector instructions where the full fold, run every 32
                     // vectors, cost a quarter to a third of the loop's time.
-                    referenceLanes.Add<TWidth, TVector>(referenceSum, crossSum);
-                    candidateLanes.Add<TWidth, TVector>(candidateSum, default);
-                    (referenceSum, candidateSum, crossSum) = (TWidth.Create(0f), TWidth.Create(0f), TWidth.Create(0f));
+                    referenceLanes.Add<TWidth, TVector>(state.ReferenceSum, state.CrossSum);
+                    candidateLanes.Add<TWidth, TVector>(state.CandidateSum, default);
+                    (state.ReferenceSum, state.CandidateSum, state.CrossSum) = (TWidth.Create(0f), TWidth.Create(0f), TWidth.Create(0f));
                 }
 
-                vectorsSinceFold = 0;
+                nextFold += (nuint)(FoldInterval * count);
+            }
+            else if (i < vectorsEnd)
+            {
+                TVector x = VectorMath.Load<T, TWidth, TVector>(ref a, i);
+                TVector y = VectorMath.Load<T, TWidth, TVector>(ref b, i);
+                Raise<TWidth, TVector>(ref state, TWidth.Multiply(x, scaleVector), TWidth.Multiply(y, scaleVector), i);
+                raisedSinceFold = true;
             }
         }
-
-        state = new PairState<TVector>(referenceMax, candidateMax, referenceSum, candidateSum, crossSum, referenceArgMax, candidateArgMax, unsupported);
 
         if (i < length)
         {
@@ -139,6 +130,48 @@ internal static class RowComparisonKernel
         return Finish<T, TWidth, TVector>(ref state, referenceLanes, candidateLanes, reference, candidate, scale);
     }
 
+    /// <summary>The main loop: vector pairs from <paramref name="i"/> up to <paramref name="end"/>, as long as none
+    /// raises a lane maximum. Returns where it stopped: <paramref name="end"/>, or the vector for <see cref="Raise"/>,
+    /// after which it passes.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static nuint RunVectors<T, TWidth, TVector>(ref PairState<TVector> state, in SumExpConstants<TVector> constants, ref T a, ref T b, nuint i, nuint end, float scale)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        nuint count = (nuint)TWidth.Count;
+        bool scaled = scale != 1f;
+        TVector scaleVector = TWidth.Create(scale);
+        TVector referenceMax = state.ReferenceMax, candidateMax = state.CandidateMax;
+        TVector referenceSum = state.ReferenceSum, candidateSum = state.CandidateSum, crossSum = state.CrossSum;
+        TVector unsupported = state.UnsupportedMass;
+        SumExpConstants<TVector> k = constants;
+        for (; i < end; i += count)
+        {
+            TVector x = VectorMath.Load<T, TWidth, TVector>(ref a, i);
+            TVector y = VectorMath.Load<T, TWidth, TVector>(ref b, i);
+            if (scaled)
+            {
+                // Only with a temperature: the loop is compute-bound, and most calls have none.
+                x = TWidth.Multiply(x, scaleVector);
+                y = TWidth.Multiply(y, scaleVector);
+            }
+
+            if (TWidth.GreaterThanAny(x, referenceMax) || TWidth.GreaterThanAny(y, candidateMax))
+            {
+                break;
+            }
+
+            Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x, y, referenceMax, candidateMax, k);
+        }
+
+        state.ReferenceSum = referenceSum;
+        state.CandidateSum = candidateSum;
+        state.CrossSum = crossSum;
+        state.UnsupportedMass = unsupported;
+        return i;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Step<TWidth, TVector>(ref PairState<TVector> state, TVector x, TVector y, nuint start)
         where TWidth : IVectorWidth<TVector>
@@ -149,20 +182,20 @@ internal static class RowComparisonKernel
             Raise<TWidth, TVector>(ref state, x, y, start);
         }
 
-        Accumulate<TWidth, TVector>(ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, ref state.UnsupportedMass, x, y, state.ReferenceMax, state.CandidateMax);
+        Accumulate<TWidth, TVector>(ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, ref state.UnsupportedMass, x, y, state.ReferenceMax, state.CandidateMax, SumExpConstants<TVector>.Create<TWidth>());
     }
 
     /// <summary>Adds one vector pair's terms, assuming no lane exceeds the running maxima.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, ref TVector unsupportedMass, TVector x, TVector y, TVector referenceMax, TVector candidateMax)
+    private static void Accumulate<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, ref TVector unsupportedMass, TVector x, TVector y, TVector referenceMax, TVector candidateMax, in SumExpConstants<TVector> k)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
         TVector floor = TWidth.Create(VectorMath.ExpArgumentFloor);
         TVector shiftedReference = TWidth.MaxNative(floor, TWidth.Subtract(x, referenceMax));
         TVector shiftedCandidate = TWidth.Subtract(y, candidateMax);
-        TVector e = VectorMath.ExpForSum<TWidth, TVector>(shiftedReference);
-        TVector f = VectorMath.ExpForSum<TWidth, TVector>(TWidth.MaxNative(floor, shiftedCandidate));
+        TVector e = VectorMath.ExpForSum<TWidth, TVector>(shiftedReference, k);
+        TVector f = VectorMath.ExpForSum<TWidth, TVector>(TWidth.MaxNative(floor, shiftedCandidate), k);
         referenceSum = TWidth.Add(referenceSum, e);
         candidateSum = TWidth.Add(candidateSum, f);
         TVector difference = TWidth.Subtract(shiftedReference, TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), shiftedCandidate));

@@ -56,7 +56,8 @@ internal static partial class RowStatisticsKernel
         fixed (T* pinned = row)
         {
             // The groups run in a method of their own that makes no call, so that the JIT keeps the sums and every
-            // constant in registers; it returns at each fold and at each group that needs a rare path.
+            // constant in registers; it returns at each group that needs a rare path, and at the first fold after one
+            // (folds that need no rebasing it does itself).
             byte* prefetch = (byte*)pinned + PrefetchDistanceBytes;
             nuint groupsEnd = length - (length % groupLength);
             nuint nextFold = FoldInterval * groupLength;
@@ -64,7 +65,7 @@ internal static partial class RowStatisticsKernel
             var expConstants = SumExpConstants<TVector>.Create<TWidth>();
             while (i < groupsEnd)
             {
-                i = RunGroups<T, TWidth, TVector, TMode, TShift>(ref state, expConstants, ref source, prefetch, i, Math.Min(nextFold, groupsEnd), scale, targetIndex, targetLogit);
+                i = RunGroups<T, TWidth, TVector, TMode, TShift>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale, targetIndex, targetLogit);
                 if (i == nextFold)
                 {
                     Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
@@ -103,16 +104,17 @@ internal static partial class RowStatisticsKernel
 
     /// <summary>
     /// The main loop: whole groups from <paramref name="i"/> up to <paramref name="end"/>, as long as none needs a rare
-    /// path. Returns where it stopped: <paramref name="end"/>, or the start of a group that holds a new exact maximum
-    /// (full-statistics mode) or a logit beyond the reference maximum's margin, for <see cref="PrepareGroup"/>; after
-    /// that the group passes.
+    /// path. Returns where it stopped: <paramref name="end"/>; the start of a group that holds a new exact maximum
+    /// (full-statistics mode) or a logit beyond the reference maximum's margin, for <see cref="PrepareGroup"/>, after
+    /// which the group passes; or <paramref name="nextFold"/>, for a fold that must rebase (the reference maximum rose
+    /// since the last one). Other folds it does itself and moves <paramref name="nextFold"/> on.
     /// </summary>
     /// <remarks>The loop makes no call, not even a rare one: on the SysV ABI every vector register is lost across a call,
     /// so a call anywhere in the loop made the JIT reload its constants from memory and keep the loop counters on the
     /// stack in every iteration. The running sums come in and go out through <paramref name="state"/>, once per call.
     /// </remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe nuint RunGroups<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, in SumExpConstants<TVector> constants, ref T source, byte* prefetch, nuint i, nuint end, float scale, nuint targetIndex, float targetLogit)
+    private static unsafe nuint RunGroups<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, float scale, nuint targetIndex, float targetLogit)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
@@ -140,64 +142,93 @@ internal static partial class RowStatisticsKernel
         TVector thresholdAfter = TWidth.Create(targetLogit);
         TVector threshold = targetIndex < i ? thresholdAfter : thresholdBefore;
 
-        for (; i < end; i += groupLength)
+        nuint foldAt = nextFold;
+        bool foldsHere = !state.RaisedSinceFold;
+        while (true)
         {
-            PrefetchGroup<TWidth, TVector>(prefetch + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerGroup);
-            LoadGroup<T, TWidth, TVector, TMode>(ref source, i, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
-            if (scaled)
+            nuint blockEnd = Math.Min(foldAt, end);
+            for (; i < blockEnd; i += groupLength)
             {
-                x0 = TWidth.Multiply(x0, scaleVector);
-                x1 = TWidth.Multiply(x1, scaleVector);
-                x2 = TWidth.Multiply(x2, scaleVector);
-                x3 = TWidth.Multiply(x3, scaleVector);
+                PrefetchGroup<TWidth, TVector>(prefetch + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerGroup);
+                LoadGroup<T, TWidth, TVector, TMode>(ref source, i, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
+                if (scaled)
+                {
+                    x0 = TWidth.Multiply(x0, scaleVector);
+                    x1 = TWidth.Multiply(x1, scaleVector);
+                    x2 = TWidth.Multiply(x2, scaleVector);
+                    x3 = TWidth.Multiply(x3, scaleVector);
+                }
+
+                // Records of the exact maximum are O(log n) per lane; the reference maximum never exceeds the exact one,
+                // so in full-statistics mode a logit beyond the margin is always a record too.
+                TVector groupMax = TWidth.MaxNative(TWidth.MaxNative(x0, x1), TWidth.MaxNative(x2, x3));
+                if ((TMode.TracksAll && TWidth.GreaterThanAny(groupMax, best)) || TWidth.GreaterThanAny(groupMax, trigger))
+                {
+                    break;
+                }
+
+                if (TMode.TracksLogitSum)
+                {
+                    logitSum = TWidth.Add(logitSum, TWidth.Add(TWidth.Add(x0, x1), TWidth.Add(x2, x3)));
+                }
+
+                TVector d0 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x0, max) : TWidth.Subtract(x0, max);
+                TVector d1 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x1, max) : TWidth.Subtract(x1, max);
+                TVector d2 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x2, max) : TWidth.Subtract(x2, max);
+                TVector d3 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x3, max) : TWidth.Subtract(x3, max);
+                TVector e0 = d0, e1 = d1, e2 = d2, e3 = d3;
+                VectorMath.ExpForSum<TWidth, TVector>(ref e0, ref e1, ref e2, ref e3, k);
+
+                // Pairwise combination keeps one add per group on each loop-carried chain.
+                sum = TWidth.Add(sum, TWidth.Add(TWidth.Add(e0, e1), TWidth.Add(e2, e3)));
+                if (TMode.TracksAll)
+                {
+                    entropySum = TWidth.Add(entropySum, TWidth.Add(
+                        TWidth.MultiplyAdd(e0, d0, TWidth.Multiply(e1, d1)),
+                        TWidth.MultiplyAdd(e2, d2, TWidth.Multiply(e3, d3))));
+
+                    TVector t0 = threshold, t1 = threshold, t2 = threshold, t3 = threshold;
+                    if (targetIndex - i < groupLength)
+                    {
+                        // The group holding the target: thresholds differ per lane once, then stay "after".
+                        t0 = LaneThreshold<TWidth, TVector>(i, targetIndex, thresholdBefore, thresholdAfter);
+                        t1 = LaneThreshold<TWidth, TVector>(i + (nuint)count, targetIndex, thresholdBefore, thresholdAfter);
+                        t2 = LaneThreshold<TWidth, TVector>(i + (nuint)(2 * count), targetIndex, thresholdBefore, thresholdAfter);
+                        t3 = LaneThreshold<TWidth, TVector>(i + (nuint)(3 * count), targetIndex, thresholdBefore, thresholdAfter);
+                        threshold = thresholdAfter;
+                    }
+
+                    rankCount += TWidth.CountGreaterThan(x0, t0) + TWidth.CountGreaterThan(x1, t1)
+                        + TWidth.CountGreaterThan(x2, t2) + TWidth.CountGreaterThan(x3, t3);
+                }
             }
 
-            // Records of the exact maximum are O(log n) per lane; the reference maximum never exceeds the exact one,
-            // so in full-statistics mode a logit beyond the margin is always a record too.
-            TVector groupMax = TWidth.MaxNative(TWidth.MaxNative(x0, x1), TWidth.MaxNative(x2, x3));
-            if ((TMode.TracksAll && TWidth.GreaterThanAny(groupMax, best)) || TWidth.GreaterThanAny(groupMax, trigger))
+            if (i != foldAt || !foldsHere)
             {
+                // A group for the rare path, the end of the groups, or a fold that must rebase.
                 break;
+            }
+
+            // The lane maxima are where the last fold left them: the float sums go straight into the doubles, as
+            // <see cref="Fold"/> adds them.
+            TWidth.AddWidened(sum, ref MemoryMarshal.GetReference(folded.Sums));
+            sum = TWidth.Create(0f);
+            if (TMode.TracksAll)
+            {
+                TWidth.AddWidened(entropySum, ref MemoryMarshal.GetReference(folded.WeightedSums));
+                entropySum = TWidth.Create(0f);
             }
 
             if (TMode.TracksLogitSum)
             {
-                logitSum = TWidth.Add(logitSum, TWidth.Add(TWidth.Add(x0, x1), TWidth.Add(x2, x3)));
+                TWidth.AddWidened(logitSum, ref MemoryMarshal.GetReference(logitSums));
+                logitSum = TWidth.Create(0f);
             }
 
-            TVector d0 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x0, max) : TWidth.Subtract(x0, max);
-            TVector d1 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x1, max) : TWidth.Subtract(x1, max);
-            TVector d2 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x2, max) : TWidth.Subtract(x2, max);
-            TVector d3 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x3, max) : TWidth.Subtract(x3, max);
-            TVector e0 = TWidth.FusesMultiplyAdd ? VectorMath.ExpForSum<TWidth, TVector>(d0, k) : VectorMath.ExpForSum<TWidth, TVector>(d0);
-            TVector e1 = TWidth.FusesMultiplyAdd ? VectorMath.ExpForSum<TWidth, TVector>(d1, k) : VectorMath.ExpForSum<TWidth, TVector>(d1);
-            TVector e2 = TWidth.FusesMultiplyAdd ? VectorMath.ExpForSum<TWidth, TVector>(d2, k) : VectorMath.ExpForSum<TWidth, TVector>(d2);
-            TVector e3 = TWidth.FusesMultiplyAdd ? VectorMath.ExpForSum<TWidth, TVector>(d3, k) : VectorMath.ExpForSum<TWidth, TVector>(d3);
-
-            // Pairwise combination keeps one add per group on each loop-carried chain.
-            sum = TWidth.Add(sum, TWidth.Add(TWidth.Add(e0, e1), TWidth.Add(e2, e3)));
-            if (TMode.TracksAll)
-            {
-                entropySum = TWidth.Add(entropySum, TWidth.Add(
-                    TWidth.MultiplyAdd(e0, d0, TWidth.Multiply(e1, d1)),
-                    TWidth.MultiplyAdd(e2, d2, TWidth.Multiply(e3, d3))));
-
-                TVector t0 = threshold, t1 = threshold, t2 = threshold, t3 = threshold;
-                if (targetIndex - i < groupLength)
-                {
-                    // The group holding the target: thresholds differ per lane once, then stay "after".
-                    t0 = LaneThreshold<TWidth, TVector>(i, targetIndex, thresholdBefore, thresholdAfter);
-                    t1 = LaneThreshold<TWidth, TVector>(i + (nuint)count, targetIndex, thresholdBefore, thresholdAfter);
-                    t2 = LaneThreshold<TWidth, TVector>(i + (nuint)(2 * count), targetIndex, thresholdBefore, thresholdAfter);
-                    t3 = LaneThreshold<TWidth, TVector>(i + (nuint)(3 * count), targetIndex, thresholdBefore, thresholdAfter);
-                    threshold = thresholdAfter;
-                }
-
-                rankCount += TWidth.CountGreaterThan(x0, t0) + TWidth.CountGreaterThan(x1, t1)
-                    + TWidth.CountGreaterThan(x2, t2) + TWidth.CountGreaterThan(x3, t3);
-            }
+            foldAt += FoldInterval * groupLength;
         }
 
+        nextFold = foldAt;
         state.Sum = sum;
         state.EntropySum = entropySum;
         state.LogitSum = logitSum;
