@@ -73,7 +73,7 @@ internal static partial class RowStatisticsKernel
                 }
                 else if (i < groupsEnd)
                 {
-                    PrepareGroup<T, TWidth, TVector, TMode>(ref state, ref source, i, scale, margin);
+                    RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref state, ref source, i, scaleVector, margin);
                 }
             }
 
@@ -104,10 +104,10 @@ internal static partial class RowStatisticsKernel
 
     /// <summary>
     /// The main loop: whole groups from <paramref name="i"/> up to <paramref name="end"/>, as long as none needs a rare
-    /// path. Returns where it stopped: <paramref name="end"/>; the start of a group that holds a new exact maximum
-    /// (full-statistics mode) or a logit beyond the reference maximum's margin, for <see cref="PrepareGroup"/>, after
-    /// which the group passes; or <paramref name="nextFold"/>, for a fold that must rebase (the reference maximum rose
-    /// since the last one). Other folds it does itself and moves <paramref name="nextFold"/> on.
+    /// path. Returns where it stopped: <paramref name="end"/>; the start of a group that holds a logit beyond the
+    /// reference maximum's margin, for <see cref="RaiseMaximumForGroup"/>, after which the group passes; or
+    /// <paramref name="nextFold"/>, for a fold that must rebase (the reference maximum rose since the last one). Other
+    /// folds it does itself and moves <paramref name="nextFold"/> on.
     /// </summary>
     /// <remarks>The loop makes no call, not even a rare one: on the SysV ABI every vector register is lost across a call,
     /// so a call anywhere in the loop made the JIT reload its constants from memory and keep the loop counters on the
@@ -130,6 +130,7 @@ internal static partial class RowStatisticsKernel
         TVector max = state.Max;
         TVector trigger = TWidth.Add(max, TWidth.Create(TMode.TracksAll ? StatisticsRescaleMargin : RescaleMargin));
         TVector best = state.Best;
+        TVector argMax = state.ArgMax;
         TVector sum = state.Sum;
         TVector entropySum = state.EntropySum;
         TVector logitSum = state.LogitSum;
@@ -159,10 +160,19 @@ internal static partial class RowStatisticsKernel
                     x3 = TWidth.Multiply(x3, scaleVector);
                 }
 
-                // Records of the exact maximum are O(log n) per lane; the reference maximum never exceeds the exact one,
-                // so in full-statistics mode a logit beyond the margin is always a record too.
                 TVector groupMax = TWidth.MaxNative(TWidth.MaxNative(x0, x1), TWidth.MaxNative(x2, x3));
-                if ((TMode.TracksAll && TWidth.GreaterThanAny(groupMax, best)) || TWidth.GreaterThanAny(groupMax, trigger))
+                if (TMode.TracksAll && TWidth.GreaterThanAny(groupMax, best))
+                {
+                    // A new record in some lane: the exact maximum and its first index, inline and in index order (in
+                    // this mode a group is four plain loads). Records are O(log n) per lane, but early in a row they
+                    // come in most groups, and a return for each cost short rows a fifth of their time.
+                    TrackArgMax<TWidth, TVector>(ref best, ref argMax, x0, i);
+                    TrackArgMax<TWidth, TVector>(ref best, ref argMax, x1, i + (nuint)count);
+                    TrackArgMax<TWidth, TVector>(ref best, ref argMax, x2, i + (nuint)(2 * count));
+                    TrackArgMax<TWidth, TVector>(ref best, ref argMax, x3, i + (nuint)(3 * count));
+                }
+
+                if (TWidth.GreaterThanAny(groupMax, trigger))
                 {
                     break;
                 }
@@ -233,6 +243,8 @@ internal static partial class RowStatisticsKernel
         state.EntropySum = entropySum;
         state.LogitSum = logitSum;
         state.RankCount = rankCount;
+        state.Best = best;
+        state.ArgMax = argMax;
         return i;
     }
 

@@ -7,31 +7,6 @@ namespace LossEngine.Kernels;
 // The rare paths of a rising maximum: the reference maximum m raised past its margin, and the exact maximum and argmax.
 internal static partial class RowStatisticsKernel
 {
-    /// <summary>The rare paths for the main-loop group at <paramref name="start"/>, where <see cref="RunGroups"/>
-    /// stopped: its new exact maxima and their indices (full-statistics mode), then the reference maximum raised over it.
-    /// Afterwards no logit of the group beats either, so the group passes the main loop's checks.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void PrepareGroup<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start, float scale, TVector margin)
-        where T : unmanaged
-        where TWidth : IVectorWidth<TVector>
-        where TVector : unmanaged
-        where TMode : IStatisticsMode
-    {
-        TVector scaleVector = TWidth.Create(scale);
-        if (TMode.TracksAll)
-        {
-            // In index order, one vector at a time, so that each lane keeps the first index of its maximum.
-            for (int k = 0; k < GroupVectors; k++)
-            {
-                nuint offset = start + (nuint)(k * TWidth.Count);
-                TVector x = TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref source, offset), scaleVector);
-                TrackArgMax<TWidth, TVector>(ref state.Best, ref state.ArgMax, x, offset);
-            }
-        }
-
-        RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref state, ref source, start, scaleVector, margin);
-    }
-
     /// <summary>The rare path for a main-loop group: raises the lane maxima over its four vectors in index order.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start, TVector scale, TVector margin)
