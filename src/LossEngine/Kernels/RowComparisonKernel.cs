@@ -78,21 +78,19 @@ internal static class RowComparisonKernel
         var expConstants = SumExpConstants<TVector>.Create<TWidth>();
 
         // The vectors run in a method of their own that makes no call, so that the JIT keeps the sums and every
-        // constant in registers (on the SysV ABI a call loses every vector register); it returns at each fold and at
-        // each vector that raises a lane maximum.
+        // constant in registers (on the SysV ABI a call loses every vector register); it returns at each fold.
         nuint vectorsEnd = length - (length % (nuint)count);
         nuint nextFold = (nuint)(FoldInterval * count);
         nuint i = 0;
-        bool raisedSinceFold = false;
         while (i < vectorsEnd)
         {
             i = RunVectors<T, TWidth, TVector>(ref state, expConstants, ref a, ref b, i, Math.Min(nextFold, vectorsEnd), scale);
             if (i == nextFold)
             {
-                if (raisedSinceFold)
+                if (state.RaisedSinceFold)
                 {
                     Fold<TWidth, TVector>(ref state, referenceLanes, candidateLanes);
-                    raisedSinceFold = false;
+                    state.RaisedSinceFold = false;
                 }
                 else
                 {
@@ -105,13 +103,6 @@ internal static class RowComparisonKernel
                 }
 
                 nextFold += (nuint)(FoldInterval * count);
-            }
-            else if (i < vectorsEnd)
-            {
-                TVector x = VectorMath.Load<T, TWidth, TVector>(ref a, i);
-                TVector y = VectorMath.Load<T, TWidth, TVector>(ref b, i);
-                Raise<TWidth, TVector>(ref state, TWidth.Multiply(x, scaleVector), TWidth.Multiply(y, scaleVector), i);
-                raisedSinceFold = true;
             }
         }
 
@@ -130,9 +121,9 @@ internal static class RowComparisonKernel
         return Finish<T, TWidth, TVector>(ref state, referenceLanes, candidateLanes, reference, candidate, scale);
     }
 
-    /// <summary>The main loop: vector pairs from <paramref name="i"/> up to <paramref name="end"/>, as long as none
-    /// raises a lane maximum. Returns where it stopped: <paramref name="end"/>, or the vector for <see cref="Raise"/>,
-    /// after which it passes.</summary>
+    /// <summary>The main loop: vector pairs from <paramref name="i"/> up to <paramref name="end"/>; raises of the lane
+    /// maxima happen inline and set <see cref="PairState{TVector}.RaisedSinceFold"/>. Returns <paramref name="end"/>.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static nuint RunVectors<T, TWidth, TVector>(ref PairState<TVector> state, in SumExpConstants<TVector> constants, ref T a, ref T b, nuint i, nuint end, float scale)
         where T : unmanaged
@@ -144,8 +135,51 @@ internal static class RowComparisonKernel
         TVector scaleVector = TWidth.Create(scale);
         TVector referenceMax = state.ReferenceMax, candidateMax = state.CandidateMax;
         TVector referenceSum = state.ReferenceSum, candidateSum = state.CandidateSum, crossSum = state.CrossSum;
+        TVector referenceArgMax = state.ReferenceArgMax, candidateArgMax = state.CandidateArgMax;
         TVector unsupported = state.UnsupportedMass;
+        bool raised = false;
         SumExpConstants<TVector> k = constants;
+
+        // Two vector pairs a step, so that four exps run interleaved (see VectorMath.ExpForSum of four vectors); a step
+        // that raises a maximum takes the pairs one after the other, as the loop below does.
+        nuint doubleStepsEnd = i + ((end - i) / (2 * count) * (2 * count));
+        for (; i < doubleStepsEnd; i += 2 * count)
+        {
+            TVector x0 = VectorMath.Load<T, TWidth, TVector>(ref a, i);
+            TVector y0 = VectorMath.Load<T, TWidth, TVector>(ref b, i);
+            TVector x1 = VectorMath.Load<T, TWidth, TVector>(ref a, i + count);
+            TVector y1 = VectorMath.Load<T, TWidth, TVector>(ref b, i + count);
+            if (scaled)
+            {
+                x0 = TWidth.Multiply(x0, scaleVector);
+                y0 = TWidth.Multiply(y0, scaleVector);
+                x1 = TWidth.Multiply(x1, scaleVector);
+                y1 = TWidth.Multiply(y1, scaleVector);
+            }
+
+            if (TWidth.GreaterThanAny(TWidth.MaxNative(x0, x1), referenceMax) || TWidth.GreaterThanAny(TWidth.MaxNative(y0, y1), candidateMax))
+            {
+                // Inline: new lane maxima come in most vectors early in a row, and a return for each cost short rows
+                // half their time.
+                if (TWidth.GreaterThanAny(x0, referenceMax) || TWidth.GreaterThanAny(y0, candidateMax))
+                {
+                    Raise<TWidth, TVector>(ref referenceMax, ref candidateMax, ref referenceSum, ref candidateSum, ref crossSum, ref referenceArgMax, ref candidateArgMax, x0, y0, i);
+                }
+
+                Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x0, y0, referenceMax, candidateMax, k);
+                if (TWidth.GreaterThanAny(x1, referenceMax) || TWidth.GreaterThanAny(y1, candidateMax))
+                {
+                    Raise<TWidth, TVector>(ref referenceMax, ref candidateMax, ref referenceSum, ref candidateSum, ref crossSum, ref referenceArgMax, ref candidateArgMax, x1, y1, i + count);
+                }
+
+                Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x1, y1, referenceMax, candidateMax, k);
+                raised = true;
+                continue;
+            }
+
+            AccumulateTwo<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x0, y0, x1, y1, referenceMax, candidateMax, k);
+        }
+
         for (; i < end; i += count)
         {
             TVector x = VectorMath.Load<T, TWidth, TVector>(ref a, i);
@@ -159,16 +193,22 @@ internal static class RowComparisonKernel
 
             if (TWidth.GreaterThanAny(x, referenceMax) || TWidth.GreaterThanAny(y, candidateMax))
             {
-                break;
+                Raise<TWidth, TVector>(ref referenceMax, ref candidateMax, ref referenceSum, ref candidateSum, ref crossSum, ref referenceArgMax, ref candidateArgMax, x, y, i);
+                raised = true;
             }
 
             Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x, y, referenceMax, candidateMax, k);
         }
 
+        state.ReferenceMax = referenceMax;
+        state.CandidateMax = candidateMax;
         state.ReferenceSum = referenceSum;
         state.CandidateSum = candidateSum;
         state.CrossSum = crossSum;
+        state.ReferenceArgMax = referenceArgMax;
+        state.CandidateArgMax = candidateArgMax;
         state.UnsupportedMass = unsupported;
+        state.RaisedSinceFold |= raised;
         return i;
     }
 
@@ -179,10 +219,29 @@ internal static class RowComparisonKernel
     {
         if (TWidth.GreaterThanAny(x, state.ReferenceMax) || TWidth.GreaterThanAny(y, state.CandidateMax))
         {
-            Raise<TWidth, TVector>(ref state, x, y, start);
+            Raise<TWidth, TVector>(ref state.ReferenceMax, ref state.CandidateMax, ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, ref state.ReferenceArgMax, ref state.CandidateArgMax, x, y, start);
         }
 
         Accumulate<TWidth, TVector>(ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, ref state.UnsupportedMass, x, y, state.ReferenceMax, state.CandidateMax, SumExpConstants<TVector>.Create<TWidth>());
+    }
+
+    /// <summary>Adds two vector pairs' terms, as two <see cref="Accumulate"/> calls in a row would (the same operations
+    /// in the same order), with the four exps interleaved.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AccumulateTwo<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, ref TVector unsupportedMass, TVector x0, TVector y0, TVector x1, TVector y1, TVector referenceMax, TVector candidateMax, in SumExpConstants<TVector> k)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector floor = TWidth.Create(VectorMath.ExpArgumentFloor);
+        TVector shiftedReference0 = TWidth.MaxNative(floor, TWidth.Subtract(x0, referenceMax));
+        TVector shiftedCandidate0 = TWidth.Subtract(y0, candidateMax);
+        TVector shiftedReference1 = TWidth.MaxNative(floor, TWidth.Subtract(x1, referenceMax));
+        TVector shiftedCandidate1 = TWidth.Subtract(y1, candidateMax);
+        TVector e0 = shiftedReference0, f0 = TWidth.MaxNative(floor, shiftedCandidate0);
+        TVector e1 = shiftedReference1, f1 = TWidth.MaxNative(floor, shiftedCandidate1);
+        VectorMath.ExpForSum<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
+        AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x0, y0, e0, f0, shiftedReference0, shiftedCandidate0);
+        AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x1, y1, e1, f1, shiftedReference1, shiftedCandidate1);
     }
 
     /// <summary>Adds one vector pair's terms, assuming no lane exceeds the running maxima.</summary>
@@ -196,6 +255,15 @@ internal static class RowComparisonKernel
         TVector shiftedCandidate = TWidth.Subtract(y, candidateMax);
         TVector e = VectorMath.ExpForSum<TWidth, TVector>(shiftedReference, k);
         TVector f = VectorMath.ExpForSum<TWidth, TVector>(TWidth.MaxNative(floor, shiftedCandidate), k);
+        AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x, y, e, f, shiftedReference, shiftedCandidate);
+    }
+
+    /// <summary>Adds the terms e = e^(a−m_a) and f = e^(b−m_b) of one vector pair to the sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddTerms<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, ref TVector unsupportedMass, TVector x, TVector y, TVector e, TVector f, TVector shiftedReference, TVector shiftedCandidate)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
         referenceSum = TWidth.Add(referenceSum, e);
         candidateSum = TWidth.Add(candidateSum, f);
         TVector difference = TWidth.Subtract(shiftedReference, TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), shiftedCandidate));
@@ -206,27 +274,29 @@ internal static class RowComparisonKernel
         unsupportedMass = TWidth.BitwiseOr(unsupportedMass, unsupported);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Raise<TWidth, TVector>(ref PairState<TVector> state, TVector x, TVector y, nuint start)
+    /// <summary>Raises the lane maxima to x and y where they are larger: records the new argmaxes, rescales the sums to
+    /// the new maxima, and moves the cross sum with the candidate's shift.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Raise<TWidth, TVector>(ref TVector referenceMax, ref TVector candidateMax, ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, ref TVector referenceArgMax, ref TVector candidateArgMax, TVector x, TVector y, nuint start)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
         TVector laneIndex = TWidth.Add(TWidth.Indices, TWidth.Create((float)start));
 
-        TVector oldReference = state.ReferenceMax;
+        TVector oldReference = referenceMax;
         TVector newReference = TWidth.MaxNative(oldReference, x);
-        state.ReferenceArgMax = TWidth.ConditionalSelect(TWidth.GreaterThan(x, oldReference), laneIndex, state.ReferenceArgMax);
-        LaneSums.Rescale<TWidth, TVector>(oldReference, newReference, ref state.ReferenceSum, ref state.CrossSum);
-        state.ReferenceMax = newReference;
+        referenceArgMax = TWidth.ConditionalSelect(TWidth.GreaterThan(x, oldReference), laneIndex, referenceArgMax);
+        LaneSums.Rescale<TWidth, TVector>(oldReference, newReference, ref referenceSum, ref crossSum);
+        referenceMax = newReference;
 
         // A raised m_b shifts every weight (a−m_a) − (b−m_b) by δ_b, which moves w by −δ_b·s_a.
-        TVector oldCandidate = state.CandidateMax;
+        TVector oldCandidate = candidateMax;
         TVector newCandidate = TWidth.MaxNative(oldCandidate, y);
-        state.CandidateArgMax = TWidth.ConditionalSelect(TWidth.GreaterThan(y, oldCandidate), laneIndex, state.CandidateArgMax);
+        candidateArgMax = TWidth.ConditionalSelect(TWidth.GreaterThan(y, oldCandidate), laneIndex, candidateArgMax);
         TVector deltaCandidate = TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), TWidth.Subtract(oldCandidate, newCandidate));
-        state.CrossSum = TWidth.Subtract(state.CrossSum, TWidth.Multiply(deltaCandidate, state.ReferenceSum));
-        LaneSums.Rescale<TWidth, TVector>(oldCandidate, newCandidate, ref state.CandidateSum);
-        state.CandidateMax = newCandidate;
+        crossSum = TWidth.Subtract(crossSum, TWidth.Multiply(deltaCandidate, referenceSum));
+        LaneSums.Rescale<TWidth, TVector>(oldCandidate, newCandidate, ref candidateSum);
+        candidateMax = newCandidate;
     }
 
     /// <summary>Moves the float lane sums into the per-lane doubles, rebased to each lane's current maxima.</summary>
@@ -317,5 +387,8 @@ internal static class RowComparisonKernel
         public TVector ReferenceArgMax = referenceArgMax;
         public TVector CandidateArgMax = candidateArgMax;
         public TVector UnsupportedMass = unsupportedMass;
+
+        /// <summary>Set when a lane maximum rises, cleared by the fold that rebases the doubles to it.</summary>
+        public bool RaisedSinceFold;
     }
 }
