@@ -10,6 +10,7 @@ in the VMs these benchmarks run on (/sys/bus/event_source/devices has no "cpu"),
 
 Usage: /usr/bin/python3 bench/limits/loop_limits.py BENCHMARKS_DLL PIPES_JSONL > loops.jsonl
   PIPES_JSONL is pipes.c's output; its clock turns cycles into elements per second.
+       /usr/bin/python3 bench/limits/loop_limits.py --table loops.jsonl   (the Markdown table of bench/results)
 The pipe model (AMD Zen 5 as pipes.c measures it: two FMA pipes, two add pipes, permutes on one of each, vscalefps
 on both add pipes at once, compares into mask registers on one FMA and one add pipe, bitwise operations anywhere) is in PIPES below; another core needs its own.
 """
@@ -135,7 +136,42 @@ def pipe_bound(counts):
     return best
 
 
+def binding(r):
+    """Which limit the streamed rate sits at: memory when it is within 10 % of the read ceiling; the pipes when the rate
+    in cache is within 15 % of their bound; otherwise neither, and the loop waits on its dependency chains (the exp's
+    is about 35 cycles) with too little independent work in the out-of-order window to cover them."""
+    if r["streamed_gelems"] >= 0.9 * r["ceiling_gelems"]:
+        return "memory"
+    bound = r.get("pipe_bound_gelems")
+    if bound and r["cached_gelems"] >= 0.85 * bound:
+        return "pipes"
+    return "latency"
+
+
+def table(path):
+    rows = [json.loads(l) for l in open(path, encoding="utf-8") if l.startswith("{")]
+    print("| kernel | dtype | bits | instructions / element | pipe slots / element | FMA · add · scalef · compare · "
+          "permute · bitwise per iteration | pipe bound G elem/s | in cache G elem/s | × pipe bound | streamed G elem/s "
+          "| read ceiling G elem/s | × ceiling | binds |")
+    print("|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---|")
+    for r in rows:
+        c = r.get("classes", {})
+        mix = " · ".join(str(c.get(k, 0)) for k in ("fma", "add", "scalef", "compare", "permute", "logic"))
+        bound = r.get("pipe_bound_gelems")
+        print(f"| {r['kernel']} | {r['dtype']} | {r['bits']} | {r.get('instructions_per_element', '–')} | "
+              f"{r.get('vector_slots_per_element', '–')} | {mix if bound else '–'} | {bound or '–'} | "
+              f"{r['cached_gelems']:.2f} | {r['cached_gelems'] / bound:.2f} | {r['streamed_gelems']:.2f} | "
+              f"{r['ceiling_gelems']:.2f} | {r['streamed_gelems'] / r['ceiling_gelems']:.2f} | {binding(r)} |"
+              if bound else
+              f"| {r['kernel']} | {r['dtype']} | {r['bits']} | – | – | – | – | {r['cached_gelems']:.2f} | – | "
+              f"{r['streamed_gelems']:.2f} | {r['ceiling_gelems']:.2f} | {r['streamed_gelems'] / r['ceiling_gelems']:.2f} | "
+              f"{binding(r)} |")
+
+
 def main():
+    if sys.argv[1] == "--table":
+        table(sys.argv[2])
+        return
     dll, pipes_path = sys.argv[1], sys.argv[2]
     pipes = [json.loads(l) for l in open(pipes_path, encoding="utf-8") if l.startswith("{")]
     ghz = next(p["ghz"] for p in pipes if p["measure"] == "clock")

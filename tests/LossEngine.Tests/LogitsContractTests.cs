@@ -79,6 +79,29 @@ public abstract class LogitsContractTests<T, TElement>
         }
     }
 
+    /// <summary>A row whose maximum climbs in steps (with noise on the steps): the reference maximum is raised again
+    /// and again in the middle of the row, after folds that needed no rebasing and before ones that do, and new exact
+    /// maxima arrive while the row is long under way.</summary>
+    [Theory]
+    [InlineData(4099, 300)]
+    [InlineData(50257, 3000)]
+    [InlineData(131073, 9000)]
+    public void Statistics_MatchReference_WhenTheMaximumRisesAcrossTheRow(int length, int stepLength)
+    {
+        var random = new Random(length);
+        float[] singles = Enumerable.Range(0, length).Select(i => (float)((9.5 * (i / stepLength)) + RowCase.Gaussian(random))).ToArray();
+        T[] row = Convert(singles);
+        double[] widened = Widen(row);
+        foreach (int target in new[] { 0, length / 3, length - 1, NaiveReference.ArgMax(widened) })
+        {
+            AssertMatchesReference(row, widened, target);
+        }
+
+        float[] descending = singles.Reverse().ToArray();
+        T[] reversed = Convert(descending);
+        AssertMatchesReference(reversed, Widen(reversed), length / 2);
+    }
+
     [Fact]
     public void Statistics_AreExact_ForUniformRows()
     {

@@ -414,6 +414,30 @@ public abstract class BatchScoringContractTests<T, TElement>
         }
     }
 
+    /// <summary>Both rows' maxima climb in steps, at different places: lane maxima rise in the middle of the row, after
+    /// folds that needed no rebasing, in either vector pair of a double step and in either row.</summary>
+    [Theory]
+    [InlineData(4099, 300)]
+    [InlineData(131073, 9000)]
+    public void Compare_IsAccurate_WhenMaximaRiseAcrossTheRow(int length, int stepLength)
+    {
+        var random = new Random(length);
+        float[] a = Enumerable.Range(0, length).Select(i => (float)((9.5 * (i / stepLength)) + RowCase.Gaussian(random))).ToArray();
+        float[] b = Enumerable.Range(0, length).Select(i => (float)((7 * ((i + (stepLength / 2)) / stepLength)) + RowCase.Gaussian(random))).ToArray();
+        T[] reference = Convert(a);
+        T[] candidate = Convert(b);
+        double[] widenedReference = reference.Select(v => (double)TElement.ToSingle(v)).ToArray();
+        double[] widenedCandidate = candidate.Select(v => (double)TElement.ToSingle(v)).ToArray();
+        double kl = NaiveReference.KlDivergence(widenedReference, widenedCandidate);
+        int target = length / 3;
+        ComparisonStatistics result = Logits.Compare<T>(reference, candidate, target);
+        AssertClose(kl, result.KlDivergence, 2e-6 + (1e-6 * kl), $"V={length}");
+        Assert.Equal(NaiveReference.ArgMax(widenedReference), result.ReferenceArgMax);
+        Assert.Equal(NaiveReference.ArgMax(widenedCandidate), result.CandidateArgMax);
+        double referenceLoss = NaiveReference.LogSumExp(widenedReference) - widenedReference[target];
+        AssertClose(referenceLoss, result.ReferenceLoss, NaiveReference.LossTolerance(NaiveReference.LogSumExp(widenedReference), referenceLoss), "reference loss");
+    }
+
     [Fact]
     public void Compare_SpecialRows()
     {
