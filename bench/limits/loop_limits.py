@@ -8,7 +8,7 @@ path, counts its instructions, sorts the vector ones onto the core's pipes as me
 loop's cycles per element by the busiest pipe set. The hardware counters that `perf stat` would read are not exposed
 in the VMs these benchmarks run on (/sys/bus/event_source/devices has no "cpu"), so counts come from the listing.
 
-Usage: /usr/bin/python3 bench/limits/loop_limits.py BENCHMARKS_DLL PIPES_JSONL > loops.jsonl
+Usage: /usr/bin/python3 bench/limits/loop_limits.py BENCHMARKS_DLL PIPES_JSONL [bits=N] [kernel=K] [dtype=D] > loops.jsonl
   PIPES_JSONL is pipes.c's output; its clock turns cycles into elements per second.
        /usr/bin/python3 bench/limits/loop_limits.py --table loops.jsonl   (the Markdown table of bench/results)
 The pipe model (AMD Zen 5 as pipes.c measures it: two FMA pipes, two add pipes, permutes on one of each, vscalefps
@@ -32,11 +32,12 @@ CLASSES = {
     "compare": (1, {"fp1", "fp2"}),  # measured: two per cycle alone, and it slows both FMAs and adds beside it
     "logic": (1, {"fp0", "fp1", "fp2", "fp3"}),
 }
-FMA = re.compile(r"^v(f[n]?m(add|sub)\d+[ps][sd]|mul[ps][sd])$")
-ADD = re.compile(r"^v(add|sub|max|min)[ps][sd]$|^vp(sll|srl|sra)[dqw]$|^vcvt|^vround|^vrndscale")
-COMPARE = re.compile(r"^v(p?cmp)")
-LOGIC = re.compile(r"^v(p?and|p?andn|p?or|p?xor)[ps]?[sdq]?$|^vpternlog|^vblendm|^vpblendm|^vp?blendv|^vp(add|sub)[dq]$")
-PERMUTE = re.compile(r"^vperm|^vpmovzx|^vpmovsx|^vbroadcast[^ ]* zmm\d+, zmm|^vshuf|^vunpck|^vextract|^vinsert")
+# The leading "v" is optional: the 128-bit level without AVX compiles to SSE's two-operand forms.
+FMA = re.compile(r"^v?(f[n]?m(add|sub)\d+[ps][sd]|mul[ps][sd])$")
+ADD = re.compile(r"^v?(add|sub|max|min)[ps][sd]$|^v?p(sll|srl|sra)[dqw]$|^v?cvt|^v?round|^vrndscale")
+COMPARE = re.compile(r"^v?(p?cmp)")
+LOGIC = re.compile(r"^v?(p?and|p?andn|p?or|p?xor)[ps]?[sdq]?$|^vpternlog|^vblendm|^vpblendm|^v?p?blendv|^v?p(add|sub)[dq]$")
+PERMUTE = re.compile(r"^v?perm|^v?pmovzx|^v?pmovsx|^vbroadcast[^ ]* zmm\d+, zmm|^v?shuf|^v?unpck|^v?extract|^v?insert")
 
 KERNELS = ("lse", "cross_entropy", "statistics", "compare")
 DTYPES = ("f32", "bf16", "f16")
@@ -60,10 +61,17 @@ def listing(path, kernel, dtype, width):
     for chunk in text.split("; Assembly listing for method ")[1:]:
         header = chunk.splitlines()[0]
         if (f":{method}[{ELEMENT[dtype]}," in header and WIDTH_TYPE[width] in header
-                and (mode is None or mode in header) and header.rstrip().endswith(("(Tier1)", "FullOpts)"))):
-            found["ClampedShift" in header] = chunk
+                and (mode is None or mode in header)):
+            tier = header.rstrip().rsplit("(", 1)[-1]
+            # Tier1 where the method was called often enough, else the optimised loop that on-stack replacement
+            # compiled (the same loop body).
+            if tier in ("Tier1)", "Tier0-FullOpts)", "FullOpts)") or (tier == "Tier1-OSR)" and ("ClampedShift" in header, True) not in found):
+                found[("ClampedShift" in header, tier != "Tier1-OSR)")] = chunk
     # The pass that runs: unclamped where vscalefps allows it (512 bits), clamped otherwise.
-    return found.get(False, found.get(True))
+    for key in ((False, True), (False, False), (True, True), (True, False)):
+        if key in found:
+            return found[key]
+    return None
 
 
 def hot_path(chunk):
@@ -102,11 +110,11 @@ def hot_path(chunk):
 
 
 def classify(op, args):
-    if op in ("vmovaps", "vmovups", "vmovdqu32", "vmovdqa32") and "ptr" not in args:
+    if op in ("vmovaps", "vmovups", "vmovdqu32", "vmovdqa32", "movaps", "movups", "movdqa", "movdqu") and "ptr" not in args:
         return "move"  # register copies are renamed, not executed
     if op.startswith("vbroadcast") and "ptr" in args:
         return "load"
-    if op.startswith("vmov") and "ptr" in args:
+    if op.startswith(("vmov", "mov")) and "ptr" in args and "mm" in args:
         return "load" if args.split(",")[0].strip().startswith(("zmm", "ymm", "xmm")) else "store"
     if op == "vscalefps":
         return "scalef"
@@ -120,7 +128,7 @@ def classify(op, args):
         return "logic"
     if PERMUTE.match(op + " " + args) or PERMUTE.match(op):
         return "permute"
-    if op.startswith("v"):
+    if op.startswith("v") or "xmm" in args:
         return "other-vector"
     return "scalar"
 
@@ -173,9 +181,13 @@ def main():
         table(sys.argv[2])
         return
     dll, pipes_path = sys.argv[1], sys.argv[2]
+    # Optional filters, e.g. bits=128 kernel=compare: run only the matching combinations.
+    only = dict(a.split("=", 1) for a in sys.argv[3:])
     pipes = [json.loads(l) for l in open(pipes_path, encoding="utf-8") if l.startswith("{")]
     ghz = next(p["ghz"] for p in pipes if p["measure"] == "clock")
     for (width, switches), kernel, dtype in itertools.product(WIDTHS, KERNELS, DTYPES):
+        if any(str({"bits": width, "kernel": kernel, "dtype": dtype}[k]) != v for k, v in only.items()):
+            continue
         with tempfile.NamedTemporaryFile(suffix=".asm", delete=False) as f:
             path = f.name
         env = dict(os.environ, **switches, DOTNET_JitDisasm="RunGroups RunVectors", DOTNET_JitStdOutFile=path)
@@ -193,9 +205,10 @@ def main():
             for op, args in path_ops:
                 c = classify(op, args)
                 counts[c] = counts.get(c, 0) + 1
-            # Elements per loop iteration: a statistics group is four vectors, a comparison step one vector of each row.
+            # Elements per loop iteration: a statistics group is four vectors, a comparison step two vectors of each
+            # row.
             lanes = width // 32
-            elements = lanes * (2 if kernel == "compare" else 4)
+            elements = lanes * 4
             cycles = pipe_bound(counts)
             fp_slots = sum(counts.get(c, 0) * n for c, (n, _) in CLASSES.items())
             row.update({

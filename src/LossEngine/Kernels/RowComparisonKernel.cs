@@ -159,8 +159,8 @@ internal static class RowComparisonKernel
 
             if (TWidth.GreaterThanAny(TWidth.MaxNative(x0, x1), referenceMax) || TWidth.GreaterThanAny(TWidth.MaxNative(y0, y1), candidateMax))
             {
-                // Inline: new lane maxima come in most vectors early in a row, and a return for each cost short rows
-                // half their time.
+                // Inline: new lane maxima come in most vectors early in a row, and a return for each would cost short
+                // rows half their time.
                 if (TWidth.GreaterThanAny(x0, referenceMax) || TWidth.GreaterThanAny(y0, candidateMax))
                 {
                     Raise<TWidth, TVector>(ref referenceMax, ref candidateMax, ref referenceSum, ref candidateSum, ref crossSum, ref referenceArgMax, ref candidateArgMax, x0, y0, i);

@@ -110,9 +110,10 @@ internal static partial class RowStatisticsKernel
     /// folds it does itself and moves <paramref name="nextFold"/> on.
     /// </summary>
     /// <remarks>The loop makes no call, not even a rare one: on the SysV ABI every vector register is lost across a call,
-    /// so a call anywhere in the loop made the JIT reload its constants from memory and keep the loop counters on the
-    /// stack in every iteration. The running sums come in and go out through <paramref name="state"/>, once per call.
-    /// </remarks>
+    /// so a call anywhere in the loop makes the JIT reload its constants from memory and keep the loop counters on the
+    /// stack in every iteration. The exp's constants come from the caller (<paramref name="constants"/>), so that the
+    /// JIT keeps them in registers rather than rebuilding each at every use. The running sums come in and go out
+    /// through <paramref name="state"/>, once per call.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static unsafe nuint RunGroups<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, float scale, nuint targetIndex, float targetLogit)
         where T : unmanaged
@@ -165,7 +166,7 @@ internal static partial class RowStatisticsKernel
                 {
                     // A new record in some lane: the exact maximum and its first index, inline and in index order (in
                     // this mode a group is four plain loads). Records are O(log n) per lane, but early in a row they
-                    // come in most groups, and a return for each cost short rows a fifth of their time.
+                    // come in most groups, and a return for each would cost short rows a fifth of their time.
                     TrackArgMax<TWidth, TVector>(ref best, ref argMax, x0, i);
                     TrackArgMax<TWidth, TVector>(ref best, ref argMax, x1, i + (nuint)count);
                     TrackArgMax<TWidth, TVector>(ref best, ref argMax, x2, i + (nuint)(2 * count));
