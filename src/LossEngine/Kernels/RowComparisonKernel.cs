@@ -87,21 +87,7 @@ internal static class RowComparisonKernel
             i = RunVectors<T, TWidth, TVector>(ref state, expConstants, ref a, ref b, i, Math.Min(nextFold, vectorsEnd), scale);
             if (i == nextFold)
             {
-                if (state.RaisedSinceFold)
-                {
-                    Fold<TWidth, TVector>(ref state, referenceLanes, candidateLanes);
-                    state.RaisedSinceFold = false;
-                }
-                else
-                {
-                    // No lane maximum has moved since the last fold, so the folded lanes are relative to the same maxima
-                    // and the fold is just the adds: a few vector instructions where the full fold, run every 32
-                    // vectors, cost a quarter to a third of the loop's time.
-                    referenceLanes.Add<TWidth, TVector>(state.ReferenceSum, state.CrossSum);
-                    candidateLanes.Add<TWidth, TVector>(state.CandidateSum, default);
-                    (state.ReferenceSum, state.CandidateSum, state.CrossSum) = (TWidth.Create(0f), TWidth.Create(0f), TWidth.Create(0f));
-                }
-
+                Fold<TWidth, TVector>(ref state, referenceLanes, candidateLanes);
                 nextFold += (nuint)(FoldInterval * count);
             }
         }
@@ -220,6 +206,7 @@ internal static class RowComparisonKernel
         if (TWidth.GreaterThanAny(x, state.ReferenceMax) || TWidth.GreaterThanAny(y, state.CandidateMax))
         {
             Raise<TWidth, TVector>(ref state.ReferenceMax, ref state.CandidateMax, ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, ref state.ReferenceArgMax, ref state.CandidateArgMax, x, y, start);
+            state.RaisedSinceFold = true;
         }
 
         Accumulate<TWidth, TVector>(ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, ref state.UnsupportedMass, x, y, state.ReferenceMax, state.CandidateMax, SumExpConstants<TVector>.Create<TWidth>());
@@ -305,6 +292,17 @@ internal static class RowComparisonKernel
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
+        if (!state.RaisedSinceFold)
+        {
+            // No lane maximum has moved since the last fold, so the folded lanes are relative to the same maxima and
+            // the fold is just the adds: a few vector instructions where the full fold, run every 32 vectors, costs a
+            // quarter to a third of the loop's time.
+            referenceLanes.Add<TWidth, TVector>(state.ReferenceSum, state.CrossSum);
+            candidateLanes.Add<TWidth, TVector>(state.CandidateSum, default);
+            (state.ReferenceSum, state.CandidateSum, state.CrossSum) = (TWidth.Create(0f), TWidth.Create(0f), TWidth.Create(0f));
+            return;
+        }
+
         int count = TWidth.Count;
         Span<float> referenceMax = stackalloc float[count];
         Span<float> candidateMax = stackalloc float[count];
@@ -336,6 +334,7 @@ internal static class RowComparisonKernel
         state.ReferenceSum = TWidth.Create(0f);
         state.CandidateSum = TWidth.Create(0f);
         state.CrossSum = TWidth.Create(0f);
+        state.RaisedSinceFold = false;
     }
 
     [SkipLocalsInit]

@@ -17,17 +17,7 @@ internal static partial class RowStatisticsKernel
     {
         if (!state.RaisedSinceFold)
         {
-            // The lane maxima are where the last fold left them, so there is nothing to rebase: the float sums go
-            // straight into the doubles, the same additions in the same order as below.
-            folded.Add<TWidth, TVector>(state.Sum, state.EntropySum);
-            if (TMode.TracksLogitSum)
-            {
-                TWidth.AddWidened(state.LogitSum, ref MemoryMarshal.GetReference(logitSums));
-            }
-
-            state.Sum = TWidth.Create(0f);
-            state.EntropySum = TWidth.Create(0f);
-            state.LogitSum = TWidth.Create(0f);
+            FoldWithoutRebase<TWidth, TVector, TMode>(ref state.Sum, ref state.EntropySum, ref state.LogitSum, folded, logitSums);
             return;
         }
 
@@ -55,6 +45,30 @@ internal static partial class RowStatisticsKernel
         state.EntropySum = TWidth.Create(0f);
         state.LogitSum = TWidth.Create(0f);
         state.RaisedSinceFold = false;
+    }
+
+    /// <summary>The fold when the lane maxima are where the last fold left them: nothing to rebase, so the float sums go
+    /// straight into the doubles (the same additions, in the same order, as the full fold) and start again from 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void FoldWithoutRebase<TWidth, TVector, TMode>(ref TVector sum, ref TVector entropySum, ref TVector logitSum, FoldedLanes folded, Span<double> logitSums)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        TWidth.AddWidened(sum, ref MemoryMarshal.GetReference(folded.Sums));
+        sum = TWidth.Create(0f);
+        if (TMode.TracksAll)
+        {
+            TWidth.AddWidened(entropySum, ref MemoryMarshal.GetReference(folded.WeightedSums));
+            entropySum = TWidth.Create(0f);
+        }
+
+        if (TMode.TracksLogitSum)
+        {
+            TWidth.AddWidened(logitSum, ref MemoryMarshal.GetReference(logitSums));
+            logitSum = TWidth.Create(0f);
+        }
     }
 
     [SkipLocalsInit]

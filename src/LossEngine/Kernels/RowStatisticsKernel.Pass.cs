@@ -29,8 +29,7 @@ internal static partial class RowStatisticsKernel
         nuint length = (nuint)row.Length;
         nuint groupLength = (nuint)(GroupVectors * count);
 
-        // Rank counts entries ranked above the target: x > x_t after it, x ≥ x_t before it. For finite x_t,
-        // x ≥ x_t ⇔ x > nextDown(x_t), so a single compare against a per-region threshold does both.
+        // The rank thresholds for the remaining vectors and the tail, as RunGroups explains them.
         TVector thresholdBefore = TWidth.Create(MathF.BitDecrement(targetLogit));
         TVector thresholdAfter = TWidth.Create(targetLogit);
         nuint targetIndex = (nuint)target;
@@ -220,22 +219,7 @@ internal static partial class RowStatisticsKernel
                 break;
             }
 
-            // The lane maxima are where the last fold left them: the float sums go straight into the doubles, as
-            // <see cref="Fold"/> adds them.
-            TWidth.AddWidened(sum, ref MemoryMarshal.GetReference(folded.Sums));
-            sum = TWidth.Create(0f);
-            if (TMode.TracksAll)
-            {
-                TWidth.AddWidened(entropySum, ref MemoryMarshal.GetReference(folded.WeightedSums));
-                entropySum = TWidth.Create(0f);
-            }
-
-            if (TMode.TracksLogitSum)
-            {
-                TWidth.AddWidened(logitSum, ref MemoryMarshal.GetReference(logitSums));
-                logitSum = TWidth.Create(0f);
-            }
-
+            FoldWithoutRebase<TWidth, TVector, TMode>(ref sum, ref entropySum, ref logitSum, folded, logitSums);
             foldAt += FoldInterval * groupLength;
         }
 
