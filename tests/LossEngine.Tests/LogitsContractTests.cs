@@ -225,9 +225,12 @@ public abstract class LogitsContractTests<T, TElement>
     public void MaskedRow_NeedsTheClampedRetry_OnlyWhereTheKernelTriesUnclamped()
     {
         T[] masked = MaskedRow(3);
-        bool triesUnclamped = Logits.VectorWidthInBits == 512;
+
+        // An fp16 group that holds an infinity is read again exactly and summed with the clamp, so a masked fp16 row
+        // settles in the unclamped pass.
+        bool retries = Logits.VectorWidthInBits == 512 && typeof(T) != typeof(Half);
         TokenStatistics retriedStatistics = RowKernels.Statistics<T>(masked, 1, 1f, startClamped: false, out bool retried);
-        Assert.Equal(triesUnclamped, retried);
+        Assert.Equal(retries, retried);
         Assert.Equal(retriedStatistics, RowKernels.Statistics<T>(masked, 1, 1f, startClamped: true, out bool retriedWhenClamped));
         Assert.False(retriedWhenClamped);
     }

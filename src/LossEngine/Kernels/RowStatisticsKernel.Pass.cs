@@ -72,7 +72,15 @@ internal static partial class RowStatisticsKernel
                 }
                 else if (i < groupsEnd)
                 {
-                    RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref state, ref source, i, scaleVector, margin);
+                    if (typeof(T) == typeof(Half) && HasNonFiniteHalf(row.Slice((int)i, (int)groupLength)))
+                    {
+                        StepGroupExactly<T, TWidth, TVector, TMode>(ref state, ref source, i, scaleVector, targetIndex, thresholdBefore, thresholdAfter, margin);
+                        i += groupLength;
+                    }
+                    else
+                    {
+                        RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref state, ref source, i, scaleVector, margin);
+                    }
                 }
             }
 
@@ -143,6 +151,9 @@ internal static partial class RowStatisticsKernel
         TVector thresholdAfter = TWidth.Create(targetLogit);
         TVector threshold = targetIndex < i ? thresholdAfter : thresholdBefore;
 
+        TVector halfBound = TWidth.Create(VectorMath.HalfNonFiniteBound);
+        TVector negativeHalfBound = TWidth.Create(-VectorMath.HalfNonFiniteBound);
+
         nuint foldAt = nextFold;
         bool foldsHere = !state.RaisedSinceFold;
         while (true)
@@ -152,15 +163,28 @@ internal static partial class RowStatisticsKernel
             {
                 PrefetchGroup<TWidth, TVector>(prefetch + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerGroup);
                 LoadGroup<T, TWidth, TVector, TMode>(ref source, i, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
+                TVector groupMax = TWidth.MaxNative(TWidth.MaxNative(x0, x1), TWidth.MaxNative(x2, x3));
+                if (typeof(T) == typeof(Half) && count > 1)
+                {
+                    // LoadGroup's fp16 conversion holds for finite values; an infinity or NaN comes out with a magnitude
+                    // of 65536 or more, beyond any finite fp16, and the group goes back to the caller to be read exactly.
+                    TVector groupMin = TWidth.MinNative(TWidth.MinNative(x0, x1), TWidth.MinNative(x2, x3));
+                    if (TWidth.GreaterThanAny(groupMax, halfBound) || TWidth.GreaterThanAny(negativeHalfBound, groupMin))
+                    {
+                        break;
+                    }
+                }
+
                 if (scaled)
                 {
+                    // The scale is positive, so the scaled maximum is the maximum scaled, to the bit.
                     x0 = TWidth.Multiply(x0, scaleVector);
                     x1 = TWidth.Multiply(x1, scaleVector);
                     x2 = TWidth.Multiply(x2, scaleVector);
                     x3 = TWidth.Multiply(x3, scaleVector);
+                    groupMax = TWidth.Multiply(groupMax, scaleVector);
                 }
 
-                TVector groupMax = TWidth.MaxNative(TWidth.MaxNative(x0, x1), TWidth.MaxNative(x2, x3));
                 if (TMode.TracksAll && TWidth.GreaterThanAny(groupMax, best))
                 {
                     // A new record in some lane: the exact maximum and its first index, inline and in index order (in
@@ -255,6 +279,30 @@ internal static partial class RowStatisticsKernel
             x1 = TWidth.BitwiseAnd(low, upperHalf);
             x2 = TWidth.ShiftLeftBits(high, 16);
             x3 = TWidth.BitwiseAnd(high, upperHalf);
+            return;
+        }
+
+        if (typeof(T) == typeof(Half) && count > 1)
+        {
+            // fp16 through the conversion for finite values (RunGroups sends groups with an infinity or NaN elsewhere):
+            // split from 32-bit words as bf16 is where order is free, widened in index order otherwise.
+            if (!TMode.TracksAll)
+            {
+                ref float words = ref Unsafe.As<T, float>(ref Unsafe.Add(ref source, i));
+                TVector low = TWidth.LoadSingle(ref words, 0);
+                TVector high = TWidth.LoadSingle(ref words, (nuint)count);
+                x0 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(low, 16));
+                x1 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(low);
+                x2 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(high, 16));
+                x3 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(high);
+                return;
+            }
+
+            ref ushort bits = ref Unsafe.As<T, ushort>(ref Unsafe.Add(ref source, i));
+            x0 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(TWidth.LoadWidenedBits(ref bits, 0), 16));
+            x1 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(TWidth.LoadWidenedBits(ref bits, (nuint)count), 16));
+            x2 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(TWidth.LoadWidenedBits(ref bits, (nuint)(2 * count)), 16));
+            x3 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(TWidth.LoadWidenedBits(ref bits, (nuint)(3 * count)), 16));
             return;
         }
 

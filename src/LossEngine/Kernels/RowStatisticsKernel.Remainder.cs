@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using LossEngine.Kernels.Vectors;
 
 namespace LossEngine.Kernels;
@@ -31,6 +32,38 @@ internal static partial class RowStatisticsKernel
 
         TVector threshold = TMode.TracksAll ? LaneThreshold<TWidth, TVector>(start, targetIndex, thresholdBefore, thresholdAfter) : thresholdAfter;
         Accumulate<TWidth, TVector, TMode>(ref state, x, threshold);
+    }
+
+    /// <summary>A main-loop group of fp16 logits that holds an infinity or NaN, one exactly converted vector at a time.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void StepGroupExactly<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start, TVector scale, nuint targetIndex, TVector thresholdBefore, TVector thresholdAfter, TVector margin)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        TVector allLanes = TWidth.GreaterThanOrEqual(TWidth.Indices, TWidth.Create(0f));
+        for (int vector = 0; vector < GroupVectors; vector++)
+        {
+            nuint offset = start + (nuint)(vector * TWidth.Count);
+            TVector x = TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref source, offset), scale);
+            Step<TWidth, TVector, TMode>(ref state, x, allLanes, offset, targetIndex, thresholdBefore, thresholdAfter, margin);
+        }
+    }
+
+    /// <summary>Whether any of the fp16 values is an infinity or NaN (exponent field all ones).</summary>
+    private static bool HasNonFiniteHalf<T>(ReadOnlySpan<T> values)
+        where T : unmanaged
+    {
+        foreach (ushort bits in MemoryMarshal.Cast<T, ushort>(values))
+        {
+            if ((bits & 0x7C00) == 0x7C00)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Per lane: the "before target" threshold for indices below the target, the "after" one otherwise.</summary>

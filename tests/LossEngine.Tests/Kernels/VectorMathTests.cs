@@ -168,4 +168,44 @@ public sealed class VectorMathTests
 
     [Fact]
     public void HalfAndBFloat16_WidenExactly_ForEveryBitPattern() => WidthRunner.RunOnAcceleratedWidths(new WideningIsExact());
+
+    private readonly struct FiniteHalfConversion : IWidthTest
+    {
+        public void Run<TWidth, TVector>()
+            where TWidth : IVectorWidth<TVector>
+            where TVector : unmanaged
+        {
+            // Each binary16 in the upper half of a 32-bit lane, with a different pattern in the lower half every time:
+            // the conversion must ignore it.
+            var lanes = new float[1 << 16];
+            for (int i = 0; i < lanes.Length; i++)
+            {
+                lanes[i] = BitConverter.UInt32BitsToSingle(((uint)i << 16) | (uint)((i * 40503) & 0xFFFF));
+            }
+
+            var converted = new float[lanes.Length];
+            for (int i = 0; i < lanes.Length; i += TWidth.Count)
+            {
+                TVector bits = TWidth.LoadSingle(ref lanes[0], (nuint)i);
+                TWidth.Store(VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(bits), ref converted[0], (nuint)i);
+            }
+
+            for (int i = 0; i < lanes.Length; i++)
+            {
+                float expected = (float)BitConverter.UInt16BitsToHalf((ushort)i);
+                if (float.IsFinite(expected))
+                {
+                    Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(converted[i]), $"{typeof(TWidth).Name}: half 0x{i:X4} gave {converted[i]} not {expected}");
+                    Assert.True(MathF.Abs(converted[i]) < VectorMath.HalfNonFiniteBound, $"half 0x{i:X4} is finite but beyond the bound");
+                }
+                else
+                {
+                    Assert.True(MathF.Abs(converted[i]) > VectorMath.HalfNonFiniteBound, $"{typeof(TWidth).Name}: half 0x{i:X4} ({expected}) gave {converted[i]}, within the finite bound");
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void FiniteHalfConversion_IsExactForFiniteValues_AndFlagsTheRest() => WidthRunner.RunOnAcceleratedWidths(new FiniteHalfConversion());
 }

@@ -82,6 +82,9 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
 
     static abstract TVector ShiftLeftBits(TVector value, int count);
 
+    /// <summary>Shifts each lane's 32 bits right, copying the sign bit into the bits vacated.</summary>
+    static abstract TVector ShiftRightArithmeticBits(TVector value, int count);
+
     /// <summary>2^n for lanes holding integral n in [−126, 127], built directly in the exponent field.</summary>
     static abstract TVector Pow2(TVector integralExponent);
 

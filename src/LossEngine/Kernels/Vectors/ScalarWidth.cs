@@ -87,6 +87,9 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
     public static float ShiftLeftBits(float value, int count) => BitConverter.UInt32BitsToSingle(BitConverter.SingleToUInt32Bits(value) << count);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ShiftRightArithmeticBits(float value, int count) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(value) >> count);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Pow2(float integralExponent) => BitConverter.Int32BitsToSingle(((int)integralExponent + 127) << 23);
 
     public static unsafe void Prefetch(void* address)

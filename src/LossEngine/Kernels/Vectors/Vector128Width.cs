@@ -94,6 +94,9 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
     public static Vector128<float> ShiftLeftBits(Vector128<float> value, int count) => Vector128.ShiftLeft(value.AsUInt32(), count).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ShiftRightArithmeticBits(Vector128<float> value, int count) => Vector128.ShiftRightArithmetic(value.AsInt32(), count).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Pow2(Vector128<float> integralExponent) =>
         Vector128.ShiftLeft(Vector128.ConvertToInt32(integralExponent) + Vector128.Create(127), 23).AsSingle();
 

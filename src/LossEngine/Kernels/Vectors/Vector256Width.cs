@@ -85,6 +85,9 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
     public static Vector256<float> ShiftLeftBits(Vector256<float> value, int count) => Vector256.ShiftLeft(value.AsUInt32(), count).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ShiftRightArithmeticBits(Vector256<float> value, int count) => Vector256.ShiftRightArithmetic(value.AsInt32(), count).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Pow2(Vector256<float> integralExponent) =>
         Vector256.ShiftLeft(Vector256.ConvertToInt32(integralExponent) + Vector256.Create(127), 23).AsSingle();
 

@@ -85,6 +85,9 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
     public static Vector512<float> ShiftLeftBits(Vector512<float> value, int count) => Vector512.ShiftLeft(value.AsUInt32(), count).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ShiftRightArithmeticBits(Vector512<float> value, int count) => Vector512.ShiftRightArithmetic(value.AsInt32(), count).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Pow2(Vector512<float> integralExponent) =>
         Vector512.ShiftLeft(Vector512.ConvertToInt32(integralExponent) + Vector512.Create(127), 23).AsSingle();
 

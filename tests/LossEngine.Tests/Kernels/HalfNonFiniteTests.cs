@@ -1,0 +1,76 @@
+using LossEngine.Kernels;
+
+namespace LossEngine.Tests.Kernels;
+
+/// <summary>
+/// fp16 rows whose main-loop groups hold infinities and NaNs. The main loop converts fp16 with a conversion exact only
+/// for finite values and sends any group with an infinity or NaN to be read again exactly; every such pattern, at any
+/// position and beside the largest finite values, must give what the same row gives in float.
+/// </summary>
+public sealed class HalfNonFiniteTests
+{
+    // +∞, −∞, quiet and signalling NaNs of both signs, and the all-ones pattern.
+    private static readonly ushort[] NonFinitePatterns = [0x7C00, 0xFC00, 0x7E00, 0xFE00, 0x7C01, 0xFD55, 0xFFFF];
+
+    public static TheoryData<int, int> Positions => new()
+    {
+        { 300, 0 }, { 300, 17 }, { 300, 63 }, { 300, 64 }, { 300, 130 }, { 300, 255 }, { 300, 290 }, { 4099, 2048 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Positions))]
+    public void NonFiniteValues_GiveWhatTheFloatRowGives(int length, int position)
+    {
+        foreach (ushort pattern in NonFinitePatterns)
+        {
+            foreach (float scale in new[] { 1f, 0.5f, 1e-5f })
+            {
+                Half[] row = BuildRow(length, position, pattern);
+                float[] widened = Array.ConvertAll(row, h => (float)h);
+                int target = (position + 5) % length;
+                string context = $"0x{pattern:X4} at {position} of {length}, scale {scale}";
+                foreach (bool startClamped in new[] { false, true })
+                {
+                    TokenStatistics actual = RowKernels.Statistics<Half>(row, target, scale, startClamped, out _);
+                    TokenStatistics expected = RowKernels.Statistics<float>(widened, target, scale, startClamped: true, out _);
+                    AssertClose(expected.LogSumExp, actual.LogSumExp, context + ": log-sum-exp");
+                    AssertClose(expected.Loss, actual.Loss, context + ": loss");
+                    AssertClose(expected.Entropy, actual.Entropy, context + ": entropy");
+                    Assert.Equal(expected.ArgMax, actual.ArgMax);
+                    Assert.Equal(expected.TargetRank, actual.TargetRank);
+
+                    float loss = RowKernels.CrossEntropy<Half>(row, target, scale, 0f, 0f, startClamped, out _);
+                    AssertClose(RowKernels.CrossEntropy<float>(widened, target, scale, 0f, 0f, startClamped: true, out _), loss, context + ": cross-entropy");
+                }
+            }
+        }
+    }
+
+    /// <summary>Logits spread over [−60, 60], the largest finite fp16 magnitudes (±65504) in the first and last groups
+    /// away from <paramref name="position"/>, and the pattern at <paramref name="position"/>.</summary>
+    private static Half[] BuildRow(int length, int position, ushort pattern)
+    {
+        var random = new Random(position * 7919 + pattern);
+        var row = new Half[length];
+        for (int i = 0; i < length; i++)
+        {
+            row[i] = (Half)((random.NextSingle() * 120f) - 60f);
+        }
+
+        row[(position + 40) % length] = BitConverter.UInt16BitsToHalf(0xFBFF); // −65504
+        row[(position + length - 40) % length] = (Half)(-3f);
+        row[position] = BitConverter.UInt16BitsToHalf(pattern);
+        return row;
+    }
+
+    private static void AssertClose(float expected, float actual, string context)
+    {
+        if (!float.IsFinite(expected))
+        {
+            Assert.True(expected.Equals(actual), $"{context}: {actual}, expected {expected}");
+            return;
+        }
+
+        Assert.True(Math.Abs(expected - actual) <= (1e-6 * Math.Abs(expected)) + 2e-6, $"{context}: {actual}, expected {expected}");
+    }
+}
