@@ -81,15 +81,40 @@ public sealed class VectorMathTests
             int count = TWidth.Count;
             var random = new Random(777);
             float[] input = [.. Enumerable.Range(0, 400_000).Select(i => i < 280_000 ? -20f + (28f * i / 280_000) : (float)((random.NextDouble() * 28) - 20))];
+            // ExpForSum takes the table of 2^(j/32) where the width has it (AVX-512); the comparison kernel's
+            // polynomial runs at every width. The four-vector forms must give the same bits as the one-vector forms.
+            var constants = SumExpConstants<TVector>.Create<TWidth>();
             var output = new float[input.Length];
-            for (int i = 0; i + count <= input.Length; i += count)
+            var polynomial = new float[input.Length];
+            for (int i = 0; i + (4 * count) <= input.Length; i += 4 * count)
             {
-                TWidth.Store(VectorMath.ExpForSum<TWidth, TVector>(TWidth.LoadSingle(ref input[0], (nuint)i)), ref output[0], (nuint)i);
+                TVector x0 = TWidth.LoadSingle(ref input[0], (nuint)i), x1 = TWidth.LoadSingle(ref input[0], (nuint)(i + count));
+                TVector x2 = TWidth.LoadSingle(ref input[0], (nuint)(i + (2 * count))), x3 = TWidth.LoadSingle(ref input[0], (nuint)(i + (3 * count)));
+                TVector e0 = x0, e1 = x1, e2 = x2, e3 = x3;
+                VectorMath.ExpForSum<TWidth, TVector>(ref e0, ref e1, ref e2, ref e3, constants);
+                TVector p0 = x0, p1 = x1, p2 = x2, p3 = x3;
+                VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref p0, ref p1, ref p2, ref p3, constants);
+                Assert.Equal(VectorMath.ExpForSum<TWidth, TVector>(x2), e2);
+                Assert.Equal(VectorMath.ExpForSumByPolynomial<TWidth, TVector>(x3, constants), p3);
+                TWidth.Store(e0, ref output[0], (nuint)i);
+                TWidth.Store(e1, ref output[0], (nuint)(i + count));
+                TWidth.Store(e2, ref output[0], (nuint)(i + (2 * count)));
+                TWidth.Store(e3, ref output[0], (nuint)(i + (3 * count)));
+                TWidth.Store(p0, ref polynomial[0], (nuint)i);
+                TWidth.Store(p1, ref polynomial[0], (nuint)(i + count));
+                TWidth.Store(p2, ref polynomial[0], (nuint)(i + (2 * count)));
+                TWidth.Store(p3, ref polynomial[0], (nuint)(i + (3 * count)));
             }
 
+            AssertWithinRelative<TWidth>(input, output, 4 * count, "ExpForSum");
+            AssertWithinRelative<TWidth>(input, polynomial, 4 * count, "ExpForSumByPolynomial");
+        }
+
+        private static void AssertWithinRelative<TWidth>(float[] input, float[] output, int block, string name)
+        {
             double worst = 0;
             float worstAt = 0;
-            for (int i = 0; i < input.Length - (input.Length % count); i++)
+            for (int i = 0; i < input.Length - (input.Length % block); i++)
             {
                 double relative = Math.Abs((output[i] / Math.Exp(input[i])) - 1);
                 if (relative > worst)
@@ -98,7 +123,17 @@ public sealed class VectorMathTests
                 }
             }
 
-            Assert.True(worst <= 2.4e-7, $"{typeof(TWidth).Name}: relative error {worst:E2} at x = {worstAt:R}");
+            Assert.True(worst <= 2.4e-7, $"{typeof(TWidth).Name} {name}: relative error {worst:E2} at x = {worstAt:R}");
+        }
+    }
+
+    [Fact]
+    public void Exp2Fractions_AreTheCorrectlyRoundedPowers()
+    {
+        Assert.Equal(32, VectorMath.Exp2Fractions.Length);
+        for (int j = 0; j < 32; j++)
+        {
+            Assert.Equal((float)Math.Pow(2, j / 32.0), VectorMath.Exp2Fractions[j]);
         }
     }
 

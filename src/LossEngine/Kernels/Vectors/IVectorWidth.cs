@@ -101,4 +101,13 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
     /// exponent then gives 0 and an infinite or NaN one a non-finite result, never a wrong finite value, which lets the
     /// row kernel skip clamping its exp arguments (see RowStatisticsKernel).</summary>
     static abstract bool ScalesAnyExponent { get; }
+
+    /// <summary>Whether <see cref="LookUpThirtyTwo"/> is one instruction at this width (AVX-512 <c>vpermt2ps</c>), which
+    /// lets <see cref="VectorMath.ExpForSum{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> use a table of
+    /// 2^(j/32) and a degree-2 polynomial. Only a 16-lane width holds a 32-entry table in two registers.</summary>
+    static abstract bool LooksUpThirtyTwo { get; }
+
+    /// <summary>Per lane: entry (bits of <paramref name="index"/> &amp; 31) of the 32-entry table whose entries 0–15 are
+    /// <paramref name="lower"/> and 16–31 <paramref name="upper"/>. Only where <see cref="LooksUpThirtyTwo"/>.</summary>
+    static abstract TVector LookUpThirtyTwo(TVector lower, TVector upper, TVector index);
 }

@@ -105,4 +105,11 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
 
     /// <inheritdoc/>
     public static bool FusesMultiplyAdd => false;
+
+    /// <inheritdoc/>
+    public static bool LooksUpThirtyTwo => false;
+
+    /// <inheritdoc/>
+    public static float LookUpThirtyTwo(float lower, float upper, float index) =>
+        throw new NotSupportedException("A 32-entry table lookup needs 16 lanes (see LooksUpThirtyTwo).");
 }

@@ -118,4 +118,11 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 
     /// <inheritdoc/>
     public static bool FusesMultiplyAdd => Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+
+    /// <inheritdoc/>
+    public static bool LooksUpThirtyTwo => false;
+
+    /// <inheritdoc/>
+    public static Vector128<float> LookUpThirtyTwo(Vector128<float> lower, Vector128<float> upper, Vector128<float> index) =>
+        throw new NotSupportedException("A 32-entry table lookup needs 16 lanes (see LooksUpThirtyTwo).");
 }

@@ -109,4 +109,11 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
 
     /// <inheritdoc/>
     public static bool FusesMultiplyAdd => Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+
+    /// <inheritdoc/>
+    public static bool LooksUpThirtyTwo => false;
+
+    /// <inheritdoc/>
+    public static Vector256<float> LookUpThirtyTwo(Vector256<float> lower, Vector256<float> upper, Vector256<float> index) =>
+        throw new NotSupportedException("A 32-entry table lookup needs 16 lanes (see LooksUpThirtyTwo).");
 }

@@ -111,4 +111,12 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
 
     /// <inheritdoc/>
     public static bool FusesMultiplyAdd => Fma.IsSupported;
+
+    /// <inheritdoc/>
+    public static bool LooksUpThirtyTwo => Avx512F.IsSupported;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> LookUpThirtyTwo(Vector512<float> lower, Vector512<float> upper, Vector512<float> index) =>
+        Avx512F.PermuteVar16x32x2(lower, index.AsInt32(), upper);
 }
