@@ -204,18 +204,7 @@ internal static class VectorMath
             return;
         }
 
-        TVector n0 = TWidth.MultiplyAdd(x0, k.Log2E, k.RoundingMagic);
-        TVector n1 = TWidth.MultiplyAdd(x1, k.Log2E, k.RoundingMagic);
-        TVector n2 = TWidth.MultiplyAdd(x2, k.Log2E, k.RoundingMagic);
-        TVector n3 = TWidth.MultiplyAdd(x3, k.Log2E, k.RoundingMagic);
-        n0 = TWidth.Subtract(n0, k.RoundingMagic);
-        n1 = TWidth.Subtract(n1, k.RoundingMagic);
-        n2 = TWidth.Subtract(n2, k.RoundingMagic);
-        n3 = TWidth.Subtract(n3, k.RoundingMagic);
-        TVector r0 = TWidth.MultiplyAdd(n0, k.MinusLn2, x0);
-        TVector r1 = TWidth.MultiplyAdd(n1, k.MinusLn2, x1);
-        TVector r2 = TWidth.MultiplyAdd(n2, k.MinusLn2, x2);
-        TVector r3 = TWidth.MultiplyAdd(n3, k.MinusLn2, x3);
+        ReduceFour<TWidth, TVector>(x0, x1, x2, x3, k.RoundingMagic, k, out _, out _, out _, out _, out TVector n0, out TVector n1, out TVector n2, out TVector n3, out TVector r0, out TVector r1, out TVector r2, out TVector r3);
         TVector p0 = TWidth.MultiplyAdd(k.S5, r0, k.S4);
         TVector p1 = TWidth.MultiplyAdd(k.S5, r1, k.S4);
         TVector p2 = TWidth.MultiplyAdd(k.S5, r2, k.S4);
@@ -249,22 +238,11 @@ internal static class VectorMath
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        TVector y0 = TWidth.MultiplyAdd(x0, k.Log2E, k.TableRoundingMagic);
-        TVector y1 = TWidth.MultiplyAdd(x1, k.Log2E, k.TableRoundingMagic);
-        TVector y2 = TWidth.MultiplyAdd(x2, k.Log2E, k.TableRoundingMagic);
-        TVector y3 = TWidth.MultiplyAdd(x3, k.Log2E, k.TableRoundingMagic);
-        TVector s0 = TWidth.Subtract(y0, k.TableRoundingMagic);
-        TVector s1 = TWidth.Subtract(y1, k.TableRoundingMagic);
-        TVector s2 = TWidth.Subtract(y2, k.TableRoundingMagic);
-        TVector s3 = TWidth.Subtract(y3, k.TableRoundingMagic);
+        ReduceFour<TWidth, TVector>(x0, x1, x2, x3, k.TableRoundingMagic, k, out TVector y0, out TVector y1, out TVector y2, out TVector y3, out TVector s0, out TVector s1, out TVector s2, out TVector s3, out TVector r0, out TVector r1, out TVector r2, out TVector r3);
         TVector f0 = TWidth.LookUpThirtyTwo(k.Exp2FractionsLower, k.Exp2FractionsUpper, y0);
         TVector f1 = TWidth.LookUpThirtyTwo(k.Exp2FractionsLower, k.Exp2FractionsUpper, y1);
         TVector f2 = TWidth.LookUpThirtyTwo(k.Exp2FractionsLower, k.Exp2FractionsUpper, y2);
         TVector f3 = TWidth.LookUpThirtyTwo(k.Exp2FractionsLower, k.Exp2FractionsUpper, y3);
-        TVector r0 = TWidth.MultiplyAdd(s0, k.MinusLn2, x0);
-        TVector r1 = TWidth.MultiplyAdd(s1, k.MinusLn2, x1);
-        TVector r2 = TWidth.MultiplyAdd(s2, k.MinusLn2, x2);
-        TVector r3 = TWidth.MultiplyAdd(s3, k.MinusLn2, x3);
         TVector q0 = TWidth.MultiplyAdd(k.T2, r0, k.T1);
         TVector q1 = TWidth.MultiplyAdd(k.T2, r1, k.T1);
         TVector q2 = TWidth.MultiplyAdd(k.T2, r2, k.T1);
@@ -277,6 +255,27 @@ internal static class VectorMath
         x1 = TWidth.ScaleByPow2(TWidth.MultiplyAdd(f1, q1, f1), s1);
         x2 = TWidth.ScaleByPow2(TWidth.MultiplyAdd(f2, q2, f2), s2);
         x3 = TWidth.ScaleByPow2(TWidth.MultiplyAdd(f3, q3, f3), s3);
+    }
+
+    /// <summary>The argument reduction of four exps for sums, step by step across them: y = x·log2 e + magic, whose
+    /// addition rounds to the magic's spacing (1 or 1/32); n = y − magic, that rounded multiple; r = x − n·ln 2.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ReduceFour<TWidth, TVector>(TVector x0, TVector x1, TVector x2, TVector x3, TVector magic, in SumExpConstants<TVector> k, out TVector y0, out TVector y1, out TVector y2, out TVector y3, out TVector n0, out TVector n1, out TVector n2, out TVector n3, out TVector r0, out TVector r1, out TVector r2, out TVector r3)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        y0 = TWidth.MultiplyAdd(x0, k.Log2E, magic);
+        y1 = TWidth.MultiplyAdd(x1, k.Log2E, magic);
+        y2 = TWidth.MultiplyAdd(x2, k.Log2E, magic);
+        y3 = TWidth.MultiplyAdd(x3, k.Log2E, magic);
+        n0 = TWidth.Subtract(y0, magic);
+        n1 = TWidth.Subtract(y1, magic);
+        n2 = TWidth.Subtract(y2, magic);
+        n3 = TWidth.Subtract(y3, magic);
+        r0 = TWidth.MultiplyAdd(n0, k.MinusLn2, x0);
+        r1 = TWidth.MultiplyAdd(n1, k.MinusLn2, x1);
+        r2 = TWidth.MultiplyAdd(n2, k.MinusLn2, x2);
+        r3 = TWidth.MultiplyAdd(n3, k.MinusLn2, x3);
     }
 
     /// <summary>n = round(x·log2 e), ties to even, as a float.</summary>
