@@ -49,7 +49,7 @@ internal static class RowComparisonKernel
     private const float CandidateShiftFloor = -3e38f;
 
     [SkipLocalsInit]
-    public static ComparisonSummary Compute<T, TWidth, TVector>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale)
+    public static unsafe ComparisonSummary Compute<T, TWidth, TVector>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
@@ -82,13 +82,19 @@ internal static class RowComparisonKernel
         nuint vectorsEnd = length - (length % (nuint)count);
         nuint nextFold = (nuint)(FoldInterval * count);
         nuint i = 0;
-        while (i < vectorsEnd)
+        fixed (T* pinnedReference = reference, pinnedCandidate = candidate)
         {
-            i = RunVectors<T, TWidth, TVector>(ref state, expConstants, ref a, ref b, i, Math.Min(nextFold, vectorsEnd), scale);
-            if (i == nextFold)
+            // Two rows stream side by side; the hardware prefetcher alone left two threads at half the read ceiling.
+            byte* prefetchReference = (byte*)pinnedReference + SoftwarePrefetch.DistanceBytes;
+            byte* prefetchCandidate = (byte*)pinnedCandidate + SoftwarePrefetch.DistanceBytes;
+            while (i < vectorsEnd)
             {
-                Fold<TWidth, TVector>(ref state, referenceLanes, candidateLanes);
-                nextFold += (nuint)(FoldInterval * count);
+                i = RunVectors<T, TWidth, TVector>(ref state, expConstants, ref a, ref b, prefetchReference, prefetchCandidate, i, Math.Min(nextFold, vectorsEnd), scale);
+                if (i == nextFold)
+                {
+                    Fold<TWidth, TVector>(ref state, referenceLanes, candidateLanes);
+                    nextFold += (nuint)(FoldInterval * count);
+                }
             }
         }
 
@@ -111,12 +117,13 @@ internal static class RowComparisonKernel
     /// maxima happen inline and set <see cref="PairState{TVector}.RaisedSinceFold"/>. Returns <paramref name="end"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static nuint RunVectors<T, TWidth, TVector>(ref PairState<TVector> state, in SumExpConstants<TVector> constants, ref T a, ref T b, nuint i, nuint end, float scale)
+    private static unsafe nuint RunVectors<T, TWidth, TVector>(ref PairState<TVector> state, in SumExpConstants<TVector> constants, ref T a, ref T b, byte* prefetchA, byte* prefetchB, nuint i, nuint end, float scale)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
         nuint count = (nuint)TWidth.Count;
+        int bytesPerDoubleStep = 2 * TWidth.Count * Unsafe.SizeOf<T>();
         bool scaled = scale != 1f;
         TVector scaleVector = TWidth.Create(scale);
         TVector referenceMax = state.ReferenceMax, candidateMax = state.CandidateMax;
@@ -130,12 +137,39 @@ internal static class RowComparisonKernel
         // vectors: the table exp needs more registers than this loop has left); a step that raises a maximum takes the
         // pairs one after the other, as the loop below does.
         nuint doubleStepsEnd = i + ((end - i) / (2 * count) * (2 * count));
+        TVector halfBound = TWidth.Create(VectorMath.HalfNonFiniteBound);
+        TVector negativeHalfBound = TWidth.Create(-VectorMath.HalfNonFiniteBound);
         for (; i < doubleStepsEnd; i += 2 * count)
         {
-            TVector x0 = VectorMath.Load<T, TWidth, TVector>(ref a, i);
-            TVector y0 = VectorMath.Load<T, TWidth, TVector>(ref b, i);
-            TVector x1 = VectorMath.Load<T, TWidth, TVector>(ref a, i + count);
-            TVector y1 = VectorMath.Load<T, TWidth, TVector>(ref b, i + count);
+            SoftwarePrefetch.Lines<TWidth, TVector>(prefetchA + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
+            SoftwarePrefetch.Lines<TWidth, TVector>(prefetchB + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
+            TVector x0, y0, x1, y1;
+            if (typeof(T) == typeof(Half) && count > 1)
+            {
+                // fp16 through the conversion for finite values; a step with an infinity or NaN (a magnitude of 65536
+                // or more after it) is loaded again exactly and goes on as any other.
+                x0 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref a, i);
+                y0 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref b, i);
+                x1 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref a, i + count);
+                y1 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref b, i + count);
+                TVector stepMax = TWidth.MaxNative(TWidth.MaxNative(x0, y0), TWidth.MaxNative(x1, y1));
+                TVector stepMin = TWidth.MinNative(TWidth.MinNative(x0, y0), TWidth.MinNative(x1, y1));
+                if (TWidth.GreaterThanAny(stepMax, halfBound) || TWidth.GreaterThanAny(negativeHalfBound, stepMin))
+                {
+                    x0 = VectorMath.Load<T, TWidth, TVector>(ref a, i);
+                    y0 = VectorMath.Load<T, TWidth, TVector>(ref b, i);
+                    x1 = VectorMath.Load<T, TWidth, TVector>(ref a, i + count);
+                    y1 = VectorMath.Load<T, TWidth, TVector>(ref b, i + count);
+                }
+            }
+            else
+            {
+                x0 = VectorMath.Load<T, TWidth, TVector>(ref a, i);
+                y0 = VectorMath.Load<T, TWidth, TVector>(ref b, i);
+                x1 = VectorMath.Load<T, TWidth, TVector>(ref a, i + count);
+                y1 = VectorMath.Load<T, TWidth, TVector>(ref b, i + count);
+            }
+
             if (scaled)
             {
                 x0 = TWidth.Multiply(x0, scaleVector);

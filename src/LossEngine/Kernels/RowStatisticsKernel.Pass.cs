@@ -57,7 +57,7 @@ internal static partial class RowStatisticsKernel
             // The groups run in a method of their own that makes no call, so that the JIT keeps the sums and every
             // constant in registers; it returns at each group that needs a rare path, and at the first fold after one
             // (folds that need no rebasing it does itself).
-            byte* prefetch = (byte*)pinned + PrefetchDistanceBytes;
+            byte* prefetch = (byte*)pinned + SoftwarePrefetch.DistanceBytes;
             nuint groupsEnd = length - (length % groupLength);
             nuint nextFold = FoldInterval * groupLength;
             nuint i = 0;
@@ -161,7 +161,7 @@ internal static partial class RowStatisticsKernel
             nuint blockEnd = Math.Min(foldAt, end);
             for (; i < blockEnd; i += groupLength)
             {
-                PrefetchGroup<TWidth, TVector>(prefetch + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerGroup);
+                SoftwarePrefetch.Lines<TWidth, TVector>(prefetch + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerGroup);
                 LoadGroup<T, TWidth, TVector, TMode>(ref source, i, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
                 TVector groupMax = TWidth.MaxNative(TWidth.MaxNative(x0, x1), TWidth.MaxNative(x2, x3));
                 if (typeof(T) == typeof(Half) && count > 1)
@@ -298,11 +298,10 @@ internal static partial class RowStatisticsKernel
                 return;
             }
 
-            ref ushort bits = ref Unsafe.As<T, ushort>(ref Unsafe.Add(ref source, i));
-            x0 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(TWidth.LoadWidenedBits(ref bits, 0), 16));
-            x1 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(TWidth.LoadWidenedBits(ref bits, (nuint)count), 16));
-            x2 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(TWidth.LoadWidenedBits(ref bits, (nuint)(2 * count)), 16));
-            x3 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(TWidth.LoadWidenedBits(ref bits, (nuint)(3 * count)), 16));
+            x0 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref source, i);
+            x1 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref source, i + (nuint)count);
+            x2 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref source, i + (nuint)(2 * count));
+            x3 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref source, i + (nuint)(3 * count));
             return;
         }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using LossEngine.Kernels.Vectors;
 
@@ -43,32 +42,6 @@ internal static partial class RowStatisticsKernel
     /// the margin: with 8, a peaked fp16 row (logits 8 apart) was off by 3e-6; with 1 the error stays near 1e-7.</summary>
     private const float StatisticsRescaleMargin = 1f;
     private const int FoldInterval = 32;
-
-    // About 4 KiB ahead of the loads: far enough to cover DRAM latency at ~16 GB/s, near enough to stay in L1/L2.
-    private const int PrefetchDistanceBytes = 4096;
-    private const int CacheLineBytes = 64;
-
-    /// <summary>Prefetches one group's bytes (at most four cache lines: 4 vectors of 64 bytes), a line at a time. The
-    /// group's size is a constant of the element type and width, so the JIT keeps just the prefetch instructions, where a
-    /// loop over the lines cost six instructions a line in the main loop.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void PrefetchGroup<TWidth, TVector>(byte* address, int groupBytes)
-        where TWidth : IVectorWidth<TVector>
-        where TVector : unmanaged
-    {
-        Debug.Assert(groupBytes <= 4 * CacheLineBytes, "a group is at most four 64-byte vectors");
-        TWidth.Prefetch(address);
-        if (groupBytes > CacheLineBytes)
-        {
-            TWidth.Prefetch(address + CacheLineBytes);
-        }
-
-        if (groupBytes > 2 * CacheLineBytes)
-        {
-            TWidth.Prefetch(address + (2 * CacheLineBytes));
-            TWidth.Prefetch(address + (3 * CacheLineBytes));
-        }
-    }
 
     /// <summary>Summarises one row in one read.</summary>
     /// <param name="row">The logits.</param>

@@ -390,6 +390,17 @@ internal static class VectorMath
         return TWidth.Multiply(aligned, Bits<TWidth, TVector>(0x77800000) /* 2^112 */);
     }
 
+    /// <summary>Loads Count fp16 values (<typeparamref name="T"/> is <see cref="Half"/>) in index order through
+    /// <see cref="FiniteHalfInUpperBitsToSingle"/>: exact for finite values only.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector LoadFiniteHalf<T, TWidth, TVector>(ref T source, nuint elementOffset)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector bits = TWidth.LoadWidenedBits(ref Unsafe.As<T, ushort>(ref source), elementOffset);
+        return FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(bits, 16));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TVector Bits<TWidth, TVector>(uint bits)
         where TWidth : IVectorWidth<TVector>

@@ -3,9 +3,9 @@ using LossEngine.Kernels;
 namespace LossEngine.Tests.Kernels;
 
 /// <summary>
-/// fp16 rows whose main-loop groups hold infinities and NaNs. The main loop converts fp16 with a conversion exact only
-/// for finite values and sends any group with an infinity or NaN to be read again exactly; every such pattern, at any
-/// position and beside the largest finite values, must give what the same row gives in float.
+/// fp16 rows whose main-loop groups hold infinities and NaNs. The statistics and comparison main loops convert fp16
+/// with a conversion exact only for finite values and read any group with an infinity or NaN again exactly; every such
+/// pattern, at any position and beside the largest finite values, must give what the same rows give in float.
 /// </summary>
 public sealed class HalfNonFiniteTests
 {
@@ -41,6 +41,33 @@ public sealed class HalfNonFiniteTests
 
                     float loss = RowKernels.CrossEntropy<Half>(row, target, scale, 0f, 0f, startClamped, out _);
                     AssertClose(RowKernels.CrossEntropy<float>(widened, target, scale, 0f, 0f, startClamped: true, out _), loss, context + ": cross-entropy");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Positions))]
+    public void NonFiniteValues_InEitherRowOfAComparison_GiveWhatTheFloatRowsGive(int length, int position)
+    {
+        foreach (ushort pattern in NonFinitePatterns)
+        {
+            foreach (float scale in new[] { 1f, 1e-5f })
+            {
+                foreach (bool inReference in new[] { true, false })
+                {
+                    Half[] withPattern = BuildRow(length, position, pattern);
+                    Half[] plain = BuildRow(length, (position + 7) % length, 0x3C00);
+                    Half[] reference = inReference ? withPattern : plain, candidate = inReference ? plain : withPattern;
+                    int target = (position + 5) % length;
+                    ComparisonStatistics actual = RowKernels.Compare<Half>(reference, candidate, target, scale);
+                    ComparisonStatistics expected = RowKernels.Compare<float>(Array.ConvertAll(reference, h => (float)h), Array.ConvertAll(candidate, h => (float)h), target, scale);
+                    string context = $"0x{pattern:X4} at {position} of {length} in the {(inReference ? "reference" : "candidate")}, scale {scale}";
+                    AssertClose(expected.KlDivergence, actual.KlDivergence, context + ": KL");
+                    AssertClose(expected.ReferenceLoss, actual.ReferenceLoss, context + ": reference loss");
+                    AssertClose(expected.CandidateLoss, actual.CandidateLoss, context + ": candidate loss");
+                    Assert.Equal(expected.ReferenceArgMax, actual.ReferenceArgMax);
+                    Assert.Equal(expected.CandidateArgMax, actual.CandidateArgMax);
                 }
             }
         }
