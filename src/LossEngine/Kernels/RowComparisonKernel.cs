@@ -137,39 +137,14 @@ internal static class RowComparisonKernel
         // vectors: the table exp needs more registers than this loop has left); a step that raises a maximum takes the
         // pairs one after the other, as the loop below does.
         nuint doubleStepsEnd = i + ((end - i) / (2 * count) * (2 * count));
-        TVector halfBound = TWidth.Create(VectorMath.HalfNonFiniteBound);
-        TVector negativeHalfBound = TWidth.Create(-VectorMath.HalfNonFiniteBound);
         for (; i < doubleStepsEnd; i += 2 * count)
         {
             SoftwarePrefetch.Lines<TWidth, TVector>(prefetchA + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
             SoftwarePrefetch.Lines<TWidth, TVector>(prefetchB + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
-            TVector x0, y0, x1, y1;
-            if (typeof(T) == typeof(Half) && count > 1)
-            {
-                // fp16 through the conversion for finite values; a step with an infinity or NaN (a magnitude of 65536
-                // or more after it) is loaded again exactly and goes on as any other.
-                x0 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref a, i);
-                y0 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref b, i);
-                x1 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref a, i + count);
-                y1 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref b, i + count);
-                TVector stepMax = TWidth.MaxNative(TWidth.MaxNative(x0, y0), TWidth.MaxNative(x1, y1));
-                TVector stepMin = TWidth.MinNative(TWidth.MinNative(x0, y0), TWidth.MinNative(x1, y1));
-                if (TWidth.GreaterThanAny(stepMax, halfBound) || TWidth.GreaterThanAny(negativeHalfBound, stepMin))
-                {
-                    x0 = VectorMath.Load<T, TWidth, TVector>(ref a, i);
-                    y0 = VectorMath.Load<T, TWidth, TVector>(ref b, i);
-                    x1 = VectorMath.Load<T, TWidth, TVector>(ref a, i + count);
-                    y1 = VectorMath.Load<T, TWidth, TVector>(ref b, i + count);
-                }
-            }
-            else
-            {
-                x0 = VectorMath.Load<T, TWidth, TVector>(ref a, i);
-                y0 = VectorMath.Load<T, TWidth, TVector>(ref b, i);
-                x1 = VectorMath.Load<T, TWidth, TVector>(ref a, i + count);
-                y1 = VectorMath.Load<T, TWidth, TVector>(ref b, i + count);
-            }
-
+            TVector x0 = VectorMath.Load<T, TWidth, TVector>(ref a, i);
+            TVector y0 = VectorMath.Load<T, TWidth, TVector>(ref b, i);
+            TVector x1 = VectorMath.Load<T, TWidth, TVector>(ref a, i + count);
+            TVector y1 = VectorMath.Load<T, TWidth, TVector>(ref b, i + count);
             if (scaled)
             {
                 x0 = TWidth.Multiply(x0, scaleVector);

@@ -3,9 +3,10 @@ using LossEngine.Kernels;
 namespace LossEngine.Tests.Kernels;
 
 /// <summary>
-/// fp16 rows whose main-loop groups hold infinities and NaNs. The statistics and comparison main loops convert fp16
-/// with a conversion exact only for finite values and read any group with an infinity or NaN again exactly; every such
-/// pattern, at any position and beside the largest finite values, must give what the same rows give in float.
+/// fp16 rows whose main-loop groups hold infinities and NaNs. The statistics main loop converts fp16 with a conversion
+/// exact only for finite values and reads any group with an infinity or NaN again exactly; every such pattern, at any
+/// position and beside the largest finite values, must give what the same rows give in float, in the statistics and in
+/// a comparison of two rows.
 /// </summary>
 public sealed class HalfNonFiniteTests
 {
