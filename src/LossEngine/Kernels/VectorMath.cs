@@ -92,7 +92,7 @@ internal static class VectorMath
     }
 
     /// <summary>
-    /// e^x for the terms of a sum of exponentials (x ≤ 89, or NaN; below −105 see the row kernel's UnclampedShift,
+    /// e^x for the terms of a sum of exponentials (x ≤ 88, or NaN; below −105 see the row kernel's UnclampedShift,
     /// which relies on vscalefps to turn such terms into 0 or a non-finite value): <see cref="ExpOfClampedArgument"/>
     /// with the argument reduced by one fused multiply-add against ln 2 rounded to float instead of the two-constant
     /// split, and the degree-5 polynomial. The rounding of ln 2 (1.9e−9) adds |n|·1.9e−9 to the relative error,
@@ -147,7 +147,29 @@ internal static class VectorMath
         p = TWidth.MultiplyAdd(p, r, k.S2);
         p = TWidth.MultiplyAdd(p, r, k.S1);
         p = TWidth.MultiplyAdd(p, r, k.One);
-        return TWidth.ScaleByPow2(p, n);
+        return ScaleTermByPow2<TWidth, TVector>(p, n);
+    }
+
+    /// <summary>p·2^n for a term of a sum: <c>vscalefps</c> where the width has it; elsewhere one power of two built in
+    /// the exponent field with n raised to at least −127, where the exact scaling took two (and a floor, a subtract and a
+    /// multiply more).</summary>
+    /// <remarks>2^−127 built that way has an all-zero exponent field and mantissa: +0. So every term that would be
+    /// subnormal (below e^−87.3) becomes exactly 0, where the exact scaling underflowed gradually; beside the row's
+    /// largest term, e^0 = 1, a row of 262144 of them moves a sum by 3e−33 relatively, and a term of 0 still counts as
+    /// no probability (the comparison kernel's unsupported mass). n ≤ 127 needs x ≤ 88, which the kernels keep (x − m is
+    /// at most the rescale margin).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector ScaleTermByPow2<TWidth, TVector>(TVector p, TVector n)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        if (TWidth.ScalesAnyExponent)
+        {
+            return TWidth.ScaleByPow2(p, n);
+        }
+
+        // n in the right-hand slot: a NaN n stays NaN (see MaxNative), and p is NaN with it.
+        return TWidth.Multiply(p, TWidth.Pow2(TWidth.MaxNative(TWidth.Create(-127f), n)));
     }
 
     /// <summary>The exp for sums through the 32-entry table of 2^(j/32) (see <see cref="TableRoundingMagic"/>); only
@@ -225,10 +247,10 @@ internal static class VectorMath
         p1 = TWidth.MultiplyAdd(p1, r1, k.One);
         p2 = TWidth.MultiplyAdd(p2, r2, k.One);
         p3 = TWidth.MultiplyAdd(p3, r3, k.One);
-        x0 = TWidth.ScaleByPow2(p0, n0);
-        x1 = TWidth.ScaleByPow2(p1, n1);
-        x2 = TWidth.ScaleByPow2(p2, n2);
-        x3 = TWidth.ScaleByPow2(p3, n3);
+        x0 = ScaleTermByPow2<TWidth, TVector>(p0, n0);
+        x1 = ScaleTermByPow2<TWidth, TVector>(p1, n1);
+        x2 = ScaleTermByPow2<TWidth, TVector>(p2, n2);
+        x3 = ScaleTermByPow2<TWidth, TVector>(p3, n3);
     }
 
     /// <summary>The four-vector exp for sums through the 32-entry table of 2^(j/32) (see <see cref="TableRoundingMagic"/>),

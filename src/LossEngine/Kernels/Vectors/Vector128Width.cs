@@ -98,7 +98,7 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Pow2(Vector128<float> integralExponent) =>
-        Vector128.ShiftLeft(Vector128.ConvertToInt32(integralExponent) + Vector128.Create(127), 23).AsSingle();
+        Vector128.ShiftLeft(Vector128.ConvertToInt32Native(integralExponent) + Vector128.Create(127), 23).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Prefetch(void* address)

@@ -89,7 +89,7 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Pow2(Vector256<float> integralExponent) =>
-        Vector256.ShiftLeft(Vector256.ConvertToInt32(integralExponent) + Vector256.Create(127), 23).AsSingle();
+        Vector256.ShiftLeft(Vector256.ConvertToInt32Native(integralExponent) + Vector256.Create(127), 23).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Prefetch(void* address)

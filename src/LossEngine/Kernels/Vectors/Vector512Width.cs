@@ -89,7 +89,7 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Pow2(Vector512<float> integralExponent) =>
-        Vector512.ShiftLeft(Vector512.ConvertToInt32(integralExponent) + Vector512.Create(127), 23).AsSingle();
+        Vector512.ShiftLeft(Vector512.ConvertToInt32Native(integralExponent) + Vector512.Create(127), 23).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe void Prefetch(void* address)
