@@ -84,7 +84,8 @@ internal static class RowComparisonKernel
         nuint i = 0;
         fixed (T* pinnedReference = reference, pinnedCandidate = candidate)
         {
-            // Two rows stream side by side; the hardware prefetcher alone left two threads at half the read ceiling.
+            // Two rows stream side by side, each prefetched as the statistics kernel prefetches its row: on two threads
+            // the hardware prefetcher alone does not keep up (bench/results/kernels-amd-epyc-zen5-2vcpu.md).
             byte* prefetchReference = (byte*)pinnedReference + SoftwarePrefetch.DistanceBytes;
             byte* prefetchCandidate = (byte*)pinnedCandidate + SoftwarePrefetch.DistanceBytes;
             while (i < vectorsEnd)

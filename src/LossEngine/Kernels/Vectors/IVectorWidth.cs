@@ -85,7 +85,8 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
     /// <summary>Shifts each lane's 32 bits right, copying the sign bit into the bits vacated.</summary>
     static abstract TVector ShiftRightArithmeticBits(TVector value, int count);
 
-    /// <summary>2^n for lanes holding integral n in [−126, 127], built directly in the exponent field (n = −127 gives +0).</summary>
+    /// <summary>2^n for lanes holding integral n in [−127, 127], built directly in the exponent field; n = −127 builds an
+    /// all-zero field, +0.</summary>
     /// <remarks>The float-to-integer conversion is the hardware's own (<c>ConvertToInt32Native</c>): n is integral and in
     /// range, where .NET's saturating conversion costs four more instructions on x64 (two compares, a mask and a
     /// blend) for NaN and out-of-range lanes that cannot occur here.</remarks>
