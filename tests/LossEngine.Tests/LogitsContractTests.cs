@@ -182,6 +182,41 @@ public abstract class LogitsContractTests<T, TElement>
         }
     }
 
+    [Fact]
+    public void Statistics_MatchReference_WhenTheRowStartsMaskedLowOrRising()
+    {
+        // The kernel takes its first reference maximum from the row's first group (64 logits at 512 bits, 16 at 128):
+        // rows whose first group is masked, far below the rest, or the bottom of a steady rise must come out as any other.
+        float[] starts = [float.NegativeInfinity, float.MinValue, -1e30f, -60f];
+        foreach (float start in starts)
+        {
+            foreach (int prefix in new[] { 16, 64, 200 })
+            {
+                float[] values = new RowCase(3001, prefix, 1.5, 3, 0, 0, false, 0).BuildSingles();
+                Array.Fill(values, start, 0, prefix);
+                T[] row = Convert(values);
+                double[] widened = Widen(row);
+                AssertMatchesReference(row, widened, prefix + 5);
+                AssertMatchesReference(row, widened, NaiveReference.ArgMax(widened));
+                if (prefix > 16)
+                {
+                    AssertMatchesReference(row, widened, 3);
+                }
+            }
+        }
+
+        float[] rising = new RowCase(4099, 7, 0, 1, 0, 0, false, 0).BuildSingles();
+        for (int i = 0; i < rising.Length; i++)
+        {
+            rising[i] += 0.02f * i;
+        }
+
+        T[] risingRow = Convert(rising);
+        double[] risingWidened = Widen(risingRow);
+        AssertMatchesReference(risingRow, risingWidened, 0);
+        AssertMatchesReference(risingRow, risingWidened, 2000);
+    }
+
     /// <summary>Rows with far-negative but finite logits (every fifth one −1000), which the unclamped pass settles.</summary>
     private static T[] FarNegativeRow(int seed)
     {

@@ -77,6 +77,58 @@ internal readonly ref struct FoldedLanes
         }
     }
 
+    /// <summary>The lanes' one maximum, for lanes that all share it (see <see cref="RebaseShared"/>).</summary>
+    public float SharedMaximum => Max[0];
+
+    /// <summary>Starts every lane, still empty, at one maximum: a kernel that knows a row's first maximum before its
+    /// first fold then has nothing to rebase there.</summary>
+    public void StartShared(float maximum) => Max.Fill(maximum);
+
+    /// <summary><see cref="Rebase"/> for lanes that all share one maximum (the statistics kernel keeps a single reference
+    /// for every lane): one exp before the loop and no per-lane test, the same arithmetic lane by lane.</summary>
+    public void RebaseShared(float maximum)
+    {
+        float current = SharedMaximum;
+        if (maximum == current)
+        {
+            return;
+        }
+
+        double delta = (double)current - maximum;
+        double scale = Math.Exp(delta);
+        for (int lane = 0; lane < Sums.Length; lane++)
+        {
+            if (Sums[lane] != 0)
+            {
+                if (!WeightedSums.IsEmpty)
+                {
+                    WeightedSums[lane] = scale * (WeightedSums[lane] + (delta * Sums[lane]));
+                }
+
+                Sums[lane] *= scale;
+            }
+        }
+
+        Max.Fill(maximum);
+    }
+
+    /// <summary><see cref="Combine(float)"/> at the shared maximum of lanes that all share one: every δ is 0, so each lane
+    /// adds its S and W as they are, in lane order, and no exp is needed.</summary>
+    public (double Sum, double WeightedSum) CombineShared()
+    {
+        double sum = 0, weightedSum = 0;
+        for (int lane = 0; lane < Sums.Length; lane++)
+        {
+            if (Sums[lane] != 0)
+            {
+                sum += Sums[lane];
+                weightedSum += WeightedSums.IsEmpty ? 0 : WeightedSums[lane];
+            }
+        }
+
+        return (sum, weightedSum);
+    }
+
     /// <summary>Adds the float lane sums, which must be relative to the current lane maxima (call
     /// <see cref="Rebase"/> first). <paramref name="weightedSums"/> is ignored where no weighted sum is tracked.</summary>
     public void Add(ReadOnlySpan<float> sums, ReadOnlySpan<float> weightedSums)

@@ -49,24 +49,16 @@ internal static class LaneSums
     /// <summary>The largest lane value and the lowest index among the lanes that hold it, from per-lane maxima and their
     /// first indices (kept as floats).</summary>
     /// <remarks>Each lane records the first index of its own maximum, so the lowest index over the lanes that reach the
-    /// row maximum is the row's first argmax.</remarks>
-    public static (float Max, int Index) ArgMax(ReadOnlySpan<float> laneMax, ReadOnlySpan<float> laneIndex)
+    /// row maximum is the row's first argmax. It is found as the largest negated index: indices are exact in float, and
+    /// lanes below the maximum take −∞.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static (float Max, int Index) ArgMax<TWidth, TVector>(TVector laneMax, TVector laneIndex)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
     {
-        float max = float.NegativeInfinity;
-        foreach (float value in laneMax)
-        {
-            max = MathF.Max(max, value);
-        }
-
-        float index = float.PositiveInfinity;
-        for (int lane = 0; lane < laneMax.Length; lane++)
-        {
-            if (laneMax[lane] == max)
-            {
-                index = MathF.Min(index, laneIndex[lane]);
-            }
-        }
-
-        return (max, (int)index);
+        float max = TWidth.MaxAcross(laneMax);
+        TVector atMax = TWidth.GreaterThanOrEqual(laneMax, TWidth.Create(max));
+        TVector negatedIndex = TWidth.ConditionalSelect(atMax, TWidth.Subtract(TWidth.Create(0f), laneIndex), TWidth.Create(float.NegativeInfinity));
+        return (max, (int)-TWidth.MaxAcross(negatedIndex));
     }
 }

@@ -366,11 +366,7 @@ internal static class RowComparisonKernel
 
         int count = TWidth.Count;
         Span<float> unsupported = stackalloc float[count];
-        Span<float> referenceArgMax = stackalloc float[count];
-        Span<float> candidateArgMax = stackalloc float[count];
         LaneSums.Store<TWidth, TVector>(state.UnsupportedMass, unsupported);
-        LaneSums.Store<TWidth, TVector>(state.ReferenceArgMax, referenceArgMax);
-        LaneSums.Store<TWidth, TVector>(state.CandidateArgMax, candidateArgMax);
         bool infinite = false;
         foreach (float lane in unsupported)
         {
@@ -378,8 +374,8 @@ internal static class RowComparisonKernel
         }
 
         // Every lane's maximum carries its first index (Raise takes only a strictly greater value).
-        int bestReference = LaneSums.ArgMax(referenceLanes.Max, referenceArgMax).Index;
-        int bestCandidate = LaneSums.ArgMax(candidateLanes.Max, candidateArgMax).Index;
+        int bestReference = LaneSums.ArgMax<TWidth, TVector>(TWidth.LoadSingle(ref MemoryMarshal.GetReference(referenceLanes.Max), 0), state.ReferenceArgMax).Index;
+        int bestCandidate = LaneSums.ArgMax<TWidth, TVector>(TWidth.LoadSingle(ref MemoryMarshal.GetReference(candidateLanes.Max), 0), state.CandidateArgMax).Index;
         double referenceLogSum = Math.Log(referenceSum);
         double candidateLogSum = Math.Log(candidateSum);
         double kl = infinite ? double.PositiveInfinity : Math.Max(0, (crossSum / referenceSum) - referenceLogSum + candidateLogSum);

@@ -8,48 +8,26 @@ namespace LossEngine.Kernels;
 // and the lane state those see.
 internal static partial class RowStatisticsKernel
 {
-    /// <summary>Moves the float lane sums into the per-lane doubles, rebased to each lane's current maximum.</summary>
-    [SkipLocalsInit]
+    /// <summary>Moves the float lane sums into the per-lane doubles, after rebasing those to the current reference
+    /// maximum if it rose since the last fold.</summary>
     private static void Fold<TWidth, TVector, TMode>(ref LaneState<TVector> state, FoldedLanes folded, Span<double> logitSums)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
     {
-        if (!state.RaisedSinceFold)
+        if (state.RaisedSinceFold)
         {
-            FoldWithoutRebase<TWidth, TVector, TMode>(ref state.Sum, ref state.EntropySum, ref state.LogitSum, folded, logitSums);
-            return;
+            // Every lane holds the same reference, so any lane of it is the shared maximum. Σ x needs no rebasing: it is
+            // not relative to the maximum.
+            folded.RebaseShared(TWidth.MaxAcross(state.Max));
+            state.RaisedSinceFold = false;
         }
 
-        int count = TWidth.Count;
-        Span<float> max = stackalloc float[count];
-        Span<float> sum = stackalloc float[count];
-        Span<float> entropySum = stackalloc float[count];
-        LaneSums.Store<TWidth, TVector>(state.Max, max);
-        LaneSums.Store<TWidth, TVector>(state.Sum, sum);
-        LaneSums.Store<TWidth, TVector>(state.EntropySum, entropySum);
-        folded.Rebase(max);
-        folded.Add(sum, entropySum);
-        if (TMode.TracksLogitSum)
-        {
-            // Σ x needs no rebasing: it is not relative to the maximum.
-            Span<float> logitSum = stackalloc float[count];
-            LaneSums.Store<TWidth, TVector>(state.LogitSum, logitSum);
-            for (int lane = 0; lane < count; lane++)
-            {
-                logitSums[lane] += logitSum[lane];
-            }
-        }
-
-        state.Sum = TWidth.Create(0f);
-        state.EntropySum = TWidth.Create(0f);
-        state.LogitSum = TWidth.Create(0f);
-        state.RaisedSinceFold = false;
+        FoldWithoutRebase<TWidth, TVector, TMode>(ref state.Sum, ref state.EntropySum, ref state.LogitSum, folded, logitSums);
     }
 
-    /// <summary>The fold when the lane maxima are where the last fold left them: nothing to rebase, so the float sums go
-    /// straight into the doubles (the same additions, in the same order, as the full fold) and start again from 0.
-    /// </summary>
+    /// <summary>The fold when the lane maxima are where the last fold left them (or were just rebased there): the float
+    /// sums go straight into the doubles and start again from 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void FoldWithoutRebase<TWidth, TVector, TMode>(ref TVector sum, ref TVector entropySum, ref TVector logitSum, FoldedLanes folded, Span<double> logitSums)
         where TWidth : IVectorWidth<TVector>
@@ -80,8 +58,8 @@ internal static partial class RowStatisticsKernel
         where TShift : IShiftPolicy
     {
         // All lanes share the reference maximum, so combining them needs no exp.
-        float max = folded.Maximum();
-        (double sum, double entropySum) = folded.Combine(max);
+        float max = folded.SharedMaximum;
+        (double sum, double entropySum) = folded.CombineShared();
 
         // NaN or +∞ anywhere makes the sums NaN; an all −∞ row (or one whose maximum is float.MinValue) leaves the
         // maximum at its start value. All of these are settled exactly by the scalar path.
@@ -106,12 +84,7 @@ internal static partial class RowStatisticsKernel
             return new RowSummary(logSumExp, double.NaN, max, -1, -1, logitSum, max, logSum);
         }
 
-        int count = TWidth.Count;
-        Span<float> argMax = stackalloc float[count];
-        Span<float> best = stackalloc float[count];
-        LaneSums.Store<TWidth, TVector>(state.ArgMax, argMax);
-        LaneSums.Store<TWidth, TVector>(state.Best, best);
-        (float maxLogit, int bestIndex) = LaneSums.ArgMax(best, argMax);
+        (float maxLogit, int bestIndex) = LaneSums.ArgMax<TWidth, TVector>(state.Best, state.ArgMax);
 
         // Relative to the reference maximum M: Σ p·(x−M) = entropySum / sum, and H = log S − that, which does not
         // depend on M. (With M the exact maximum both terms are non-negative, so there is no cancellation; M is within

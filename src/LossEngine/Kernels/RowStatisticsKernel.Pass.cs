@@ -59,6 +59,13 @@ internal static partial class RowStatisticsKernel
             // (folds that need no rebasing it does itself).
             byte* prefetch = (byte*)pinned + SoftwarePrefetch.DistanceBytes;
             nuint groupsEnd = length - (length % groupLength);
+            if (groupsEnd > 0)
+            {
+                float firstMax = FirstGroupMaximum<T, TWidth, TVector>(ref source, scaleVector);
+                state.Max = TWidth.Create(firstMax);
+                folded.StartShared(firstMax);
+            }
+
             nuint nextFold = FoldInterval * groupLength;
             nuint i = 0;
             var expConstants = SumExpConstants<TVector>.Create<TWidth>();

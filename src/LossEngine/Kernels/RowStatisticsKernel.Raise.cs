@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using LossEngine.Kernels.Vectors;
 
 namespace LossEngine.Kernels;
@@ -7,6 +6,26 @@ namespace LossEngine.Kernels;
 // The rare paths of a rising maximum: the reference maximum m raised past its margin, and the exact maximum and argmax.
 internal static partial class RowStatisticsKernel
 {
+    /// <summary>The reference maximum a row with whole groups starts from: the largest value of its first group, read
+    /// exactly (fp16 too), and no lower than float.MinValue, where the lanes would otherwise start. Starting there, the
+    /// first group does not leave the main loop to raise it and the first fold has nothing to rebase, which is most of a
+    /// short row's fixed cost when values are spread evenly.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float FirstGroupMaximum<T, TWidth, TVector>(ref T source, TVector scale)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        int count = TWidth.Count;
+        TVector groupMax = TWidth.MaxNative(
+            TWidth.MaxNative(VectorMath.Load<T, TWidth, TVector>(ref source, 0), VectorMath.Load<T, TWidth, TVector>(ref source, (nuint)count)),
+            TWidth.MaxNative(VectorMath.Load<T, TWidth, TVector>(ref source, (nuint)(2 * count)), VectorMath.Load<T, TWidth, TVector>(ref source, (nuint)(3 * count))));
+
+        // The scale is positive, so the scaled maximum is the maximum scaled. A NaN here (or one the native maximum
+        // passed over) still reaches the sums, which sends the row to the special path.
+        return MathF.Max(TWidth.MaxAcross(TWidth.Multiply(groupMax, scale)), float.MinValue);
+    }
+
     /// <summary>The rare path for a main-loop group: raises the lane maxima over its four vectors in index order.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start, TVector scale, TVector margin)
@@ -57,7 +76,7 @@ internal static partial class RowStatisticsKernel
         // Every lane takes the same new reference: the largest value seen in any lane. The margin keeps each term below
         // e^8 either way, and a shared reference makes the per-lane rebasing at fold and finish time a no-op (no
         // exp per lane per row, which dominated short rows).
-        TVector newMax = TWidth.Create(HorizontalMax<TWidth, TVector>(TWidth.MaxNative(state.Max, x)));
+        TVector newMax = TWidth.Create(TWidth.MaxAcross(TWidth.MaxNative(state.Max, x)));
         if (TMode.TracksAll)
         {
             LaneSums.Rescale<TWidth, TVector>(state.Max, newMax, ref state.Sum, ref state.EntropySum);
@@ -69,23 +88,5 @@ internal static partial class RowStatisticsKernel
 
         state.Max = newMax;
         state.RaisedSinceFold = true;
-    }
-
-    /// <summary>The largest lane (NaN if any lane is NaN, which sends the row to the special path).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    [SkipLocalsInit]
-    private static float HorizontalMax<TWidth, TVector>(TVector value)
-        where TWidth : IVectorWidth<TVector>
-        where TVector : unmanaged
-    {
-        Span<float> lanes = stackalloc float[TWidth.Count];
-        TWidth.Store(value, ref MemoryMarshal.GetReference(lanes), 0);
-        float max = lanes[0];
-        for (int lane = 1; lane < lanes.Length; lane++)
-        {
-            max = MathF.Max(max, lanes[lane]);
-        }
-
-        return max;
     }
 }

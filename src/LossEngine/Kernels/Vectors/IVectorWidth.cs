@@ -68,6 +68,10 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
 
     static abstract bool GreaterThanAny(TVector left, TVector right);
 
+    /// <summary>The largest lane; NaN when any lane is NaN. For the rare and per-row paths (a raised reference maximum,
+    /// a row's first maximum), where a store and a scalar loop cost more than the reduction.</summary>
+    static abstract float MaxAcross(TVector value);
+
     /// <summary>How many lanes have left &gt; right (a NaN lane never counts). Used for the target's rank: a mask count
     /// in an integer register costs one vector compare, where counting in a vector takes a compare, a mask and an add
     /// on the floating-point ports the exp already keeps busy.</summary>

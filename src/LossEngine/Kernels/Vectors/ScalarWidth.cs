@@ -69,6 +69,9 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
     public static bool GreaterThanAny(float left, float right) => left > right;
 
     /// <inheritdoc/>
+    public static float MaxAcross(float value) => value;
+
+    /// <inheritdoc/>
     public static int CountGreaterThan(float left, float right) => left > right ? 1 : 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

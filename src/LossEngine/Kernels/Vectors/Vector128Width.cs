@@ -69,6 +69,20 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vector128<float> value)
+    {
+        if (!Vector128.EqualsAll(value, value))
+        {
+            return float.NaN;
+        }
+
+        // Two swaps, of halves and then of neighbours, leave the maximum in every lane.
+        Vector128<float> halves = Vector128.MaxNative(value, Vector128.Shuffle(value, Vector128.Create(2, 3, 0, 1)));
+        return Vector128.MaxNative(halves, Vector128.Shuffle(halves, Vector128.Create(1, 0, 3, 2))).ToScalar();
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int CountGreaterThan(Vector128<float> left, Vector128<float> right)
     {
         Vector128<float> greater = Vector128.GreaterThan(left, right);

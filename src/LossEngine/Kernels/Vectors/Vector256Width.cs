@@ -69,6 +69,13 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vector256<float> value) =>
+        Vector256.EqualsAll(value, value)
+            ? Vector128Width.MaxAcross(Vector128.MaxNative(value.GetLower(), value.GetUpper()))
+            : float.NaN;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int CountGreaterThan(Vector256<float> left, Vector256<float> right) =>
         System.Numerics.BitOperations.PopCount(Vector256.ExtractMostSignificantBits(Vector256.GreaterThan(left, right)));
 

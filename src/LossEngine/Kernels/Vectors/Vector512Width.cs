@@ -69,6 +69,13 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vector512<float> value) =>
+        Vector512.EqualsAll(value, value)
+            ? Vector256Width.MaxAcross(Vector256.MaxNative(value.GetLower(), value.GetUpper()))
+            : float.NaN;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int CountGreaterThan(Vector512<float> left, Vector512<float> right) =>
         System.Numerics.BitOperations.PopCount(Vector512.ExtractMostSignificantBits(Vector512.GreaterThan(left, right)));
 
