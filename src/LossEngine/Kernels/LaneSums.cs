@@ -38,6 +38,18 @@ internal static class LaneSums
         sum = TWidth.Multiply(sum, VectorMath.ExpOfClampedArgument<TWidth, TVector>(delta));
     }
 
+    /// <summary>Lanes where x beats the exact maximum so far take x and its index; equal values never replace the
+    /// first, which gives the lowest index among ties.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void TrackArgMax<TWidth, TVector>(ref TVector best, ref TVector argMax, TVector x, nuint start)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector better = TWidth.GreaterThan(x, best);
+        argMax = TWidth.ConditionalSelect(better, TWidth.Add(TWidth.Indices, TWidth.Create((float)start)), argMax);
+        best = TWidth.ConditionalSelect(better, x, best);
+    }
+
     /// <summary>Writes the lanes of <paramref name="value"/> to <paramref name="lanes"/> (at least
     /// <c>TWidth.Count</c> long), for the per-lane work of a fold or finish.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -28,11 +28,13 @@ internal readonly record struct ComparisonSummary(
 /// KL(p‖q) between softmax(a) and softmax(b) in one pass over both rows.
 /// </summary>
 /// <remarks>
-/// <para>Per lane it keeps running maxima m_a, m_b and s_a = Σ e^(a−m_a), s_b = Σ e^(b−m_b),
-/// w = Σ e^(a−m_a)·((a−m_a) − (b−m_b)). Then KL = w/S_a − log S_a + log S_b, which stays small when p ≈ q because
-/// every term is relative to the row maxima. A raised m_a rescales s_a and w as in the statistics kernel (both use
-/// <see cref="LaneSums"/> in the vectors and <see cref="FoldedLanes"/> in the doubles); a raised m_b shifts every
-/// (b−m_b) by δ_b, so w ← w − δ_b·s_a.</para>
+/// <para>Per lane it keeps s_a = Σ e^(a−m_a), s_b = Σ e^(b−m_b) and w = Σ e^(a−m_a)·((a−m_a) − (b−m_b)), relative to
+/// reference maxima m_a and m_b that every lane shares. Then KL = w/S_a − log S_a + log S_b, which stays small when
+/// p ≈ q because every term is relative to the row maxima. As in the statistics kernel, a reference is raised only when
+/// a value exceeds it by more than <see cref="RescaleMargin"/>, which after a row's first vectors almost never happens;
+/// the exact maxima and their first indices are tracked per lane apart, inline, on the rare new records. A raised m_a
+/// rescales s_a and w (both kernels use <see cref="LaneSums"/> in the vectors and <see cref="FoldedLanes"/> in the
+/// doubles); a raised m_b shifts every (b−m_b) by δ_b, so w ← w − δ_b·s_a.</para>
 /// <para>q = 0 where p &gt; 0 (b = −∞, a finite) makes KL = +∞; that is tracked as a per-lane flag, because the term
 /// itself would read 0·∞ where both rows mask the same entry. Rows with NaN, +∞, or a maximum at or below
 /// float.MinValue go to <see cref="SpecialRowComparison"/>.</para>
@@ -42,11 +44,18 @@ internal static class RowComparisonKernel
     // Vectors between folds of the float lane sums into doubles. The cross sum w adds terms e·d whose d reach tens
     // of units while KL = w/S_a − log S_a + log S_b can be small, so its float rounding grows with the terms a lane
     // holds: 128 per lane (the single lane of the scalar width at V ≈ 130) left KL up to 1.7× the bound the tests
-    // check (over 10,000 random row pairs); 32 keeps it within 0.52× (over 17,000), as the statistics kernel's sums.
+    // check (over 10,000 random row pairs); 32 keeps it within 0.28× at the scalar width and 0.09× at 512 bits (17,000
+    // pairs like the property test's), as in the statistics kernel.
     private const int FoldInterval = 32;
 
     // (a−m_a) − (b−m_b) uses b−m_b clamped here instead of −∞, so 0·(…) stays 0 where both rows are masked.
     private const float CandidateShiftFloor = -3e38f;
+
+    /// <summary>A reference maximum is raised only when a value exceeds it by more than this, as in the statistics
+    /// kernel's full-statistics mode: terms and weights then stay within e^1 and 1 of those a row's exact maxima give.
+    /// Every raise rescales the sums with two exps, and with exact maxima raised on every new record the early vectors
+    /// of a row took that path most of the time: a row of 32000 ran at 0.6 of a long row's rate.</summary>
+    private const float RescaleMargin = 1f;
 
     [SkipLocalsInit]
     public static unsafe ComparisonSummary Compute<T, TWidth, TVector>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale)
@@ -62,24 +71,27 @@ internal static class RowComparisonKernel
         int count = TWidth.Count;
         nuint length = (nuint)reference.Length;
         TVector scaleVector = TWidth.Create(scale);
-        var referenceLanes = new FoldedLanes(stackalloc double[count], stackalloc double[count], stackalloc float[count]);
-        var candidateLanes = new FoldedLanes(stackalloc double[count], stackalloc float[count]);
+        var referenceLanes = new FoldedLanes(stackalloc double[count], stackalloc double[count], stackalloc float[1]);
+        var candidateLanes = new FoldedLanes(stackalloc double[count], stackalloc float[1]);
         ref T a = ref MemoryMarshal.GetReference(reference);
         ref T b = ref MemoryMarshal.GetReference(candidate);
-        var state = new PairState<TVector>(
-            TWidth.Create(float.MinValue),
-            TWidth.Create(float.MinValue),
-            TWidth.Create(0f),
-            TWidth.Create(0f),
-            TWidth.Create(0f),
-            TWidth.Indices,
-            TWidth.Indices,
-            TWidth.Create(0f));
+        var state = new PairState<TVector>(TWidth.Create(float.MinValue), TWidth.Create(0f), TWidth.Indices);
         var expConstants = SumExpConstants<TVector>.Create<TWidth>();
 
         // The vectors run in a method of their own that makes no call, so that the JIT keeps the sums and every
         // constant in registers (on the SysV ABI a call loses every vector register); it returns at each fold.
         nuint vectorsEnd = length - (length % (nuint)count);
+        if (vectorsEnd > 0)
+        {
+            // The references start at the first vectors' maxima, so those vectors do not raise them and the first fold
+            // has nothing to rebase.
+            float referenceStart = FirstMaximum<T, TWidth, TVector>(ref a, vectorsEnd, scaleVector);
+            float candidateStart = FirstMaximum<T, TWidth, TVector>(ref b, vectorsEnd, scaleVector);
+            (state.ReferenceMax, state.CandidateMax) = (TWidth.Create(referenceStart), TWidth.Create(candidateStart));
+            referenceLanes.Start(referenceStart);
+            candidateLanes.Start(candidateStart);
+        }
+
         nuint nextFold = (nuint)(FoldInterval * count);
         nuint i = 0;
         fixed (T* pinnedReference = reference, pinnedCandidate = candidate)
@@ -129,14 +141,14 @@ internal static class RowComparisonKernel
         TVector scaleVector = TWidth.Create(scale);
         TVector referenceMax = state.ReferenceMax, candidateMax = state.CandidateMax;
         TVector referenceSum = state.ReferenceSum, candidateSum = state.CandidateSum, crossSum = state.CrossSum;
+        TVector referenceBest = state.ReferenceBest, candidateBest = state.CandidateBest;
         TVector referenceArgMax = state.ReferenceArgMax, candidateArgMax = state.CandidateArgMax;
         TVector unsupported = state.UnsupportedMass;
         bool raised = false;
         SumExpConstants<TVector> k = constants;
 
         // Two vector pairs a step, so that four exps run interleaved (see VectorMath.ExpForSumByPolynomial of four
-        // vectors: the table exp needs more registers than this loop has left); a step that raises a maximum takes the
-        // pairs one after the other, as the loop below does.
+        // vectors: the table exp needs more registers than this loop has left).
         nuint doubleStepsEnd = i + ((end - i) / (2 * count) * (2 * count));
         for (; i < doubleStepsEnd; i += 2 * count)
         {
@@ -154,24 +166,16 @@ internal static class RowComparisonKernel
                 y1 = TWidth.Multiply(y1, scaleVector);
             }
 
-            if (TWidth.GreaterThanAny(TWidth.MaxNative(x0, x1), referenceMax) || TWidth.GreaterThanAny(TWidth.MaxNative(y0, y1), candidateMax))
+            TVector xMax = TWidth.MaxNative(x0, x1), yMax = TWidth.MaxNative(y0, y1);
+            if (TWidth.GreaterThanAny(xMax, referenceBest) || TWidth.GreaterThanAny(yMax, candidateBest))
             {
-                // Inline: new lane maxima come in most vectors early in a row, and a return for each would cost short
-                // rows half their time.
-                if (TWidth.GreaterThanAny(x0, referenceMax) || TWidth.GreaterThanAny(y0, candidateMax))
-                {
-                    Raise<TWidth, TVector>(ref referenceMax, ref candidateMax, ref referenceSum, ref candidateSum, ref crossSum, ref referenceArgMax, ref candidateArgMax, x0, y0, i);
-                }
-
-                Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x0, y0, referenceMax, candidateMax, k);
-                if (TWidth.GreaterThanAny(x1, referenceMax) || TWidth.GreaterThanAny(y1, candidateMax))
-                {
-                    Raise<TWidth, TVector>(ref referenceMax, ref candidateMax, ref referenceSum, ref candidateSum, ref crossSum, ref referenceArgMax, ref candidateArgMax, x1, y1, i + count);
-                }
-
-                Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x1, y1, referenceMax, candidateMax, k);
-                raised = true;
-                continue;
+                // A new record in some lane, inline: records come in most vectors early in a row, and a return for each
+                // would cost short rows half their time. Only a value beyond a reference's margin raises it.
+                LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref referenceArgMax, x0, i);
+                LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref referenceArgMax, x1, i + count);
+                LaneSums.TrackArgMax<TWidth, TVector>(ref candidateBest, ref candidateArgMax, y0, i);
+                LaneSums.TrackArgMax<TWidth, TVector>(ref candidateBest, ref candidateArgMax, y1, i + count);
+                raised |= RaiseBeyondMargin<TWidth, TVector>(ref referenceMax, ref candidateMax, ref referenceSum, ref candidateSum, ref crossSum, xMax, yMax);
             }
 
             AccumulateTwo<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x0, y0, x1, y1, referenceMax, candidateMax, k);
@@ -188,10 +192,11 @@ internal static class RowComparisonKernel
                 y = TWidth.Multiply(y, scaleVector);
             }
 
-            if (TWidth.GreaterThanAny(x, referenceMax) || TWidth.GreaterThanAny(y, candidateMax))
+            if (TWidth.GreaterThanAny(x, referenceBest) || TWidth.GreaterThanAny(y, candidateBest))
             {
-                Raise<TWidth, TVector>(ref referenceMax, ref candidateMax, ref referenceSum, ref candidateSum, ref crossSum, ref referenceArgMax, ref candidateArgMax, x, y, i);
-                raised = true;
+                LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref referenceArgMax, x, i);
+                LaneSums.TrackArgMax<TWidth, TVector>(ref candidateBest, ref candidateArgMax, y, i);
+                raised |= RaiseBeyondMargin<TWidth, TVector>(ref referenceMax, ref candidateMax, ref referenceSum, ref candidateSum, ref crossSum, x, y);
             }
 
             Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x, y, referenceMax, candidateMax, k);
@@ -202,6 +207,8 @@ internal static class RowComparisonKernel
         state.ReferenceSum = referenceSum;
         state.CandidateSum = candidateSum;
         state.CrossSum = crossSum;
+        state.ReferenceBest = referenceBest;
+        state.CandidateBest = candidateBest;
         state.ReferenceArgMax = referenceArgMax;
         state.CandidateArgMax = candidateArgMax;
         state.UnsupportedMass = unsupported;
@@ -214,10 +221,11 @@ internal static class RowComparisonKernel
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        if (TWidth.GreaterThanAny(x, state.ReferenceMax) || TWidth.GreaterThanAny(y, state.CandidateMax))
+        if (TWidth.GreaterThanAny(x, state.ReferenceBest) || TWidth.GreaterThanAny(y, state.CandidateBest))
         {
-            Raise<TWidth, TVector>(ref state.ReferenceMax, ref state.CandidateMax, ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, ref state.ReferenceArgMax, ref state.CandidateArgMax, x, y, start);
-            state.RaisedSinceFold = true;
+            LaneSums.TrackArgMax<TWidth, TVector>(ref state.ReferenceBest, ref state.ReferenceArgMax, x, start);
+            LaneSums.TrackArgMax<TWidth, TVector>(ref state.CandidateBest, ref state.CandidateArgMax, y, start);
+            state.RaisedSinceFold |= RaiseBeyondMargin<TWidth, TVector>(ref state.ReferenceMax, ref state.CandidateMax, ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, x, y);
         }
 
         Accumulate<TWidth, TVector>(ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, ref state.UnsupportedMass, x, y, state.ReferenceMax, state.CandidateMax, SumExpConstants<TVector>.Create<TWidth>());
@@ -272,80 +280,90 @@ internal static class RowComparisonKernel
         unsupportedMass = TWidth.BitwiseOr(unsupportedMass, unsupported);
     }
 
-    /// <summary>Raises the lane maxima to x and y where they are larger: records the new argmaxes, rescales the sums to
-    /// the new maxima, and moves the cross sum with the candidate's shift.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Raise<TWidth, TVector>(ref TVector referenceMax, ref TVector candidateMax, ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, ref TVector referenceArgMax, ref TVector candidateArgMax, TVector x, TVector y, nuint start)
+    /// <summary>The largest of a row's first vectors (up to four; <paramref name="vectorsEnd"/> is where its whole
+    /// vectors end), scaled, and no lower than float.MinValue, where the references would otherwise start. A NaN there
+    /// (or one the native maximum passed over) still reaches the sums, which sends the row to the special path.</summary>
+    private static float FirstMaximum<T, TWidth, TVector>(ref T row, nuint vectorsEnd, TVector scale)
+        where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        TVector laneIndex = TWidth.Add(TWidth.Indices, TWidth.Create((float)start));
+        nuint count = (nuint)TWidth.Count;
+        nuint end = Math.Min(vectorsEnd, 4 * count);
+        TVector max = VectorMath.Load<T, TWidth, TVector>(ref row, 0);
+        for (nuint i = count; i < end; i += count)
+        {
+            max = TWidth.MaxNative(max, VectorMath.Load<T, TWidth, TVector>(ref row, i));
+        }
+
+        // The scale is positive, so the scaled maximum is the maximum scaled.
+        return MathF.Max(TWidth.MaxAcross(TWidth.Multiply(max, scale)), float.MinValue);
+    }
+
+    /// <summary>Raises both shared references to the largest value seen where x or y exceeds its reference by more than
+    /// the margin: rescales the sums to the new references and moves the cross sum with the candidate's shift. Returns
+    /// whether it raised.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool RaiseBeyondMargin<TWidth, TVector>(ref TVector referenceMax, ref TVector candidateMax, ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector x, TVector y)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector margin = TWidth.Create(RescaleMargin);
+        if (!TWidth.GreaterThanAny(x, TWidth.Add(referenceMax, margin)) && !TWidth.GreaterThanAny(y, TWidth.Add(candidateMax, margin)))
+        {
+            return false;
+        }
 
         TVector oldReference = referenceMax;
-        TVector newReference = TWidth.MaxNative(oldReference, x);
-        referenceArgMax = TWidth.ConditionalSelect(TWidth.GreaterThan(x, oldReference), laneIndex, referenceArgMax);
+        TVector newReference = TWidth.Create(TWidth.MaxAcross(TWidth.MaxNative(oldReference, x)));
         LaneSums.Rescale<TWidth, TVector>(oldReference, newReference, ref referenceSum, ref crossSum);
         referenceMax = newReference;
 
         // A raised m_b shifts every weight (a−m_a) − (b−m_b) by δ_b, which moves w by −δ_b·s_a.
         TVector oldCandidate = candidateMax;
-        TVector newCandidate = TWidth.MaxNative(oldCandidate, y);
-        candidateArgMax = TWidth.ConditionalSelect(TWidth.GreaterThan(y, oldCandidate), laneIndex, candidateArgMax);
+        TVector newCandidate = TWidth.Create(TWidth.MaxAcross(TWidth.MaxNative(oldCandidate, y)));
         TVector deltaCandidate = TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), TWidth.Subtract(oldCandidate, newCandidate));
         crossSum = TWidth.Subtract(crossSum, TWidth.Multiply(deltaCandidate, referenceSum));
         LaneSums.Rescale<TWidth, TVector>(oldCandidate, newCandidate, ref candidateSum);
         candidateMax = newCandidate;
+        return true;
     }
 
-    /// <summary>Moves the float lane sums into the per-lane doubles, rebased to each lane's current maxima.</summary>
-    [SkipLocalsInit]
+    /// <summary>Moves the float lane sums into the per-lane doubles, after rebasing those to the current references if
+    /// either rose since the last fold.</summary>
     private static void Fold<TWidth, TVector>(ref PairState<TVector> state, FoldedLanes referenceLanes, FoldedLanes candidateLanes)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        if (!state.RaisedSinceFold)
+        if (state.RaisedSinceFold)
         {
-            // No lane maximum has moved since the last fold, so the folded lanes are relative to the same maxima and
-            // the fold is just the adds: a few vector instructions where the full fold, run every 32 vectors, costs a
-            // quarter to a third of the loop's time.
-            referenceLanes.Add<TWidth, TVector>(state.ReferenceSum, state.CrossSum);
-            candidateLanes.Add<TWidth, TVector>(state.CandidateSum, default);
-            (state.ReferenceSum, state.CandidateSum, state.CrossSum) = (TWidth.Create(0f), TWidth.Create(0f), TWidth.Create(0f));
-            return;
-        }
-
-        int count = TWidth.Count;
-        Span<float> referenceMax = stackalloc float[count];
-        Span<float> candidateMax = stackalloc float[count];
-        Span<float> referenceSum = stackalloc float[count];
-        Span<float> candidateSum = stackalloc float[count];
-        Span<float> crossSum = stackalloc float[count];
-        LaneSums.Store<TWidth, TVector>(state.ReferenceMax, referenceMax);
-        LaneSums.Store<TWidth, TVector>(state.CandidateMax, candidateMax);
-        LaneSums.Store<TWidth, TVector>(state.ReferenceSum, referenceSum);
-        LaneSums.Store<TWidth, TVector>(state.CandidateSum, candidateSum);
-        LaneSums.Store<TWidth, TVector>(state.CrossSum, crossSum);
-        referenceLanes.Rebase(referenceMax);
-
-        // The double w moves with m_b as the float one does in Raise: by −δ_b·s_a.
-        Span<double> referenceSums = referenceLanes.Sums;
-        Span<double> crossSums = referenceLanes.WeightedSums;
-        Span<float> foldedCandidateMax = candidateLanes.Max;
-        for (int lane = 0; lane < count; lane++)
-        {
-            if (candidateMax[lane] != foldedCandidateMax[lane] && referenceSums[lane] != 0)
+            // Every lane holds the same references, so any lane of them is the shared maximum.
+            float candidateMax = TWidth.MaxAcross(state.CandidateMax);
+            float foldedCandidateMax = candidateLanes.Maximum;
+            referenceLanes.Rebase(TWidth.MaxAcross(state.ReferenceMax));
+            if (candidateMax != foldedCandidateMax)
             {
-                crossSums[lane] -= ((double)foldedCandidateMax[lane] - candidateMax[lane]) * referenceSums[lane];
+                // The double w moves with m_b as the float one does in RaiseBeyondMargin: by −δ_b·s_a.
+                double deltaCandidate = (double)foldedCandidateMax - candidateMax;
+                Span<double> referenceSums = referenceLanes.Sums;
+                Span<double> crossSums = referenceLanes.WeightedSums;
+                for (int lane = 0; lane < referenceSums.Length; lane++)
+                {
+                    if (referenceSums[lane] != 0)
+                    {
+                        crossSums[lane] -= deltaCandidate * referenceSums[lane];
+                    }
+                }
             }
+
+            candidateLanes.Rebase(candidateMax);
+            state.RaisedSinceFold = false;
         }
 
-        candidateLanes.Rebase(candidateMax);
-        referenceLanes.Add(referenceSum, crossSum);
-        candidateLanes.Add(candidateSum, default);
-        state.ReferenceSum = TWidth.Create(0f);
-        state.CandidateSum = TWidth.Create(0f);
-        state.CrossSum = TWidth.Create(0f);
-        state.RaisedSinceFold = false;
+        // The folded lanes are relative to the same references as the float sums now, so the fold is just the adds.
+        referenceLanes.Add<TWidth, TVector>(state.ReferenceSum, state.CrossSum);
+        candidateLanes.Add<TWidth, TVector>(state.CandidateSum, default);
+        (state.ReferenceSum, state.CandidateSum, state.CrossSum) = (TWidth.Create(0f), TWidth.Create(0f), TWidth.Create(0f));
     }
 
     [SkipLocalsInit]
@@ -354,10 +372,11 @@ internal static class RowComparisonKernel
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        float referenceMax = referenceLanes.Maximum();
-        float candidateMax = candidateLanes.Maximum();
-        (double referenceSum, double crossSum) = referenceLanes.Combine(referenceMax, candidateLanes.Max, candidateMax);
-        double candidateSum = candidateLanes.Combine(candidateMax).Sum;
+        // All lanes share the references, so combining them needs no exp.
+        float referenceMax = referenceLanes.Maximum;
+        float candidateMax = candidateLanes.Maximum;
+        (double referenceSum, double crossSum) = referenceLanes.Combine();
+        double candidateSum = candidateLanes.Combine().Sum;
         if (!(referenceMax > float.MinValue) || !(candidateMax > float.MinValue)
             || !double.IsFinite(referenceSum) || !double.IsFinite(candidateSum) || double.IsNaN(crossSum))
         {
@@ -373,28 +392,32 @@ internal static class RowComparisonKernel
             infinite |= BitConverter.SingleToUInt32Bits(lane) != 0;
         }
 
-        // Every lane's maximum carries its first index (Raise takes only a strictly greater value).
-        int bestReference = LaneSums.ArgMax<TWidth, TVector>(TWidth.LoadSingle(ref MemoryMarshal.GetReference(referenceLanes.Max), 0), state.ReferenceArgMax).Index;
-        int bestCandidate = LaneSums.ArgMax<TWidth, TVector>(TWidth.LoadSingle(ref MemoryMarshal.GetReference(candidateLanes.Max), 0), state.CandidateArgMax).Index;
+        // Every lane's exact maximum carries its first index (a record takes only a strictly greater value).
+        int bestReference = LaneSums.ArgMax<TWidth, TVector>(state.ReferenceBest, state.ReferenceArgMax).Index;
+        int bestCandidate = LaneSums.ArgMax<TWidth, TVector>(state.CandidateBest, state.CandidateArgMax).Index;
         double referenceLogSum = Math.Log(referenceSum);
         double candidateLogSum = Math.Log(candidateSum);
         double kl = infinite ? double.PositiveInfinity : Math.Max(0, (crossSum / referenceSum) - referenceLogSum + candidateLogSum);
         return new ComparisonSummary(referenceMax + referenceLogSum, candidateMax + candidateLogSum, kl, bestReference, bestCandidate, referenceMax, referenceLogSum, candidateMax, candidateLogSum);
     }
 
-    private struct PairState<TVector>(TVector referenceMax, TVector candidateMax, TVector referenceSum, TVector candidateSum, TVector crossSum, TVector referenceArgMax, TVector candidateArgMax, TVector unsupportedMass)
+    /// <summary>The running state of a row pair: the shared references, the lane sums, and per lane the exact maxima
+    /// with their first indices.</summary>
+    private struct PairState<TVector>(TVector lowest, TVector zero, TVector indices)
         where TVector : unmanaged
     {
-        public TVector ReferenceMax = referenceMax;
-        public TVector CandidateMax = candidateMax;
-        public TVector ReferenceSum = referenceSum;
-        public TVector CandidateSum = candidateSum;
-        public TVector CrossSum = crossSum;
-        public TVector ReferenceArgMax = referenceArgMax;
-        public TVector CandidateArgMax = candidateArgMax;
-        public TVector UnsupportedMass = unsupportedMass;
+        public TVector ReferenceMax = lowest;
+        public TVector CandidateMax = lowest;
+        public TVector ReferenceSum = zero;
+        public TVector CandidateSum = zero;
+        public TVector CrossSum = zero;
+        public TVector ReferenceBest = lowest;
+        public TVector CandidateBest = lowest;
+        public TVector ReferenceArgMax = indices;
+        public TVector CandidateArgMax = indices;
+        public TVector UnsupportedMass = zero;
 
-        /// <summary>Set when a lane maximum rises, cleared by the fold that rebases the doubles to it.</summary>
+        /// <summary>Set when a reference rises, cleared by the fold that rebases the doubles to it.</summary>
         public bool RaisedSinceFold;
     }
 }

@@ -19,7 +19,7 @@ internal static partial class RowStatisticsKernel
         {
             // Every lane holds the same reference, so any lane of it is the shared maximum. Σ x needs no rebasing: it is
             // not relative to the maximum.
-            folded.RebaseShared(TWidth.MaxAcross(state.Max));
+            folded.Rebase(TWidth.MaxAcross(state.Max));
             state.RaisedSinceFold = false;
         }
 
@@ -58,8 +58,8 @@ internal static partial class RowStatisticsKernel
         where TShift : IShiftPolicy
     {
         // All lanes share the reference maximum, so combining them needs no exp.
-        float max = folded.SharedMaximum;
-        (double sum, double entropySum) = folded.CombineShared();
+        float max = folded.Maximum;
+        (double sum, double entropySum) = folded.Combine();
 
         // NaN or +∞ anywhere makes the sums NaN; an all −∞ row (or one whose maximum is float.MinValue) leaves the
         // maximum at its start value. All of these are settled exactly by the scalar path.

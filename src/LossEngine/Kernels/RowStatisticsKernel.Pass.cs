@@ -47,7 +47,7 @@ internal static partial class RowStatisticsKernel
 
         // The weighted (entropy) sums are allocated in every mode, though only full-statistics mode adds to them: a
         // stackalloc that depends on the mode cost the main loop its registers for the sums.
-        var folded = new FoldedLanes(stackalloc double[count], stackalloc double[count], stackalloc float[count]);
+        var folded = new FoldedLanes(stackalloc double[count], stackalloc double[count], stackalloc float[1]);
         Span<double> logitSums = stackalloc double[count];
         logitSums.Clear();
 
@@ -63,7 +63,7 @@ internal static partial class RowStatisticsKernel
             {
                 float firstMax = FirstGroupMaximum<T, TWidth, TVector>(ref source, scaleVector);
                 state.Max = TWidth.Create(firstMax);
-                folded.StartShared(firstMax);
+                folded.Start(firstMax);
             }
 
             nuint nextFold = FoldInterval * groupLength;
@@ -197,10 +197,10 @@ internal static partial class RowStatisticsKernel
                     // A new record in some lane: the exact maximum and its first index, inline and in index order (in
                     // this mode a group is four plain loads). Records are O(log n) per lane, but early in a row they
                     // come in most groups, and a return for each would cost short rows a fifth of their time.
-                    TrackArgMax<TWidth, TVector>(ref best, ref argMax, x0, i);
-                    TrackArgMax<TWidth, TVector>(ref best, ref argMax, x1, i + (nuint)count);
-                    TrackArgMax<TWidth, TVector>(ref best, ref argMax, x2, i + (nuint)(2 * count));
-                    TrackArgMax<TWidth, TVector>(ref best, ref argMax, x3, i + (nuint)(3 * count));
+                    LaneSums.TrackArgMax<TWidth, TVector>(ref best, ref argMax, x0, i);
+                    LaneSums.TrackArgMax<TWidth, TVector>(ref best, ref argMax, x1, i + (nuint)count);
+                    LaneSums.TrackArgMax<TWidth, TVector>(ref best, ref argMax, x2, i + (nuint)(2 * count));
+                    LaneSums.TrackArgMax<TWidth, TVector>(ref best, ref argMax, x3, i + (nuint)(3 * count));
                 }
 
                 if (TWidth.GreaterThanAny(groupMax, trigger))

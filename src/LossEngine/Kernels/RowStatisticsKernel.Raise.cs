@@ -54,18 +54,6 @@ internal static partial class RowStatisticsKernel
         }
     }
 
-    /// <summary>Lanes where x beats the exact maximum so far take x and its index; equal values never replace the
-    /// first, which gives the lowest index among ties.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TrackArgMax<TWidth, TVector>(ref TVector best, ref TVector argMax, TVector x, nuint start)
-        where TWidth : IVectorWidth<TVector>
-        where TVector : unmanaged
-    {
-        TVector better = TWidth.GreaterThan(x, best);
-        argMax = TWidth.ConditionalSelect(better, TWidth.Add(TWidth.Indices, TWidth.Create((float)start)), argMax);
-        best = TWidth.ConditionalSelect(better, x, best);
-    }
-
     /// <summary>The rare path: some lane of x exceeds its reference maximum by more than the margin.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RaiseMaximum<TWidth, TVector, TMode>(ref LaneState<TVector> state, TVector x)

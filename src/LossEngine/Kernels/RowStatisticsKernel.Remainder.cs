@@ -22,7 +22,7 @@ internal static partial class RowStatisticsKernel
 
         if (TMode.TracksAll && TWidth.GreaterThanAny(x, state.Best))
         {
-            TrackArgMax<TWidth, TVector>(ref state.Best, ref state.ArgMax, x, start);
+            LaneSums.TrackArgMax<TWidth, TVector>(ref state.Best, ref state.ArgMax, x, start);
         }
 
         if (TWidth.GreaterThanAny(x, TWidth.Add(state.Max, margin)))
