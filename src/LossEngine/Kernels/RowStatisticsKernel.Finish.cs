@@ -26,8 +26,8 @@ internal static partial class RowStatisticsKernel
         FoldWithoutRebase<TWidth, TVector, TMode>(ref state.Sum, ref state.EntropySum, ref state.LogitSum, folded, logitSums);
     }
 
-    /// <summary>The fold when the lane maxima are where the last fold left them (or were just rebased there): the float
-    /// sums go straight into the doubles and start again from 0.</summary>
+    /// <summary>The fold when the reference maximum is where the last fold left it (or the doubles were just rebased to
+    /// it): the float sums go straight into the doubles and start again from 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void FoldWithoutRebase<TWidth, TVector, TMode>(ref TVector sum, ref TVector entropySum, ref TVector logitSum, FoldedLanes folded, Span<double> logitSums)
         where TWidth : IVectorWidth<TVector>

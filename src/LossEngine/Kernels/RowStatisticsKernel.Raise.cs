@@ -26,7 +26,7 @@ internal static partial class RowStatisticsKernel
         return MathF.Max(TWidth.MaxAcross(TWidth.Multiply(groupMax, scale)), float.MinValue);
     }
 
-    /// <summary>The rare path for a main-loop group: raises the lane maxima over its four vectors in index order.</summary>
+    /// <summary>The rare path for a main-loop group: raises the reference maximum over its four vectors in index order.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start, TVector scale, TVector margin)
         where T : unmanaged
@@ -34,7 +34,7 @@ internal static partial class RowStatisticsKernel
         where TVector : unmanaged
         where TMode : IStatisticsMode
     {
-        // The same lane layout as the accumulation (LoadGroup), so each lane's maximum refers to its own elements.
+        // The same loads as the accumulation (LoadGroup), so the raise sees the values the sums will.
         LoadGroup<T, TWidth, TVector, TMode>(ref source, start, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
         RaiseIfBeyondMargin<TWidth, TVector, TMode>(ref state, TWidth.Multiply(x0, scale), margin);
         RaiseIfBeyondMargin<TWidth, TVector, TMode>(ref state, TWidth.Multiply(x1, scale), margin);
@@ -62,8 +62,8 @@ internal static partial class RowStatisticsKernel
         where TMode : IStatisticsMode
     {
         // Every lane takes the same new reference: the largest value seen in any lane. The margin keeps each term below
-        // e^8 either way, and a shared reference makes the per-lane rebasing at fold and finish time a no-op (no
-        // exp per lane per row, which dominated short rows).
+        // e^8 either way, and with one reference for all lanes a fold rebases them with one exp and the finish combines
+        // them with none (an exp per lane per row dominated short rows).
         TVector newMax = TWidth.Create(TWidth.MaxAcross(TWidth.MaxNative(state.Max, x)));
         if (TMode.TracksAll)
         {

@@ -288,6 +288,31 @@ public abstract class BatchScoringContractTests<T, TElement>
     }
 
     [Fact]
+    public void ArgMax_IsTheFirstOfTiedMaxima_WithAndWithoutTemperature()
+    {
+        // The maximum repeated in later groups, in other lanes and vector slots, and in the remainder after the main
+        // loop's groups (4099 = 64 groups of 64 + 3): the first index must win, at every width and temperature.
+        int[][] placements = [[700, 1500, 2100, 4097], [4097, 4098], [63, 64, 65, 4000], [1, 17, 33, 49], [2000, 1999]];
+        foreach (float temperature in new[] { 1f, 0.7f })
+        {
+            foreach (int[] places in placements)
+            {
+                float[] values = new RowCase(4099, places[0], 0, 2, 0, 0, false, 0).BuildSingles();
+                foreach (int place in places)
+                {
+                    values[place] = 30f;
+                }
+
+                T[] logits = Convert(values);
+                var statistics = new TokenStatistics[1];
+                Logits.Statistics(new ReadOnlySpan2D<T>(logits, 1, 4099), [5], statistics, new ScoringOptions { Temperature = temperature });
+                Assert.Equal(places.Min(), statistics[0].ArgMax);
+                Assert.Equal(30f / temperature, statistics[0].MaxLogit, 1e-4f);
+            }
+        }
+    }
+
+    [Fact]
     public void Compare_WithTemperature_EqualsComparingHalvedRows()
     {
         (float[] values, int[] targets) = new MatrixCase(6, 77, 4, 3, 0, 0).Build();
