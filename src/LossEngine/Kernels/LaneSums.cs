@@ -12,6 +12,30 @@ namespace LossEngine.Kernels;
 /// <remarks><see cref="FoldedLanes"/> holds the double side the float sums are folded into.</remarks>
 internal static class LaneSums
 {
+    /// <summary>The shared reference maximum a row starts from: the largest of its first vectors (up to four, read
+    /// exactly as the kernel reads them, fp16 too; <paramref name="vectorsEnd"/> is where the row's whole vectors end),
+    /// scaled, and no lower than float.MinValue, where the lanes would otherwise start. Starting there, the first
+    /// vectors do not leave the main loop to raise it and the first fold has nothing to rebase, which is most of a short
+    /// row's fixed cost when values are spread evenly.</summary>
+    /// <remarks>The scale is positive, so the scaled maximum is the maximum scaled. A NaN here (or one the native
+    /// maximum passed over) still reaches the sums, which send the row to the special path.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float StartingMaximum<T, TWidth, TVector>(ref T row, nuint vectorsEnd, TVector scale)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        nuint count = (nuint)TWidth.Count;
+        nuint end = Math.Min(vectorsEnd, 4 * count);
+        TVector max = VectorMath.Load<T, TWidth, TVector>(ref row, 0);
+        for (nuint i = count; i < end; i += count)
+        {
+            max = TWidth.MaxNative(max, VectorMath.Load<T, TWidth, TVector>(ref row, i));
+        }
+
+        return MathF.Max(TWidth.MaxAcross(TWidth.Multiply(max, scale)), float.MinValue);
+    }
+
     /// <summary>Moves the lane sums to raised maxima: δ = max(m_old − m_new, floor) ≤ 0, s ← s·e^δ and
     /// w ← e^δ·(w + δ·s).</summary>
     /// <remarks>δ is −∞ or huge when a lane first sees a finite value after float.MinValue; the clamp at the exp's

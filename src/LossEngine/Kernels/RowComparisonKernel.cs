@@ -85,8 +85,8 @@ internal static class RowComparisonKernel
         {
             // The references start at the first vectors' maxima, so those vectors do not raise them and the first fold
             // has nothing to rebase.
-            float referenceStart = FirstMaximum<T, TWidth, TVector>(ref a, vectorsEnd, scaleVector);
-            float candidateStart = FirstMaximum<T, TWidth, TVector>(ref b, vectorsEnd, scaleVector);
+            float referenceStart = LaneSums.StartingMaximum<T, TWidth, TVector>(ref a, vectorsEnd, scaleVector);
+            float candidateStart = LaneSums.StartingMaximum<T, TWidth, TVector>(ref b, vectorsEnd, scaleVector);
             (state.ReferenceMax, state.CandidateMax) = (TWidth.Create(referenceStart), TWidth.Create(candidateStart));
             referenceLanes.Start(referenceStart);
             candidateLanes.Start(candidateStart);
@@ -278,26 +278,6 @@ internal static class RowComparisonKernel
         // p > 0 where q = 0: b = −∞ while a is not.
         TVector unsupported = TWidth.BitwiseAnd(TWidth.LessThan(y, TWidth.Create(float.MinValue)), TWidth.GreaterThan(x, TWidth.Create(float.NegativeInfinity)));
         unsupportedMass = TWidth.BitwiseOr(unsupportedMass, unsupported);
-    }
-
-    /// <summary>The largest of a row's first vectors (up to four; <paramref name="vectorsEnd"/> is where its whole
-    /// vectors end), scaled, and no lower than float.MinValue, where the references would otherwise start. A NaN there
-    /// (or one the native maximum passed over) still reaches the sums, which sends the row to the special path.</summary>
-    private static float FirstMaximum<T, TWidth, TVector>(ref T row, nuint vectorsEnd, TVector scale)
-        where T : unmanaged
-        where TWidth : IVectorWidth<TVector>
-        where TVector : unmanaged
-    {
-        nuint count = (nuint)TWidth.Count;
-        nuint end = Math.Min(vectorsEnd, 4 * count);
-        TVector max = VectorMath.Load<T, TWidth, TVector>(ref row, 0);
-        for (nuint i = count; i < end; i += count)
-        {
-            max = TWidth.MaxNative(max, VectorMath.Load<T, TWidth, TVector>(ref row, i));
-        }
-
-        // The scale is positive, so the scaled maximum is the maximum scaled.
-        return MathF.Max(TWidth.MaxAcross(TWidth.Multiply(max, scale)), float.MinValue);
     }
 
     /// <summary>Raises both shared references to the largest value seen where x or y exceeds its reference by more than

@@ -30,7 +30,8 @@ internal static partial class RowStatisticsKernel
         nuint groupLength = (nuint)(GroupVectors * count);
 
         // The rank thresholds for the remaining vectors and the tail, as RunGroups explains them.
-        TVector thresholdBefore = TWidth.Create(MathF.BitDecrement(targetLogit));
+        float targetLogitBelow = MathF.BitDecrement(targetLogit);
+        TVector thresholdBefore = TWidth.Create(targetLogitBelow);
         TVector thresholdAfter = TWidth.Create(targetLogit);
         nuint targetIndex = (nuint)target;
 
@@ -61,7 +62,7 @@ internal static partial class RowStatisticsKernel
             nuint groupsEnd = length - (length % groupLength);
             if (groupsEnd > 0)
             {
-                float firstMax = FirstGroupMaximum<T, TWidth, TVector>(ref source, scaleVector);
+                float firstMax = LaneSums.StartingMaximum<T, TWidth, TVector>(ref source, groupsEnd, scaleVector);
                 state.Max = TWidth.Create(firstMax);
                 folded.Start(firstMax);
             }
@@ -71,7 +72,7 @@ internal static partial class RowStatisticsKernel
             var expConstants = SumExpConstants<TVector>.Create<TWidth>();
             while (i < groupsEnd)
             {
-                i = RunGroups<T, TWidth, TVector, TMode, TShift>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale, targetIndex, targetLogit);
+                i = RunGroups<T, TWidth, TVector, TMode, TShift>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale, targetIndex, targetLogit, targetLogitBelow);
                 if (i == nextFold)
                 {
                     Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
@@ -129,7 +130,7 @@ internal static partial class RowStatisticsKernel
     /// JIT keeps them in registers rather than rebuilding each at every use. The running sums come in and go out
     /// through <paramref name="state"/>, once per call.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe nuint RunGroups<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, float scale, nuint targetIndex, float targetLogit)
+    private static unsafe nuint RunGroups<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, float scale, nuint targetIndex, float targetLogit, float targetLogitBelow)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
@@ -153,8 +154,9 @@ internal static partial class RowStatisticsKernel
         SumExpConstants<TVector> k = constants;
 
         // Rank counts entries ranked above the target: x > x_t after it, x ≥ x_t before it. For finite x_t,
-        // x ≥ x_t ⇔ x > nextDown(x_t), so a single compare against a per-region threshold does both.
-        TVector thresholdBefore = TWidth.Create(MathF.BitDecrement(targetLogit));
+        // x ≥ x_t ⇔ x > nextDown(x_t), so a single compare against a per-region threshold does both. The caller takes
+        // nextDown(x_t): NativeAOT does not inline MathF.BitDecrement, and a call here would cost the loop its registers.
+        TVector thresholdBefore = TWidth.Create(targetLogitBelow);
         TVector thresholdAfter = TWidth.Create(targetLogit);
         TVector threshold = targetIndex < i ? thresholdAfter : thresholdBefore;
 

@@ -6,26 +6,6 @@ namespace LossEngine.Kernels;
 // The rare paths of a rising maximum: the reference maximum m raised past its margin, and the exact maximum and argmax.
 internal static partial class RowStatisticsKernel
 {
-    /// <summary>The reference maximum a row with whole groups starts from: the largest value of its first group, read
-    /// exactly (fp16 too), and no lower than float.MinValue, where the lanes would otherwise start. Starting there, the
-    /// first group does not leave the main loop to raise it and the first fold has nothing to rebase, which is most of a
-    /// short row's fixed cost when values are spread evenly.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float FirstGroupMaximum<T, TWidth, TVector>(ref T source, TVector scale)
-        where T : unmanaged
-        where TWidth : IVectorWidth<TVector>
-        where TVector : unmanaged
-    {
-        int count = TWidth.Count;
-        TVector groupMax = TWidth.MaxNative(
-            TWidth.MaxNative(VectorMath.Load<T, TWidth, TVector>(ref source, 0), VectorMath.Load<T, TWidth, TVector>(ref source, (nuint)count)),
-            TWidth.MaxNative(VectorMath.Load<T, TWidth, TVector>(ref source, (nuint)(2 * count)), VectorMath.Load<T, TWidth, TVector>(ref source, (nuint)(3 * count))));
-
-        // The scale is positive, so the scaled maximum is the maximum scaled. A NaN here (or one the native maximum
-        // passed over) still reaches the sums, which sends the row to the special path.
-        return MathF.Max(TWidth.MaxAcross(TWidth.Multiply(groupMax, scale)), float.MinValue);
-    }
-
     /// <summary>The rare path for a main-loop group: raises the reference maximum over its four vectors in index order.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void RaiseMaximumForGroup<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start, TVector scale, TVector margin)

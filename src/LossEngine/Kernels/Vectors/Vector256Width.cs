@@ -115,7 +115,13 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
     public static bool ScalesAnyExponent => false;
 
     /// <inheritdoc/>
-    public static bool FusesMultiplyAdd => Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+    /// <remarks>Inlined by force: where FMA is above the build's baseline (NativeAOT's x86-64-v2 build) NativeAOT checks
+    /// it at run time, and left as a call the check would cost the main loops their registers.</remarks>
+    public static bool FusesMultiplyAdd
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+    }
 
     /// <inheritdoc/>
     public static bool LooksUpThirtyTwo => false;
