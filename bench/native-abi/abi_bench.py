@@ -3,7 +3,9 @@
 distribution and targets of the .NET quick mode, as one JSON line (bench/native-abi/compare.sh runs both alternately).
 
     python3 bench/native-abi/abi_bench.py [--kernel cross_entropy|statistics] [--threads N] [--vocab V] [--buffer-mib M]
-                                          [--seconds S] [--huge-pages]
+                                          [--seconds S] [--huge-pages] [--offset-bytes B]
+The logits start on a 64-byte boundary, as the quick mode's and abi_bench.c's do, or B bytes past one (--offset-bytes 16
+is where numpy puts a large array of its own).
 """
 import argparse
 import json
@@ -28,13 +30,17 @@ def main():
     parser.add_argument("--huge-pages", action="store_true",
                         help="leave numpy's madvise(MADV_HUGEPAGE) on; by default the logits sit in 4 KiB pages, as the "
                              ".NET quick mode's buffers do where transparent huge pages are 'madvise'")
+    parser.add_argument("--offset-bytes", type=int, default=0, choices=range(64), metavar="0..63")
     args = parser.parse_args()
     np.core.multiarray._set_madvise_hugepage(args.huge_pages)
 
     rows_per_block = (128 << 20) // (args.vocab * 4)
     rows = rows_per_block * max(1, (args.buffer_mib << 20) // (rows_per_block * args.vocab * 4))
     rng = np.random.default_rng(1234)
-    logits = np.zeros((rows, args.vocab), dtype=np.float32)
+    nbytes = rows * args.vocab * 4
+    allocation = lossengine.aligned_empty(nbytes + 64, np.uint8)
+    logits = allocation[args.offset_bytes:args.offset_bytes + nbytes].view(np.float32).reshape(rows, args.vocab)
+    logits[...] = 0
     for _ in range(4):
         logits += rng.random((rows, args.vocab), dtype=np.float32)
     logits -= 2.0
@@ -59,7 +65,8 @@ def main():
     print(json.dumps({"front": "python", "kernel": args.kernel, "dtype": "f32", "vocab": args.vocab, "rows": rows,
                       "threads": args.threads, "gbps": round(passes[len(passes) // 2] / 1e9, 3),
                       "simd_bits": lossengine.vector_bits(), "level": os.environ.get("LOSSENGINE_ISA") or "default",
-                      "huge_pages": args.huge_pages}),
+                      "huge_pages": args.huge_pages,
+                      "offset_bytes": logits.ctypes.data % 64}),
           flush=True)
 
 

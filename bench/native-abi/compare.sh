@@ -5,9 +5,12 @@
 # and then the table of bench/native-abi/summarize.py: per level, kernel and thread count, the median GB/s of each front
 # and the per-round ratios to .NET.
 #   bench/native-abi/compare.sh [--rounds 5] [--threads "1 2"] [--kernels "cross_entropy statistics"]
-#                               [--levels "default x86-64-v3 x86-64"] [--seconds 3] [--huge-pages] [--out results.jsonl]
+#                               [--levels "default x86-64-v3 x86-64"] [--seconds 3] [--huge-pages] [--offset-bytes B]
+#                               [--out results.jsonl]
 # --huge-pages puts the Python and C logits in 2 MiB pages (numpy's default for large arrays); the .NET quick mode's
 # buffers stay in 4 KiB pages where transparent huge pages are "madvise", so leave it off to compare like with like.
+# Every front's logits start on a 64-byte boundary; --offset-bytes B starts all three B bytes past one (16 is where numpy
+# puts a large array of its own).
 # Needs artifacts/native from `dotnet publish src/LossEngine.Native -c Release -r linux-x64 -o artifacts/native`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,6 +20,7 @@ kernels="cross_entropy statistics"
 levels="default"
 seconds=3
 huge=0
+offset=0
 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -26,6 +30,7 @@ while [ $# -gt 0 ]; do
     --levels) levels=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --huge-pages) huge=1; shift ;;
+    --offset-bytes) offset=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     *) echo "compare.sh: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -49,17 +54,18 @@ run() {
   isa=$([ "$level" = default ] && echo "" || echo "$level")
   case "$front" in
     dotnet) line=$(env $(dotnet_switch "$level") dotnet bench/LossEngine.Benchmarks/bin/Release/net10.0/LossEngine.Benchmarks.dll \
-                     quick --threads "$t" --vocab 128256 --dtype f32 --kernel "$kernel" --seconds "$seconds") ;;
+                     quick --threads "$t" --vocab 128256 --dtype f32 --kernel "$kernel" --seconds "$seconds" --offset-bytes "$offset") ;;
     python) line=$(LOSSENGINE_ISA="$isa" LOSSENGINE_LIBRARY="$native/liblossengine.so" /usr/bin/python3 bench/native-abi/abi_bench.py \
-                     --kernel "$kernel" --threads "$t" --seconds "$seconds" $([ "$huge" = 1 ] && echo --huge-pages)) ;;
-    c)      line=$(LOSSENGINE_ISA="$isa" "$build/abi_bench" --kernel "$kernel" --threads "$t" --seconds "$seconds" --huge-pages "$huge") ;;
+                     --kernel "$kernel" --threads "$t" --seconds "$seconds" --offset-bytes "$offset" $([ "$huge" = 1 ] && echo --huge-pages)) ;;
+    c)      line=$(LOSSENGINE_ISA="$isa" "$build/abi_bench" --kernel "$kernel" --threads "$t" --seconds "$seconds" --huge-pages "$huge" --offset-bytes "$offset") ;;
   esac
   # abi_huge_pages is the comparison's setting (the .NET front's buffers are always in 4 KiB pages).
   echo "$line" | /usr/bin/python3 -c 'import json, sys
 run = json.loads([l for l in sys.stdin if l.startswith("{")][-1])
-run.update(batch=sys.argv[1], round=int(sys.argv[2]), front=sys.argv[3], level=sys.argv[4], abi_huge_pages=sys.argv[5] == "1")
+run.update(batch=sys.argv[1], round=int(sys.argv[2]), front=sys.argv[3], level=sys.argv[4], abi_huge_pages=sys.argv[5] == "1",
+           offset_bytes=int(sys.argv[6]))
 run.pop("huge_pages", None)
-print(json.dumps(run))' "$batch" "$round" "$front" "$level" "$huge" | tee -a "$results"
+print(json.dumps(run))' "$batch" "$round" "$front" "$level" "$huge" "$offset" | tee -a "$results"
 }
 
 fronts=(dotnet python c)

@@ -13,8 +13,13 @@ internal sealed unsafe class LogitBuffers : IDisposable
     private const long BufferBytes = 128L << 20;
 
     /// <param name="rows">When given, exactly this many rows in one buffer (for cache-resident measurements).</param>
-    public LogitBuffers(string dtype, int vocab, long totalBytes, int? rows = null, int seed = 1234)
+    /// <param name="offsetBytes">Where each buffer's first row starts past a 64-byte boundary (0 to 63; numpy's large
+    /// arrays start 16 bytes past one).</param>
+    public LogitBuffers(string dtype, int vocab, long totalBytes, int? rows = null, int seed = 1234, int offsetBytes = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(offsetBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offsetBytes, 63);
+        OffsetBytes = offsetBytes;
         ElementSize = dtype == "f32" ? 4 : 2;
         DataType = dtype;
         ElementType = dtype switch { "f32" => TensorDataType.Float32, "f16" => TensorDataType.Float16, _ => TensorDataType.BFloat16 };
@@ -25,7 +30,8 @@ internal sealed unsafe class LogitBuffers : IDisposable
         for (int b = 0; b < buffers; b++)
         {
             long elements = (long)RowsPerBuffer * vocab;
-            void* memory = NativeMemory.AlignedAlloc((nuint)(elements * ElementSize), 64);
+            void* allocation = NativeMemory.AlignedAlloc((nuint)((elements * ElementSize) + offsetBytes), 64);
+            void* memory = (byte*)allocation + offsetBytes;
             _buffers.Add((nint)memory);
             for (long i = 0; i < elements; i++)
             {
@@ -46,6 +52,9 @@ internal sealed unsafe class LogitBuffers : IDisposable
     private readonly List<nint> _buffers = [];
 
     public string DataType { get; }
+
+    /// <summary>Where each buffer's first row starts past a 64-byte boundary.</summary>
+    public int OffsetBytes { get; }
 
     /// <summary>The element type, for <see cref="TensorDataTypes.Dispatch{TAction, TResult}"/>.</summary>
     public TensorDataType ElementType { get; }
@@ -79,7 +88,7 @@ internal sealed unsafe class LogitBuffers : IDisposable
     {
         foreach (nint buffer in _buffers)
         {
-            NativeMemory.AlignedFree((void*)buffer);
+            NativeMemory.AlignedFree((byte*)buffer - OffsetBytes);
         }
 
         _buffers.Clear();

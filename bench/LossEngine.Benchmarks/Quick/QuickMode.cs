@@ -8,11 +8,11 @@ using LossEngine.Formats;
 namespace LossEngine.Benchmarks.Quick;
 
 /// <summary>
-/// <c>quick [--threads N] [--vocab V] [--dtype f32|bf16|f16] [--kernel NAME] [--buffer-mib M] [--rows R] [--seconds S] [--smoke]</c>:
+/// <c>quick [--threads N] [--vocab V] [--dtype f32|bf16|f16] [--kernel NAME] [--buffer-mib M] [--rows R] [--seconds S] [--offset-bytes B] [--smoke]</c>:
 /// one JSON line per kernel with its throughput, the read ceiling measured just before on the same buffers, and the
 /// kernel's max error against float64 on a sample of rows. Kernels: lse, cross_entropy, statistics, tensorprimitives
 /// (f32), naive (scalar double), c_peer (f32, when bench/native is built), compare (the fused KL of each row against a
-/// row of another buffer; GB/s counts both rows).
+/// row of another buffer; GB/s counts both rows). The buffers start on a 64-byte boundary, or B bytes past one.
 /// </summary>
 internal static unsafe class QuickMode
 {
@@ -27,6 +27,7 @@ internal static unsafe class QuickMode
         long bufferMib = 1024;
         double seconds = 3;
         int? rows = null;
+        int offsetBytes = 0;
         for (int i = 0; i < args.Length; i++)
         {
             string value = i + 1 < args.Length ? args[i + 1] : string.Empty;
@@ -38,19 +39,20 @@ internal static unsafe class QuickMode
                 case "--kernel": kernel = value; i++; break;
                 case "--buffer-mib": bufferMib = long.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--rows": rows = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--offset-bytes": offsetBytes = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--seconds": seconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--smoke": bufferMib = 4; seconds = 0; vocab = Math.Min(vocab, 4099); break;
                 default: Console.Error.WriteLine($"quick: unknown argument {args[i]}"); return 2;
             }
         }
 
-        if (dtype is not ("f32" or "f16" or "bf16") || threads < 1 || vocab < 1)
+        if (dtype is not ("f32" or "f16" or "bf16") || threads < 1 || vocab < 1 || offsetBytes is < 0 or > 63)
         {
-            Console.Error.WriteLine("quick: --dtype f32|bf16|f16, --threads ≥ 1, --vocab ≥ 1");
+            Console.Error.WriteLine("quick: --dtype f32|bf16|f16, --threads ≥ 1, --vocab ≥ 1, --offset-bytes 0 to 63");
             return 2;
         }
 
-        using var buffers = new LogitBuffers(dtype, vocab, bufferMib << 20, rows);
+        using var buffers = new LogitBuffers(dtype, vocab, bufferMib << 20, rows, offsetBytes: offsetBytes);
         foreach (string name in kernel is null ? AllKernels : [kernel])
         {
             if ((name is "tensorprimitives" or "c_peer") && dtype != "f32")
@@ -68,7 +70,7 @@ internal static unsafe class QuickMode
             double rate = Measure(buffers, name, threads, name == "naive" ? Math.Min(seconds, 2) : seconds);
             double error = MaxError(buffers, name);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{{\"kernel\":\"{name}\",\"dtype\":\"{dtype}\",\"vocab\":{vocab},\"rows\":{buffers.Rows},\"threads\":{threads},\"gbps\":{rate / 1e9:F3},\"gelems\":{rate / buffers.ElementSize / 1e9:F3},\"ceiling_gbps\":{ceiling / 1e9:F3},\"ratio_to_ceiling\":{rate / ceiling:F3},\"max_abs_error\":{error:E2},\"simd_bits\":{Logits.VectorWidthInBits}}}"));
+                $"{{\"kernel\":\"{name}\",\"dtype\":\"{dtype}\",\"vocab\":{vocab},\"rows\":{buffers.Rows},\"threads\":{threads},\"gbps\":{rate / 1e9:F3},\"gelems\":{rate / buffers.ElementSize / 1e9:F3},\"ceiling_gbps\":{ceiling / 1e9:F3},\"ratio_to_ceiling\":{rate / ceiling:F3},\"max_abs_error\":{error:E2},\"simd_bits\":{Logits.VectorWidthInBits}{(offsetBytes == 0 ? string.Empty : $",\"offset_bytes\":{offsetBytes}")}}}"));
         }
 
         return 0;
