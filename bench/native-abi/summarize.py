@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The Markdown table of bench/native-abi/compare.sh's JSON lines (stdin or files): per level, kernel, thread count and
-page size and the rows' offset from a 64-byte line, the median GB/s of .NET (in process), Python and C (through the C ABI), and the median, min and max over the
-rounds of each ABI front's rate divided by the .NET rate measured in the same round (of the same compare.sh run).
+"""The Markdown table of bench/native-abi/compare.sh's JSON lines (stdin or files): per level, kernel, thread count,
+page size and the rows' offset from a 64-byte line, the median GB/s of .NET (in process), Python and C (through the C
+ABI), and the median, min and max over the rounds of each ABI front's rate divided by the .NET rate measured in the same
+round (of the same compare.sh run).
 
     python3 bench/native-abi/summarize.py results.jsonl [more.jsonl ...]
 """
