@@ -215,6 +215,26 @@ internal static partial class RowStatisticsKernel
                     logitSum = TWidth.Add(logitSum, TWidth.Add(TWidth.Add(x0, x1), TWidth.Add(x2, x3)));
                 }
 
+                if (TMode.TracksAll)
+                {
+                    // The rank counts come before the exp, so that the logits are dead while the four exps hold most of
+                    // the vector registers.
+                    if (targetIndex - i < groupLength)
+                    {
+                        // The group holding the target: thresholds differ per lane once, then stay "after".
+                        rankCount += TWidth.CountGreaterThan(x0, LaneThreshold<TWidth, TVector>(i, targetIndex, thresholdBefore, thresholdAfter))
+                            + TWidth.CountGreaterThan(x1, LaneThreshold<TWidth, TVector>(i + (nuint)count, targetIndex, thresholdBefore, thresholdAfter))
+                            + TWidth.CountGreaterThan(x2, LaneThreshold<TWidth, TVector>(i + (nuint)(2 * count), targetIndex, thresholdBefore, thresholdAfter))
+                            + TWidth.CountGreaterThan(x3, LaneThreshold<TWidth, TVector>(i + (nuint)(3 * count), targetIndex, thresholdBefore, thresholdAfter));
+                        threshold = thresholdAfter;
+                    }
+                    else
+                    {
+                        rankCount += TWidth.CountGreaterThan(x0, threshold) + TWidth.CountGreaterThan(x1, threshold)
+                            + TWidth.CountGreaterThan(x2, threshold) + TWidth.CountGreaterThan(x3, threshold);
+                    }
+                }
+
                 TVector d0 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x0, max) : TWidth.Subtract(x0, max);
                 TVector d1 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x1, max) : TWidth.Subtract(x1, max);
                 TVector d2 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x2, max) : TWidth.Subtract(x2, max);
@@ -229,20 +249,6 @@ internal static partial class RowStatisticsKernel
                     entropySum = TWidth.Add(entropySum, TWidth.Add(
                         TWidth.MultiplyAdd(e0, d0, TWidth.Multiply(e1, d1)),
                         TWidth.MultiplyAdd(e2, d2, TWidth.Multiply(e3, d3))));
-
-                    TVector t0 = threshold, t1 = threshold, t2 = threshold, t3 = threshold;
-                    if (targetIndex - i < groupLength)
-                    {
-                        // The group holding the target: thresholds differ per lane once, then stay "after".
-                        t0 = LaneThreshold<TWidth, TVector>(i, targetIndex, thresholdBefore, thresholdAfter);
-                        t1 = LaneThreshold<TWidth, TVector>(i + (nuint)count, targetIndex, thresholdBefore, thresholdAfter);
-                        t2 = LaneThreshold<TWidth, TVector>(i + (nuint)(2 * count), targetIndex, thresholdBefore, thresholdAfter);
-                        t3 = LaneThreshold<TWidth, TVector>(i + (nuint)(3 * count), targetIndex, thresholdBefore, thresholdAfter);
-                        threshold = thresholdAfter;
-                    }
-
-                    rankCount += TWidth.CountGreaterThan(x0, t0) + TWidth.CountGreaterThan(x1, t1)
-                        + TWidth.CountGreaterThan(x2, t2) + TWidth.CountGreaterThan(x3, t3);
                 }
             }
 
