@@ -142,7 +142,6 @@ internal static class RowComparisonKernel
         TVector referenceMax = state.ReferenceMax, candidateMax = state.CandidateMax;
         TVector referenceSum = state.ReferenceSum, candidateSum = state.CandidateSum, crossSum = state.CrossSum;
         TVector referenceBest = state.ReferenceBest, candidateBest = state.CandidateBest;
-        TVector referenceArgMax = state.ReferenceArgMax, candidateArgMax = state.CandidateArgMax;
         TVector unsupported = state.UnsupportedMass;
         bool raised = false;
         SumExpConstants<TVector> k = constants;
@@ -171,10 +170,10 @@ internal static class RowComparisonKernel
             {
                 // A new record in some lane, inline: records come in most vectors early in a row, and a return for each
                 // would cost short rows half their time. Only a value beyond a reference's margin raises it.
-                LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref referenceArgMax, x0, i);
-                LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref referenceArgMax, x1, i + count);
-                LaneSums.TrackArgMax<TWidth, TVector>(ref candidateBest, ref candidateArgMax, y0, i);
-                LaneSums.TrackArgMax<TWidth, TVector>(ref candidateBest, ref candidateArgMax, y1, i + count);
+                LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref state.ReferenceArgMax, x0, i);
+                LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref state.ReferenceArgMax, x1, i + count);
+                LaneSums.TrackArgMax<TWidth, TVector>(ref candidateBest, ref state.CandidateArgMax, y0, i);
+                LaneSums.TrackArgMax<TWidth, TVector>(ref candidateBest, ref state.CandidateArgMax, y1, i + count);
                 raised |= RaiseBeyondMargin<TWidth, TVector>(ref referenceMax, ref candidateMax, ref referenceSum, ref candidateSum, ref crossSum, xMax, yMax);
             }
 
@@ -194,8 +193,8 @@ internal static class RowComparisonKernel
 
             if (TWidth.GreaterThanAny(x, referenceBest) || TWidth.GreaterThanAny(y, candidateBest))
             {
-                LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref referenceArgMax, x, i);
-                LaneSums.TrackArgMax<TWidth, TVector>(ref candidateBest, ref candidateArgMax, y, i);
+                LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref state.ReferenceArgMax, x, i);
+                LaneSums.TrackArgMax<TWidth, TVector>(ref candidateBest, ref state.CandidateArgMax, y, i);
                 raised |= RaiseBeyondMargin<TWidth, TVector>(ref referenceMax, ref candidateMax, ref referenceSum, ref candidateSum, ref crossSum, x, y);
             }
 
@@ -209,8 +208,6 @@ internal static class RowComparisonKernel
         state.CrossSum = crossSum;
         state.ReferenceBest = referenceBest;
         state.CandidateBest = candidateBest;
-        state.ReferenceArgMax = referenceArgMax;
-        state.CandidateArgMax = candidateArgMax;
         state.UnsupportedMass = unsupported;
         state.RaisedSinceFold |= raised;
         return i;
