@@ -11,10 +11,12 @@ public sealed class FormatTests : IDisposable
     public void Dispose() => _files.Dispose();
 
     /// <summary>A safetensors file written byte by byte from the format's description, to pin our reader and writer.</summary>
-    private static byte[] SafetensorsFixture()
+    /// <summary>A two-tensor safetensors file whose 122-byte JSON header is padded with spaces to
+    /// <paramref name="padded"/> bytes: 184 puts the data at byte 192, on a 64-byte line, as our writer does; 128 is the
+    /// reference implementation's padding to a multiple of 8.</summary>
+    private static byte[] SafetensorsFixture(int padded = 184)
     {
         string header = "{\"logits\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]},\"labels\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[16,32]}}";
-        int padded = (header.Length + 7) / 8 * 8;
         var bytes = new List<byte>();
         var length = new byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
@@ -41,6 +43,15 @@ public sealed class FormatTests : IDisposable
             Assert.Equal(TensorDataType.Float32, logits.DataType);
             Assert.Equal([2L, 2L], logits.Shape);
             Assert.Equal(1L, file.Tensors["labels"].ReadInteger(0));
+        }
+
+        // The reference implementation's layout (header padded to a multiple of 8) reads the same.
+        string referenceLayout = _files.PathOf("reference-layout.safetensors");
+        File.WriteAllBytes(referenceLayout, SafetensorsFixture(padded: 128));
+        using (SafetensorsFile file = SafetensorsFile.Open(referenceLayout))
+        {
+            Assert.Equal(1L, file.Tensors["labels"].ReadInteger(0));
+            Assert.Equal(0L, file.Tensors["labels"].ReadInteger(1));
         }
 
         string written = _files.PathOf("written.safetensors");
@@ -89,6 +100,31 @@ public sealed class FormatTests : IDisposable
             new TensorData("logits", TensorDataType.Float32, [2, 2], 16L, stream => stream.Write(logits, 0, 12)),
         ]));
         Assert.Contains("'logits' declared 16 bytes but 12 were written", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(57)]
+    [InlineData(300)]
+    public void Safetensors_Writer_StartsTheDataOnA64ByteLine_WhateverTheHeaderLength(int metadataLength)
+    {
+        string path = _files.PathOf($"aligned-{metadataLength}.safetensors");
+        var metadata = new Dictionary<string, string> { ["note"] = new string('x', metadataLength) };
+        SafetensorsFile.Write(path,
+        [
+            ("logits", TensorDataType.BFloat16, [3, 5], DumpBuilder.Bytes(Enumerable.Range(1, 15).Select(v => (BFloat16)v).ToArray())),
+            ("labels", TensorDataType.Int64, [3], DumpBuilder.Bytes(new[] { 4L, 0L, 2L })),
+        ], metadata);
+
+        byte[] bytes = File.ReadAllBytes(path);
+        long dataStart = 8 + (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        Assert.Equal(0, dataStart % 64);
+        Assert.Equal(dataStart + 30 + 24, bytes.Length);
+        using EvalDump dump = EvalDump.OpenSafetensors(path, new DumpOptions());
+        Assert.Equal(4, dump.Target(0));
+        Assert.Equal(2, dump.Target(2));
+        Assert.Equal(2f, (float)dump.LogitView<BFloat16>(0, 1)[0, 1]);
     }
 
     [Fact]
