@@ -58,7 +58,7 @@ internal static partial class RowStatisticsKernel
             // The groups run in a method of their own that makes no call, so that the JIT keeps the sums and every
             // constant in registers; it returns at each group that needs a rare path, and at the first fold after one
             // (folds that need no rebasing it does itself).
-            byte* prefetch = (byte*)pinned + SoftwarePrefetch.DistanceBytes;
+            byte* prefetch = (byte*)pinned + (TMode.TracksAll ? SoftwarePrefetch.StatisticsDistanceBytes : SoftwarePrefetch.DistanceBytes);
             nuint groupsEnd = length - (length % groupLength);
             if (groupsEnd > 0)
             {
