@@ -169,7 +169,9 @@ internal static class RowComparisonKernel
             if (TWidth.GreaterThanAny(xMax, referenceBest) || TWidth.GreaterThanAny(yMax, candidateBest))
             {
                 // A new record in some lane, inline: records come in most vectors early in a row, and a return for each
-                // would cost short rows half their time. Only a value beyond a reference's margin raises it.
+                // would cost short rows half their time. Only a value beyond a reference's margin raises it. The argmax
+                // lanes are updated in the state, in memory: only this path needs them, and held in registers they
+                // pushed more of the hot path's vectors onto the stack.
                 LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref state.ReferenceArgMax, x0, i);
                 LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref state.ReferenceArgMax, x1, i + count);
                 LaneSums.TrackArgMax<TWidth, TVector>(ref candidateBest, ref state.CandidateArgMax, y0, i);

@@ -12,11 +12,12 @@ internal static class SoftwarePrefetch
     /// stay in L1/L2.</summary>
     public const int DistanceBytes = 4096;
 
-    /// <summary>The full-statistics pass prefetches further ahead: it issues about 1.7× the instructions per element of
-    /// log-sum-exp, so its out-of-order window spans fewer bytes and leaves more of the misses to the prefetches. On
-    /// two Zen 5 cores, streamed f32 statistics ran 12–25 % faster with 16 KiB than with 4 KiB in five alternating
-    /// rounds, while bf16 cross-entropy ran up to 7 % slower with 16 KiB, so log-sum-exp and cross-entropy keep 4 KiB
-    /// (bench/results/kernels-amd-epyc-zen5-2vcpu.md, "Prefetch distance").</summary>
+    /// <summary>The full-statistics pass prefetches further ahead. On two Zen 5 cores, streamed f32 statistics ran
+    /// faster with 16 KiB than with 4 KiB in 7 of 8 alternating rounds (+13 % on average), while bf16 cross-entropy ran
+    /// up to 7 % slower with 16 KiB, so log-sum-exp, cross-entropy and compare keep 4 KiB
+    /// (bench/results/kernels-amd-epyc-zen5-2vcpu.md, "Prefetch distance"). A likely reason, not measured (the machine
+    /// had no hardware counters): the statistics loop issues about 1.7× the instructions per element of log-sum-exp,
+    /// so its out-of-order window spans fewer bytes and leaves more of the misses to the prefetches.</summary>
     public const int StatisticsDistanceBytes = 16384;
 
     private const int CacheLineBytes = 64;
