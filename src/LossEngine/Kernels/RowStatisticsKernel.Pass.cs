@@ -160,8 +160,13 @@ internal static partial class RowStatisticsKernel
         TVector thresholdAfter = TWidth.Create(targetLogit);
         TVector threshold = targetIndex < i ? thresholdAfter : thresholdBefore;
 
-        TVector halfBound = TWidth.Create(VectorMath.HalfNonFiniteBound);
-        TVector negativeHalfBound = TWidth.Create(-VectorMath.HalfNonFiniteBound);
+        // fp16 in log-sum-exp mode: LoadGroup leaves the values at 2^−112 of their size (y = x·2^−112, exact), and the
+        // rebias goes into the shift by the maximum, d = y·2^112 − max in one FMA, rounded once as x − max is.
+        bool halfRebiasInShift = typeof(T) == typeof(Half) && count > 1 && !TMode.TracksAll && !TMode.TracksLogitSum && !TShift.Clamps;
+        TVector halfRebias = TWidth.Create(VectorMath.HalfRebias);
+        TVector negativeMax = TWidth.Subtract(TWidth.Create(0f), max);
+        TVector halfBound = TWidth.Create(halfRebiasInShift ? VectorMath.HalfNonFiniteBound / VectorMath.HalfRebias : VectorMath.HalfNonFiniteBound);
+        TVector negativeHalfBound = TWidth.Create(halfRebiasInShift ? -VectorMath.HalfNonFiniteBound / VectorMath.HalfRebias : -VectorMath.HalfNonFiniteBound);
 
         nuint foldAt = nextFold;
         bool foldsHere = !state.RaisedSinceFold;
@@ -171,7 +176,7 @@ internal static partial class RowStatisticsKernel
             for (; i < blockEnd; i += groupLength)
             {
                 SoftwarePrefetch.Lines<TWidth, TVector>(prefetch + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerGroup);
-                LoadGroup<T, TWidth, TVector, TMode>(ref source, i, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
+                LoadGroup<T, TWidth, TVector, TMode>(ref source, i, halfRebiasInShift, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
                 TVector groupMax = TWidth.MaxNative(TWidth.MaxNative(x0, x1), TWidth.MaxNative(x2, x3));
                 if (typeof(T) == typeof(Half) && count > 1)
                 {
@@ -181,6 +186,19 @@ internal static partial class RowStatisticsKernel
                     if (TWidth.GreaterThanAny(groupMax, halfBound) || TWidth.GreaterThanAny(negativeHalfBound, groupMin))
                     {
                         break;
+                    }
+                }
+
+                if (halfRebiasInShift)
+                {
+                    // Powers of two scale the maximum exactly; with a scale the values are rebiased here after all.
+                    groupMax = TWidth.Multiply(groupMax, halfRebias);
+                    if (scaled)
+                    {
+                        x0 = TWidth.Multiply(x0, halfRebias);
+                        x1 = TWidth.Multiply(x1, halfRebias);
+                        x2 = TWidth.Multiply(x2, halfRebias);
+                        x3 = TWidth.Multiply(x3, halfRebias);
                     }
                 }
 
@@ -235,10 +253,22 @@ internal static partial class RowStatisticsKernel
                     }
                 }
 
-                TVector d0 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x0, max) : TWidth.Subtract(x0, max);
-                TVector d1 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x1, max) : TWidth.Subtract(x1, max);
-                TVector d2 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x2, max) : TWidth.Subtract(x2, max);
-                TVector d3 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x3, max) : TWidth.Subtract(x3, max);
+                TVector d0, d1, d2, d3;
+                if (halfRebiasInShift && !scaled)
+                {
+                    d0 = TWidth.MultiplyAdd(x0, halfRebias, negativeMax);
+                    d1 = TWidth.MultiplyAdd(x1, halfRebias, negativeMax);
+                    d2 = TWidth.MultiplyAdd(x2, halfRebias, negativeMax);
+                    d3 = TWidth.MultiplyAdd(x3, halfRebias, negativeMax);
+                }
+                else
+                {
+                    d0 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x0, max) : TWidth.Subtract(x0, max);
+                    d1 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x1, max) : TWidth.Subtract(x1, max);
+                    d2 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x2, max) : TWidth.Subtract(x2, max);
+                    d3 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x3, max) : TWidth.Subtract(x3, max);
+                }
+
                 TVector e0 = d0, e1 = d1, e2 = d2, e3 = d3;
                 VectorMath.ExpForSum<TWidth, TVector>(ref e0, ref e1, ref e2, ref e3, k);
 
@@ -277,7 +307,7 @@ internal static partial class RowStatisticsKernel
     /// elements): two instructions per vector instead of a cross-lane widening shuffle. The lanes then hold the group's
     /// elements in a different order, which no sum notices.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LoadGroup<T, TWidth, TVector, TMode>(ref T source, nuint i, out TVector x0, out TVector x1, out TVector x2, out TVector x3)
+    private static void LoadGroup<T, TWidth, TVector, TMode>(ref T source, nuint i, bool halfLeftScaledDown, out TVector x0, out TVector x1, out TVector x2, out TVector x3)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
@@ -306,6 +336,15 @@ internal static partial class RowStatisticsKernel
                 ref float words = ref Unsafe.As<T, float>(ref Unsafe.Add(ref source, i));
                 TVector low = TWidth.LoadSingle(ref words, 0);
                 TVector high = TWidth.LoadSingle(ref words, (nuint)count);
+                if (halfLeftScaledDown)
+                {
+                    x0 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(TWidth.ShiftLeftBits(low, 16));
+                    x1 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(low);
+                    x2 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(TWidth.ShiftLeftBits(high, 16));
+                    x3 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(high);
+                    return;
+                }
+
                 x0 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(low, 16));
                 x1 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(low);
                 x2 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(high, 16));

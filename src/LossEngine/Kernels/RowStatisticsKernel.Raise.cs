@@ -15,7 +15,7 @@ internal static partial class RowStatisticsKernel
         where TMode : IStatisticsMode
     {
         // The same loads as the accumulation (LoadGroup), so the raise sees the values the sums will.
-        LoadGroup<T, TWidth, TVector, TMode>(ref source, start, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
+        LoadGroup<T, TWidth, TVector, TMode>(ref source, start, halfLeftScaledDown: false, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
         RaiseIfBeyondMargin<TWidth, TVector, TMode>(ref state, TWidth.Multiply(x0, scale), margin);
         RaiseIfBeyondMargin<TWidth, TVector, TMode>(ref state, TWidth.Multiply(x1, scale), margin);
         RaiseIfBeyondMargin<TWidth, TVector, TMode>(ref state, TWidth.Multiply(x2, scale), margin);
