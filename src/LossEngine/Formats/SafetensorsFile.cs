@@ -185,7 +185,9 @@ public sealed unsafe class SafetensorsFile : IDisposable
     /// <inheritdoc/>
     public void Dispose() => _mapped.Dispose();
 
-    /// <summary>The alignment of the data section in the files <see cref="Write(string, IEnumerable{TensorData}, IReadOnlyDictionary{string, string}?)"/> writes: a cache line.</summary>
+    /// <summary>The alignment, in bytes from the start of the file, of the data section that
+    /// <see cref="Write(string, IEnumerable{TensorData}, IReadOnlyDictionary{string, string}?)"/> writes: a cache
+    /// line.</summary>
     public const int DataAlignment = 64;
 
     /// <summary>Writes a safetensors file: the tensors in the given order, back to back, the first at a 64-byte
