@@ -70,15 +70,36 @@ internal static partial class RowStatisticsKernel
             nuint nextFold = FoldInterval * groupLength;
             nuint i = 0;
             var expConstants = SumExpConstants<TVector>.Create<TWidth>();
+            bool pairsGroups = PairsGroups<TWidth, TVector, TMode, TShift>();
             while (i < groupsEnd)
             {
-                i = RunGroups<T, TWidth, TVector, TMode, TShift>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale, targetIndex, targetLogit, targetLogitBelow);
+                // Where pairs of groups run, the single-group loop takes one group at a time, the one a pair stopped at.
+                nuint stop = groupsEnd;
+                if (pairsGroups)
+                {
+                    i = RunGroupPairs<T, TWidth, TVector, TMode>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale);
+                    if (i == nextFold)
+                    {
+                        Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
+                        nextFold += FoldInterval * groupLength;
+                        continue;
+                    }
+
+                    if (i == groupsEnd)
+                    {
+                        break;
+                    }
+
+                    stop = i + groupLength;
+                }
+
+                i = RunGroups<T, TWidth, TVector, TMode, TShift>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scale, targetIndex, targetLogit, targetLogitBelow);
                 if (i == nextFold)
                 {
                     Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
                     nextFold += FoldInterval * groupLength;
                 }
-                else if (i < groupsEnd)
+                else if (i < stop)
                 {
                     if (typeof(T) == typeof(Half) && HasNonFiniteHalf(row.Slice((int)i, (int)groupLength)))
                     {

@@ -279,6 +279,72 @@ internal static class VectorMath
         x3 = TWidth.ScaleByPow2(TWidth.MultiplyAdd(f3, q3, f3), s3);
     }
 
+    /// <summary>The table exp for sums of eight vectors, step by step across them: <see cref="ExpForSum{TWidth,
+    /// TVector}(ref TVector, ref TVector, ref TVector, ref TVector, in SumExpConstants{TVector})"/> twice over, with
+    /// twice the independent work beside each step of the chain. Only where the width has the table (AVX-512), whose 32
+    /// registers hold the eight chains.</summary>
+    /// <remarks>Each vector's steps go through two locals and its own argument: the JIT does not inline a method with
+    /// more than 32 locals, and a call here would cost the caller's loop its registers.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ExpForSumByTable<TWidth, TVector>(ref TVector x0, ref TVector x1, ref TVector x2, ref TVector x3, ref TVector x4, ref TVector x5, ref TVector x6, ref TVector x7, in SumExpConstants<TVector> k)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        // y = x·log2 e + magic (k + j/32 in its low bits), n = y − magic.
+        TVector y0 = TWidth.MultiplyAdd(x0, k.Log2E, k.TableRoundingMagic);
+        TVector y1 = TWidth.MultiplyAdd(x1, k.Log2E, k.TableRoundingMagic);
+        TVector y2 = TWidth.MultiplyAdd(x2, k.Log2E, k.TableRoundingMagic);
+        TVector y3 = TWidth.MultiplyAdd(x3, k.Log2E, k.TableRoundingMagic);
+        TVector y4 = TWidth.MultiplyAdd(x4, k.Log2E, k.TableRoundingMagic);
+        TVector y5 = TWidth.MultiplyAdd(x5, k.Log2E, k.TableRoundingMagic);
+        TVector y6 = TWidth.MultiplyAdd(x6, k.Log2E, k.TableRoundingMagic);
+        TVector y7 = TWidth.MultiplyAdd(x7, k.Log2E, k.TableRoundingMagic);
+        TVector n0 = TWidth.Subtract(y0, k.TableRoundingMagic);
+        TVector n1 = TWidth.Subtract(y1, k.TableRoundingMagic);
+        TVector n2 = TWidth.Subtract(y2, k.TableRoundingMagic);
+        TVector n3 = TWidth.Subtract(y3, k.TableRoundingMagic);
+        TVector n4 = TWidth.Subtract(y4, k.TableRoundingMagic);
+        TVector n5 = TWidth.Subtract(y5, k.TableRoundingMagic);
+        TVector n6 = TWidth.Subtract(y6, k.TableRoundingMagic);
+        TVector n7 = TWidth.Subtract(y7, k.TableRoundingMagic);
+
+        // x becomes r = x − n·ln 2, then q = (T2·r + T1)·r; y becomes the table's 2^(j/32).
+        x0 = TWidth.MultiplyAdd(n0, k.MinusLn2, x0);
+        x1 = TWidth.MultiplyAdd(n1, k.MinusLn2, x1);
+        x2 = TWidth.MultiplyAdd(n2, k.MinusLn2, x2);
+        x3 = TWidth.MultiplyAdd(n3, k.MinusLn2, x3);
+        x4 = TWidth.MultiplyAdd(n4, k.MinusLn2, x4);
+        x5 = TWidth.MultiplyAdd(n5, k.MinusLn2, x5);
+        x6 = TWidth.MultiplyAdd(n6, k.MinusLn2, x6);
+        x7 = TWidth.MultiplyAdd(n7, k.MinusLn2, x7);
+        y0 = TWidth.LookUpThirtyTwo(k.Exp2FractionsLower, k.Exp2FractionsUpper, y0);
+        y1 = TWidth.LookUpThirtyTwo(k.Exp2FractionsLower, k.Exp2FractionsUpper, y1);
+        y2 = TWidth.LookUpThirtyTwo(k.Exp2FractionsLower, k.Exp2FractionsUpper, y2);
+        y3 = TWidth.LookUpThirtyTwo(k.Exp2FractionsLower, k.Exp2FractionsUpper, y3);
+        y4 = TWidth.LookUpThirtyTwo(k.Exp2FractionsLower, k.Exp2FractionsUpper, y4);
+        y5 = TWidth.LookUpThirtyTwo(k.Exp2FractionsLower, k.Exp2FractionsUpper, y5);
+        y6 = TWidth.LookUpThirtyTwo(k.Exp2FractionsLower, k.Exp2FractionsUpper, y6);
+        y7 = TWidth.LookUpThirtyTwo(k.Exp2FractionsLower, k.Exp2FractionsUpper, y7);
+        x0 = TWidth.Multiply(TWidth.MultiplyAdd(k.T2, x0, k.T1), x0);
+        x1 = TWidth.Multiply(TWidth.MultiplyAdd(k.T2, x1, k.T1), x1);
+        x2 = TWidth.Multiply(TWidth.MultiplyAdd(k.T2, x2, k.T1), x2);
+        x3 = TWidth.Multiply(TWidth.MultiplyAdd(k.T2, x3, k.T1), x3);
+        x4 = TWidth.Multiply(TWidth.MultiplyAdd(k.T2, x4, k.T1), x4);
+        x5 = TWidth.Multiply(TWidth.MultiplyAdd(k.T2, x5, k.T1), x5);
+        x6 = TWidth.Multiply(TWidth.MultiplyAdd(k.T2, x6, k.T1), x6);
+        x7 = TWidth.Multiply(TWidth.MultiplyAdd(k.T2, x7, k.T1), x7);
+
+        // 2^(j/32)·(1 + q), rounded once, scaled by 2^floor(n) (as in the four-vector form).
+        x0 = TWidth.ScaleByPow2(TWidth.MultiplyAdd(y0, x0, y0), n0);
+        x1 = TWidth.ScaleByPow2(TWidth.MultiplyAdd(y1, x1, y1), n1);
+        x2 = TWidth.ScaleByPow2(TWidth.MultiplyAdd(y2, x2, y2), n2);
+        x3 = TWidth.ScaleByPow2(TWidth.MultiplyAdd(y3, x3, y3), n3);
+        x4 = TWidth.ScaleByPow2(TWidth.MultiplyAdd(y4, x4, y4), n4);
+        x5 = TWidth.ScaleByPow2(TWidth.MultiplyAdd(y5, x5, y5), n5);
+        x6 = TWidth.ScaleByPow2(TWidth.MultiplyAdd(y6, x6, y6), n6);
+        x7 = TWidth.ScaleByPow2(TWidth.MultiplyAdd(y7, x7, y7), n7);
+    }
+
     /// <summary>The argument reduction of four exps for sums, step by step across them: y = x·log2 e + magic, whose
     /// addition rounds to the magic's spacing (1 or 1/32); n = y − magic, that rounded multiple; r = x − n·ln 2.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,0 +1,160 @@
+using System.Runtime.CompilerServices;
+using LossEngine.Kernels.Vectors;
+
+namespace LossEngine.Kernels;
+
+// The main loop of log-sum-exp and cross-entropy at AVX-512: two groups a step.
+internal static partial class RowStatisticsKernel
+{
+    /// <summary>Whether <see cref="RunGroupPairs"/> runs the sums-only pass: log-sum-exp and cross-entropy, unclamped,
+    /// where the width has the table exp and the 32 vector registers that eight chains need (AVX-512).</summary>
+    private static bool PairsGroups<TWidth, TVector, TMode, TShift>()
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+        where TShift : IShiftPolicy =>
+        !TMode.TracksAll && !TMode.TracksLogitSum && !TShift.Clamps && TWidth.LooksUpThirtyTwo && TWidth.FusesMultiplyAdd;
+
+    /// <summary>
+    /// Whole pairs of groups from <paramref name="i"/> on, their eight exps step by step side by side: the exp's chain
+    /// from a logit to its term (about 35 cycles) is longer than the four exps of one group keep the pipes busy for.
+    /// Returns at the first pair that needs more than the sums (a logit beyond the margin, a non-finite fp16), where
+    /// fewer than two groups are left before <paramref name="end"/> or the next fold, or at a fold that must rebase;
+    /// <see cref="RunGroups"/> takes the next group from there. Other folds it does itself and moves
+    /// <paramref name="nextFold"/> on.
+    /// </summary>
+    /// <remarks>A method of its own, like <see cref="RunGroups"/> and for the same reason (no call in the loop), and
+    /// apart from it: inside that method the eight-vector exp went past the JIT's inlining budget and became a call.
+    /// The results are the bits <see cref="RunGroups"/> gives: the same operations on each vector, and each group added
+    /// to the sums as there, the first group of a pair before the second.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe nuint RunGroupPairs<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, float scale)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        int count = TWidth.Count;
+        nuint groupLength = (nuint)(GroupVectors * count);
+        int bytesPerGroup = (int)groupLength * Unsafe.SizeOf<T>();
+        bool scaled = scale != 1f;
+        TVector scaleVector = TWidth.Create(scale);
+
+        TVector max = state.Max;
+        TVector trigger = TWidth.Add(max, TWidth.Create(RescaleMargin));
+        TVector sum = state.Sum;
+        TVector entropySum = state.EntropySum;
+        TVector logitSum = state.LogitSum;
+        SumExpConstants<TVector> k = constants;
+
+        // fp16 as RunGroups reads it in this mode: at 2^−112 of its size, the rebias in the shift's FMA.
+        bool halfRebiasInShift = typeof(T) == typeof(Half);
+        TVector halfRebias = TWidth.Create(VectorMath.HalfRebias);
+        TVector negativeMax = TWidth.Subtract(TWidth.Create(0f), max);
+        TVector halfBound = TWidth.Create(VectorMath.HalfNonFiniteBound / VectorMath.HalfRebias);
+        TVector negativeHalfBound = TWidth.Create(-VectorMath.HalfNonFiniteBound / VectorMath.HalfRebias);
+
+        nuint foldAt = nextFold;
+        bool foldsHere = !state.RaisedSinceFold;
+        while (true)
+        {
+            nuint blockEnd = Math.Min(foldAt, end);
+            for (; i + (2 * groupLength) <= blockEnd; i += 2 * groupLength)
+            {
+                SoftwarePrefetch.Lines<TWidth, TVector>(prefetch + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerGroup);
+                SoftwarePrefetch.Lines<TWidth, TVector>(prefetch + ((i + groupLength) * (nuint)Unsafe.SizeOf<T>()), bytesPerGroup);
+                LoadGroup<T, TWidth, TVector, TMode>(ref source, i, halfRebiasInShift, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
+                LoadGroup<T, TWidth, TVector, TMode>(ref source, i + groupLength, halfRebiasInShift, out TVector x4, out TVector x5, out TVector x6, out TVector x7);
+                TVector pairMax = TWidth.MaxNative(
+                    TWidth.MaxNative(TWidth.MaxNative(x0, x1), TWidth.MaxNative(x2, x3)),
+                    TWidth.MaxNative(TWidth.MaxNative(x4, x5), TWidth.MaxNative(x6, x7)));
+                if (typeof(T) == typeof(Half))
+                {
+                    TVector pairMin = TWidth.MinNative(
+                        TWidth.MinNative(TWidth.MinNative(x0, x1), TWidth.MinNative(x2, x3)),
+                        TWidth.MinNative(TWidth.MinNative(x4, x5), TWidth.MinNative(x6, x7)));
+                    if (TWidth.GreaterThanAny(pairMax, halfBound) || TWidth.GreaterThanAny(negativeHalfBound, pairMin))
+                    {
+                        break;
+                    }
+
+                    pairMax = TWidth.Multiply(pairMax, halfRebias);
+                }
+
+                if (scaled)
+                {
+                    pairMax = TWidth.Multiply(pairMax, scaleVector);
+                }
+
+                if (TWidth.GreaterThanAny(pairMax, trigger))
+                {
+                    break;
+                }
+
+                if (scaled)
+                {
+                    // As RunGroups does it: the fp16 rebias (exact), then the scale.
+                    if (halfRebiasInShift)
+                    {
+                        x0 = TWidth.Multiply(x0, halfRebias);
+                        x1 = TWidth.Multiply(x1, halfRebias);
+                        x2 = TWidth.Multiply(x2, halfRebias);
+                        x3 = TWidth.Multiply(x3, halfRebias);
+                        x4 = TWidth.Multiply(x4, halfRebias);
+                        x5 = TWidth.Multiply(x5, halfRebias);
+                        x6 = TWidth.Multiply(x6, halfRebias);
+                        x7 = TWidth.Multiply(x7, halfRebias);
+                    }
+
+                    x0 = TWidth.Subtract(TWidth.Multiply(x0, scaleVector), max);
+                    x1 = TWidth.Subtract(TWidth.Multiply(x1, scaleVector), max);
+                    x2 = TWidth.Subtract(TWidth.Multiply(x2, scaleVector), max);
+                    x3 = TWidth.Subtract(TWidth.Multiply(x3, scaleVector), max);
+                    x4 = TWidth.Subtract(TWidth.Multiply(x4, scaleVector), max);
+                    x5 = TWidth.Subtract(TWidth.Multiply(x5, scaleVector), max);
+                    x6 = TWidth.Subtract(TWidth.Multiply(x6, scaleVector), max);
+                    x7 = TWidth.Subtract(TWidth.Multiply(x7, scaleVector), max);
+                }
+                else if (halfRebiasInShift)
+                {
+                    x0 = TWidth.MultiplyAdd(x0, halfRebias, negativeMax);
+                    x1 = TWidth.MultiplyAdd(x1, halfRebias, negativeMax);
+                    x2 = TWidth.MultiplyAdd(x2, halfRebias, negativeMax);
+                    x3 = TWidth.MultiplyAdd(x3, halfRebias, negativeMax);
+                    x4 = TWidth.MultiplyAdd(x4, halfRebias, negativeMax);
+                    x5 = TWidth.MultiplyAdd(x5, halfRebias, negativeMax);
+                    x6 = TWidth.MultiplyAdd(x6, halfRebias, negativeMax);
+                    x7 = TWidth.MultiplyAdd(x7, halfRebias, negativeMax);
+                }
+                else
+                {
+                    x0 = TWidth.Subtract(x0, max);
+                    x1 = TWidth.Subtract(x1, max);
+                    x2 = TWidth.Subtract(x2, max);
+                    x3 = TWidth.Subtract(x3, max);
+                    x4 = TWidth.Subtract(x4, max);
+                    x5 = TWidth.Subtract(x5, max);
+                    x6 = TWidth.Subtract(x6, max);
+                    x7 = TWidth.Subtract(x7, max);
+                }
+
+                VectorMath.ExpForSumByTable<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3, ref x4, ref x5, ref x6, ref x7, k);
+                sum = TWidth.Add(sum, TWidth.Add(TWidth.Add(x0, x1), TWidth.Add(x2, x3)));
+                sum = TWidth.Add(sum, TWidth.Add(TWidth.Add(x4, x5), TWidth.Add(x6, x7)));
+            }
+
+            if (i != foldAt || !foldsHere)
+            {
+                // A pair for the single-group loop, fewer than two groups left, or a fold that must rebase.
+                break;
+            }
+
+            FoldWithoutRebase<TWidth, TVector, TMode>(ref sum, ref entropySum, ref logitSum, folded, logitSums);
+            foldAt += FoldInterval * groupLength;
+        }
+
+        nextFold = foldAt;
+        state.Sum = sum;
+        return i;
+    }
+}
