@@ -8,6 +8,7 @@ internal static partial class RowStatisticsKernel
 {
     /// <summary>Whether <see cref="RunGroupPairs"/> runs the sums-only pass: log-sum-exp and cross-entropy, unclamped,
     /// where the width has the table exp and the 32 vector registers that eight chains need (AVX-512).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool PairsGroups<TWidth, TVector, TMode, TShift>()
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
@@ -28,12 +29,20 @@ internal static partial class RowStatisticsKernel
     /// The results are the bits <see cref="RunGroups"/> gives: the same operations on each vector, and each group added
     /// to the sums as there, the first group of a pair before the second.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe nuint RunGroupPairs<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, float scale)
+    private static unsafe nuint RunGroupPairs<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, float scale)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
+        where TShift : IShiftPolicy
     {
+        if (!PairsGroups<TWidth, TVector, TMode, TShift>())
+        {
+            // NativeAOT compiles this method for every width and mode the caller names; where it never runs, the
+            // compiler drops the rest, and no instantiation keeps code (or calls) for instructions its width lacks.
+            return i;
+        }
+
         int count = TWidth.Count;
         nuint groupLength = (nuint)(GroupVectors * count);
         int bytesPerGroup = (int)groupLength * Unsafe.SizeOf<T>();

@@ -77,7 +77,7 @@ internal static partial class RowStatisticsKernel
                 nuint stop = groupsEnd;
                 if (pairsGroups)
                 {
-                    i = RunGroupPairs<T, TWidth, TVector, TMode>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale);
+                    i = RunGroupPairs<T, TWidth, TVector, TMode, TShift>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale);
                     if (i == nextFold)
                     {
                         Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
