@@ -52,9 +52,20 @@ def quick(dll, env, args):
     return next(json.loads(line) for line in out.splitlines() if line.startswith('{"kernel"'))
 
 
+def main_loop(kernel, width):
+    """The kernel's main-loop method and the vectors it reads a row per iteration: log-sum-exp and cross-entropy run
+    two groups of four a step at 512 bits (RunGroupPairs), statistics one group (RunGroups), compare two vectors of each
+    row (RunVectors)."""
+    if kernel == "compare":
+        return "RunVectors", 4
+    if kernel in ("lse", "cross_entropy") and width == 512:
+        return "RunGroupPairs", 8
+    return "RunGroups", 4
+
+
 def listing(path, kernel, dtype, width):
     """The last fully optimised listing of the kernel's main-loop method for this element type and width."""
-    method = "RunVectors" if kernel == "compare" else "RunGroups"
+    method = main_loop(kernel, width)[0]
     mode = {"lse": "LogSumExpMode", "cross_entropy": "LogSumExpMode", "statistics": "AllStatisticsMode"}.get(kernel)
     text = open(path, encoding="utf-8").read()
     found = {}
@@ -190,7 +201,7 @@ def main():
             continue
         with tempfile.NamedTemporaryFile(suffix=".asm", delete=False) as f:
             path = f.name
-        env = dict(os.environ, **switches, DOTNET_JitDisasm="RunGroups RunVectors", DOTNET_JitStdOutFile=path)
+        env = dict(os.environ, **switches, DOTNET_JitDisasm="RunGroups RunGroupPairs RunVectors", DOTNET_JitStdOutFile=path)
         cached = quick(dll, env, ["--kernel", kernel, "--dtype", dtype, "--threads", "1", "--seconds", "1",
                                   "--rows", "8", "--vocab", "32768"])
         env = dict(os.environ, **switches)
@@ -205,10 +216,8 @@ def main():
             for op, args in path_ops:
                 c = classify(op, args)
                 counts[c] = counts.get(c, 0) + 1
-            # Elements per loop iteration: a statistics group is four vectors, a comparison step two vectors of each
-            # row.
             lanes = width // 32
-            elements = lanes * 4
+            elements = lanes * main_loop(kernel, width)[1]
             cycles = pipe_bound(counts)
             fp_slots = sum(counts.get(c, 0) * n for c, (n, _) in CLASSES.items())
             row.update({

@@ -3,18 +3,24 @@ using LossEngine.Kernels.Vectors;
 
 namespace LossEngine.Kernels;
 
-// The main loop of log-sum-exp and cross-entropy at AVX-512: two groups a step.
+// The main loop of bf16 and fp16 log-sum-exp and cross-entropy at AVX-512: two groups a step.
 internal static partial class RowStatisticsKernel
 {
-    /// <summary>Whether <see cref="RunGroupPairs"/> runs the sums-only pass: log-sum-exp and cross-entropy, unclamped,
-    /// where the width has the table exp and the 32 vector registers that eight chains need (AVX-512).</summary>
+    /// <summary>Whether <see cref="RunGroupPairs"/> runs: the unclamped pass of log-sum-exp and cross-entropy over
+    /// 2-byte elements, where the width has the table exp and the 32 vector registers that eight chains need
+    /// (AVX-512).</summary>
+    /// <remarks>bf16 and fp16 are bound by the exp's chain, and pairs make them faster in cache and streamed. f32 reads
+    /// twice the bytes per element and streams at the read ceiling with one group a step; with pairs it ran faster in
+    /// cache but 2–12 % slower streamed (bench/results/kernels-amd-epyc-zen5-2vcpu.md, "Two groups a step"), so it
+    /// keeps <see cref="RunGroups"/>. Full statistics with pairs spilled more and ran slower in cache.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool PairsGroups<TWidth, TVector, TMode, TShift>()
+    private static bool PairsGroups<T, TWidth, TVector, TMode, TShift>()
+        where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
         where TShift : IShiftPolicy =>
-        !TMode.TracksAll && !TMode.TracksLogitSum && !TShift.Clamps && TWidth.LooksUpThirtyTwo && TWidth.FusesMultiplyAdd;
+        Unsafe.SizeOf<T>() == 2 && !TMode.TracksAll && !TMode.TracksLogitSum && !TShift.Clamps && TWidth.LooksUpThirtyTwo && TWidth.FusesMultiplyAdd;
 
     /// <summary>
     /// Whole pairs of groups from <paramref name="i"/> on, their eight exps step by step side by side: the exp's chain
@@ -36,7 +42,7 @@ internal static partial class RowStatisticsKernel
         where TMode : IStatisticsMode
         where TShift : IShiftPolicy
     {
-        if (!PairsGroups<TWidth, TVector, TMode, TShift>())
+        if (!PairsGroups<T, TWidth, TVector, TMode, TShift>())
         {
             // NativeAOT compiles this method for every width and mode the caller names; where it never runs, the
             // compiler drops the rest, and no instantiation keeps code (or calls) for instructions its width lacks.

@@ -70,7 +70,7 @@ internal static partial class RowStatisticsKernel
             nuint nextFold = FoldInterval * groupLength;
             nuint i = 0;
             var expConstants = SumExpConstants<TVector>.Create<TWidth>();
-            bool pairsGroups = PairsGroups<TWidth, TVector, TMode, TShift>();
+            bool pairsGroups = PairsGroups<T, TWidth, TVector, TMode, TShift>();
             while (i < groupsEnd)
             {
                 // Where pairs of groups run, the single-group loop takes one group at a time, the one a pair stopped at.
