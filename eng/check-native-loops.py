@@ -3,9 +3,9 @@
 
 The row kernels' main loops (RowStatisticsKernel.RunGroups and RunGroupPairs, RowComparisonKernel.RunVectors) live in
 methods of their own that call nothing, because on the SysV ABI a call loses every vector register: with one call
-anywhere in the method, the compiler keeps the sums and constants on the stack for the whole loop. The JIT inlines small library helpers that
-NativeAOT's compiler calls instead (MathF.BitDecrement was one), so a loop that is clean under the JIT can still be slow
-in liblossengine.so. This reads each build's code with objdump, finds the loops by their symbols in the .dbg file, and
+anywhere in the method, the compiler keeps the sums and constants on the stack for the whole loop. The JIT inlines small
+library helpers that NativeAOT's compiler calls instead (MathF.BitDecrement was one), so a loop that is clean under the
+JIT can still be slow in liblossengine.so. This reads each build's code with objdump, finds the loops by their symbols in the .dbg file, and
 fails on any call in one of them at a vector width (the scalar width may call the fp16 conversion).
 
     eng/check-native-loops.py LIBRARY.so SYMBOLS.dbg [LIBRARY.so SYMBOLS.dbg ...]

@@ -52,20 +52,20 @@ def quick(dll, env, args):
     return next(json.loads(line) for line in out.splitlines() if line.startswith('{"kernel"'))
 
 
-def main_loop(kernel, width):
-    """The kernel's main-loop method and the vectors it reads a row per iteration: log-sum-exp and cross-entropy run
-    two groups of four a step at 512 bits (RunGroupPairs), statistics one group (RunGroups), compare two vectors of each
-    row (RunVectors)."""
+def main_loop(kernel, dtype, width):
+    """The kernel's main-loop method and the vectors it reads a row per iteration: bf16 and fp16 log-sum-exp and
+    cross-entropy run two groups of four a step at 512 bits (RunGroupPairs), the rest one group (RunGroups), compare two
+    vectors of each row (RunVectors)."""
     if kernel == "compare":
         return "RunVectors", 4
-    if kernel in ("lse", "cross_entropy") and width == 512:
+    if kernel in ("lse", "cross_entropy") and dtype != "f32" and width == 512:
         return "RunGroupPairs", 8
     return "RunGroups", 4
 
 
 def listing(path, kernel, dtype, width):
     """The last fully optimised listing of the kernel's main-loop method for this element type and width."""
-    method = main_loop(kernel, width)[0]
+    method = main_loop(kernel, dtype, width)[0]
     mode = {"lse": "LogSumExpMode", "cross_entropy": "LogSumExpMode", "statistics": "AllStatisticsMode"}.get(kernel)
     text = open(path, encoding="utf-8").read()
     found = {}
@@ -217,7 +217,7 @@ def main():
                 c = classify(op, args)
                 counts[c] = counts.get(c, 0) + 1
             lanes = width // 32
-            elements = lanes * main_loop(kernel, width)[1]
+            elements = lanes * main_loop(kernel, dtype, width)[1]
             cycles = pipe_bound(counts)
             fp_slots = sum(counts.get(c, 0) * n for c, (n, _) in CLASSES.items())
             row.update({

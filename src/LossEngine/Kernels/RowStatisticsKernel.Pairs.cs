@@ -11,7 +11,7 @@ internal static partial class RowStatisticsKernel
     /// (AVX-512).</summary>
     /// <remarks>bf16 and fp16 are bound by the exp's chain, and pairs make them faster in cache and streamed. f32 reads
     /// twice the bytes per element and streams at the read ceiling with one group a step; with pairs it ran faster in
-    /// cache but 2–12 % slower streamed (bench/results/kernels-amd-epyc-zen5-2vcpu.md, "Two groups a step"), so it
+    /// cache but 9–12 % slower streamed (bench/results/kernels-amd-epyc-zen5-2vcpu.md, "Two groups a step"), so it
     /// keeps <see cref="RunGroups"/>. Full statistics with pairs spilled more and ran slower in cache.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool PairsGroups<T, TWidth, TVector, TMode, TShift>()
