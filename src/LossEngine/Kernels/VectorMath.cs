@@ -54,6 +54,17 @@ internal static class VectorMath
     internal const float T1 = 1.0000147f;
     internal const float T2 = 0.50000054f;
 
+    // The exp of a sum's terms at widths with an eight-entry table lookup but no vscalefps (AVX2 vpermps): e^x =
+    // 2^n·2^(j/8)·e^r, with k = 8n + j = x·8·log2 e rounded to an integer, so r ∈ [−ln2/16, ln2/16] and a degree-3
+    // polynomial suffices. The rounding magic is 1.5·2^23 + 8·127: y = x·8·log2 e + magic holds k + 1016 = 8(n + 127) + j
+    // in its low bits, so the same bits give the table index (the low three) and, shifted into the exponent field, 2^n.
+    internal const float EighthsRoundingMagic = RoundingMagic + 1016f;
+
+    // e^r ≈ 1 + r·(1 + r·(E2 + E3·r)) on [−ln2/16, ln2/16], fitted for minimal relative error (Lawson-weighted least
+    // squares, 4000 Chebyshev nodes; the linear coefficient rounds to 1): 2.6e−8.
+    internal const float E2 = 0.50006455f;
+    internal const float E3 = 0.16666403f;
+
     /// <summary>2^(j/32) for j = 0…31, each rounded to float (within 5.6e−8).</summary>
     internal static ReadOnlySpan<float> Exp2Fractions =>
     [
@@ -62,6 +73,9 @@ internal static class VectorMath
         1.4142135f, 1.4451808f, 1.4768262f, 1.5091645f, 1.5422108f, 1.5759809f, 1.6104903f, 1.6457555f,
         1.6817929f, 1.7186193f, 1.7562522f, 1.7947091f, 1.8340081f, 1.8741677f, 1.9152066f, 1.9571441f,
     ];
+
+    /// <summary>2^(j/8) for j = 0…7: every fourth entry of <see cref="Exp2Fractions"/>.</summary>
+    internal static ReadOnlySpan<float> Exp2Eighths => [1f, 1.0905077f, 1.1892071f, 1.2968396f, 1.4142135f, 1.5422108f, 1.6817929f, 1.8340081f];
 
     /// <summary>
     /// e^x per lane, within 2 ulp of the correctly rounded result wherever that result is a normal float (tested over
@@ -123,7 +137,9 @@ internal static class VectorMath
     public static TVector ExpForSum<TWidth, TVector>(TVector x, in SumExpConstants<TVector> k)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged =>
-        TWidth.LooksUpThirtyTwo && TWidth.FusesMultiplyAdd ? ExpForSumByTable<TWidth, TVector>(x, k) : ExpForSumByPolynomial<TWidth, TVector>(x, k);
+        TWidth.LooksUpThirtyTwo && TWidth.FusesMultiplyAdd ? ExpForSumByTable<TWidth, TVector>(x, k)
+        : TWidth.LooksUpEight && TWidth.FusesMultiplyAdd ? ExpForSumByEighths<TWidth, TVector>(x)
+        : ExpForSumByPolynomial<TWidth, TVector>(x, k);
 
     /// <summary><see cref="ExpForSum{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> by the degree-5
     /// polynomial at every width. Its temporaries are fewer than the table's, which matters to a loop that already
@@ -190,6 +206,74 @@ internal static class VectorMath
         return TWidth.ScaleByPow2(TWidth.MultiplyAdd(fraction, q, fraction), scaled);
     }
 
+    /// <summary>The exp for sums through the eight-entry table of 2^(j/8) (see <see cref="EighthsRoundingMagic"/>); only
+    /// where the width looks the table up in one instruction. Where the degree-5 polynomial takes five FMAs after the
+    /// reduction, this takes three, and the power of two comes from the same bits as the index, beside the polynomial:
+    /// the exp's dependency chain is shorter by two FMAs, which is what the 256-bit loops wait on (bench/limits).</summary>
+    /// <remarks>Error: 2.6e−8 from the polynomial, 6e−8 from the table's rounding, the roundings of the Horner steps and
+    /// the final FMA, plus |k/8|·1.9e−9 from ln 2 rounded to float (as in the other forms). 2^n is built in the exponent
+    /// field from n + 127 as the bits hold it; for n ≤ −127 those bits are +0, −∞ or a negative finite float, which the
+    /// maximum with 0 turns into +0, so a term below e^−87.3 is exactly 0 as in the polynomial form. The constants are
+    /// not held in registers: this width has 16 (the JIT uses no EVEX encoding for it), and the four interleaved exps
+    /// with a dozen constants held would spill, where a constant reloaded from memory costs a load port only.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector ExpForSumByEighths<TWidth, TVector>(TVector x)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector magic = TWidth.Create(EighthsRoundingMagic);
+        TVector y = TWidth.MultiplyAdd(x, TWidth.Create(8 * Log2E), magic);
+        TVector r = TWidth.MultiplyAdd(TWidth.Subtract(y, magic), TWidth.Create(-Ln2 / 8), x);
+        TVector scale = TWidth.PowerOfEighths(Exp2EighthsVector<TWidth, TVector>(), y);
+        TVector q = TWidth.Multiply(TWidth.MultiplyAdd(TWidth.MultiplyAdd(TWidth.Create(E3), r, TWidth.Create(E2)), r, TWidth.Create(1f)), r);
+        return TWidth.MultiplyAdd(scale, q, scale);
+    }
+
+    /// <summary><see cref="ExpForSumByEighths{TWidth, TVector}(TVector)"/> of four vectors, step by step across
+    /// them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ExpForSumByEighths<TWidth, TVector>(ref TVector x0, ref TVector x1, ref TVector x2, ref TVector x3)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector magic = TWidth.Create(EighthsRoundingMagic);
+        TVector log2E = TWidth.Create(8 * Log2E);
+        TVector y0 = TWidth.MultiplyAdd(x0, log2E, magic);
+        TVector y1 = TWidth.MultiplyAdd(x1, log2E, magic);
+        TVector y2 = TWidth.MultiplyAdd(x2, log2E, magic);
+        TVector y3 = TWidth.MultiplyAdd(x3, log2E, magic);
+        TVector minusLn2 = TWidth.Create(-Ln2 / 8);
+        x0 = TWidth.MultiplyAdd(TWidth.Subtract(y0, magic), minusLn2, x0);
+        x1 = TWidth.MultiplyAdd(TWidth.Subtract(y1, magic), minusLn2, x1);
+        x2 = TWidth.MultiplyAdd(TWidth.Subtract(y2, magic), minusLn2, x2);
+        x3 = TWidth.MultiplyAdd(TWidth.Subtract(y3, magic), minusLn2, x3);
+        TVector table = Exp2EighthsVector<TWidth, TVector>();
+        TVector s0 = TWidth.PowerOfEighths(table, y0);
+        TVector s1 = TWidth.PowerOfEighths(table, y1);
+        TVector s2 = TWidth.PowerOfEighths(table, y2);
+        TVector s3 = TWidth.PowerOfEighths(table, y3);
+        TVector e3 = TWidth.Create(E3), e2 = TWidth.Create(E2);
+        y0 = TWidth.MultiplyAdd(e3, x0, e2);
+        y1 = TWidth.MultiplyAdd(e3, x1, e2);
+        y2 = TWidth.MultiplyAdd(e3, x2, e2);
+        y3 = TWidth.MultiplyAdd(e3, x3, e2);
+        TVector one = TWidth.Create(1f);
+        y0 = TWidth.MultiplyAdd(y0, x0, one);
+        y1 = TWidth.MultiplyAdd(y1, x1, one);
+        y2 = TWidth.MultiplyAdd(y2, x2, one);
+        y3 = TWidth.MultiplyAdd(y3, x3, one);
+        x0 = TWidth.MultiplyAdd(s0, TWidth.Multiply(y0, x0), s0);
+        x1 = TWidth.MultiplyAdd(s1, TWidth.Multiply(y1, x1), s1);
+        x2 = TWidth.MultiplyAdd(s2, TWidth.Multiply(y2, x2), s2);
+        x3 = TWidth.MultiplyAdd(s3, TWidth.Multiply(y3, x3), s3);
+    }
+
+    /// <summary>The table of 2^(j/8) in the lanes of one vector.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Exp2EighthsVector<TWidth, TVector>()
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged => TWidth.LoadSingle(ref MemoryMarshal.GetReference(Exp2Eighths), 0);
+
     /// <summary><see cref="ExpForSum{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> of four vectors, step by
     /// step across them.</summary>
     /// <remarks>The JIT emits instructions in source order. Four exps written one after the other put each one's chain
@@ -203,6 +287,10 @@ internal static class VectorMath
         if (TWidth.LooksUpThirtyTwo && TWidth.FusesMultiplyAdd)
         {
             ExpForSumByTable<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3, k);
+        }
+        else if (TWidth.LooksUpEight && TWidth.FusesMultiplyAdd)
+        {
+            ExpForSumByEighths<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3);
         }
         else
         {
@@ -226,32 +314,41 @@ internal static class VectorMath
             return;
         }
 
-        ReduceFour<TWidth, TVector>(x0, x1, x2, x3, k.RoundingMagic, k, out _, out _, out _, out _, out TVector n0, out TVector n1, out TVector n2, out TVector n3, out TVector r0, out TVector r1, out TVector r2, out TVector r3);
-        TVector p0 = TWidth.MultiplyAdd(k.S5, r0, k.S4);
-        TVector p1 = TWidth.MultiplyAdd(k.S5, r1, k.S4);
-        TVector p2 = TWidth.MultiplyAdd(k.S5, r2, k.S4);
-        TVector p3 = TWidth.MultiplyAdd(k.S5, r3, k.S4);
-        p0 = TWidth.MultiplyAdd(p0, r0, k.S3);
-        p1 = TWidth.MultiplyAdd(p1, r1, k.S3);
-        p2 = TWidth.MultiplyAdd(p2, r2, k.S3);
-        p3 = TWidth.MultiplyAdd(p3, r3, k.S3);
-        p0 = TWidth.MultiplyAdd(p0, r0, k.S2);
-        p1 = TWidth.MultiplyAdd(p1, r1, k.S2);
-        p2 = TWidth.MultiplyAdd(p2, r2, k.S2);
-        p3 = TWidth.MultiplyAdd(p3, r3, k.S2);
-        p0 = TWidth.MultiplyAdd(p0, r0, k.S1);
-        p1 = TWidth.MultiplyAdd(p1, r1, k.S1);
-        p2 = TWidth.MultiplyAdd(p2, r2, k.S1);
-        p3 = TWidth.MultiplyAdd(p3, r3, k.S1);
-        p0 = TWidth.MultiplyAdd(p0, r0, k.One);
-        p1 = TWidth.MultiplyAdd(p1, r1, k.One);
-        p2 = TWidth.MultiplyAdd(p2, r2, k.One);
-        p3 = TWidth.MultiplyAdd(p3, r3, k.One);
+        // At 256 bits (16 registers) the constants come from memory, as ExpForSumByEighths explains.
+        TVector s5 = Constant<TWidth, TVector>(k.S5, S5), s4 = Constant<TWidth, TVector>(k.S4, S4), s3 = Constant<TWidth, TVector>(k.S3, S3);
+        TVector s2 = Constant<TWidth, TVector>(k.S2, S2), s1 = Constant<TWidth, TVector>(k.S1, S1), one = Constant<TWidth, TVector>(k.One, 1f);
+        ReduceFour<TWidth, TVector>(x0, x1, x2, x3, Constant<TWidth, TVector>(k.RoundingMagic, RoundingMagic), k, out _, out _, out _, out _, out TVector n0, out TVector n1, out TVector n2, out TVector n3, out TVector r0, out TVector r1, out TVector r2, out TVector r3);
+        TVector p0 = TWidth.MultiplyAdd(s5, r0, s4);
+        TVector p1 = TWidth.MultiplyAdd(s5, r1, s4);
+        TVector p2 = TWidth.MultiplyAdd(s5, r2, s4);
+        TVector p3 = TWidth.MultiplyAdd(s5, r3, s4);
+        p0 = TWidth.MultiplyAdd(p0, r0, s3);
+        p1 = TWidth.MultiplyAdd(p1, r1, s3);
+        p2 = TWidth.MultiplyAdd(p2, r2, s3);
+        p3 = TWidth.MultiplyAdd(p3, r3, s3);
+        p0 = TWidth.MultiplyAdd(p0, r0, s2);
+        p1 = TWidth.MultiplyAdd(p1, r1, s2);
+        p2 = TWidth.MultiplyAdd(p2, r2, s2);
+        p3 = TWidth.MultiplyAdd(p3, r3, s2);
+        p0 = TWidth.MultiplyAdd(p0, r0, s1);
+        p1 = TWidth.MultiplyAdd(p1, r1, s1);
+        p2 = TWidth.MultiplyAdd(p2, r2, s1);
+        p3 = TWidth.MultiplyAdd(p3, r3, s1);
+        p0 = TWidth.MultiplyAdd(p0, r0, one);
+        p1 = TWidth.MultiplyAdd(p1, r1, one);
+        p2 = TWidth.MultiplyAdd(p2, r2, one);
+        p3 = TWidth.MultiplyAdd(p3, r3, one);
         x0 = ScaleTermByPow2<TWidth, TVector>(p0, n0);
         x1 = ScaleTermByPow2<TWidth, TVector>(p1, n1);
         x2 = ScaleTermByPow2<TWidth, TVector>(p2, n2);
         x3 = ScaleTermByPow2<TWidth, TVector>(p3, n3);
     }
+
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Constant<TWidth, TVector>(TVector held, float value)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged => TWidth.Count == 8 ? TWidth.Create(value) : held;
 
     /// <summary>The four-vector exp for sums through the 32-entry table of 2^(j/32) (see <see cref="TableRoundingMagic"/>),
     /// step by step across the vectors.</summary>
@@ -352,18 +449,19 @@ internal static class VectorMath
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        y0 = TWidth.MultiplyAdd(x0, k.Log2E, magic);
-        y1 = TWidth.MultiplyAdd(x1, k.Log2E, magic);
-        y2 = TWidth.MultiplyAdd(x2, k.Log2E, magic);
-        y3 = TWidth.MultiplyAdd(x3, k.Log2E, magic);
+        TVector log2E = Constant<TWidth, TVector>(k.Log2E, Log2E), minusLn2 = Constant<TWidth, TVector>(k.MinusLn2, -Ln2);
+        y0 = TWidth.MultiplyAdd(x0, log2E, magic);
+        y1 = TWidth.MultiplyAdd(x1, log2E, magic);
+        y2 = TWidth.MultiplyAdd(x2, log2E, magic);
+        y3 = TWidth.MultiplyAdd(x3, log2E, magic);
         n0 = TWidth.Subtract(y0, magic);
         n1 = TWidth.Subtract(y1, magic);
         n2 = TWidth.Subtract(y2, magic);
         n3 = TWidth.Subtract(y3, magic);
-        r0 = TWidth.MultiplyAdd(n0, k.MinusLn2, x0);
-        r1 = TWidth.MultiplyAdd(n1, k.MinusLn2, x1);
-        r2 = TWidth.MultiplyAdd(n2, k.MinusLn2, x2);
-        r3 = TWidth.MultiplyAdd(n3, k.MinusLn2, x3);
+        r0 = TWidth.MultiplyAdd(n0, minusLn2, x0);
+        r1 = TWidth.MultiplyAdd(n1, minusLn2, x1);
+        r2 = TWidth.MultiplyAdd(n2, minusLn2, x2);
+        r3 = TWidth.MultiplyAdd(n3, minusLn2, x3);
     }
 
     /// <summary>n = round(x·log2 e), ties to even, as a float.</summary>

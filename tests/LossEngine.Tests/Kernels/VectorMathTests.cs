@@ -81,8 +81,8 @@ public sealed class VectorMathTests
             int count = TWidth.Count;
             var random = new Random(777);
             float[] input = [.. Enumerable.Range(0, 400_000).Select(i => i < 280_000 ? -20f + (28f * i / 280_000) : (float)((random.NextDouble() * 28) - 20))];
-            // ExpForSum takes the table of 2^(j/32) where the width has it (AVX-512); the comparison kernel's
-            // polynomial runs at every width. The four-vector forms must give the same bits as the one-vector forms.
+            // ExpForSum takes the table of 2^(j/32) where the width has it (AVX-512) and the table of 2^(j/8) where
+            // the width has that one (AVX2); the comparison kernel's polynomial runs at every width. The four-vector forms must give the same bits as the one-vector forms.
             var constants = SumExpConstants<TVector>.Create<TWidth>();
             var output = new float[input.Length];
             var polynomial = new float[input.Length];
@@ -124,6 +124,81 @@ public sealed class VectorMathTests
             }
 
             Assert.True(worst <= 2.4e-7, $"{typeof(TWidth).Name} {name}: relative error {worst:E2} at x = {worstAt:R}");
+        }
+    }
+
+    private readonly struct ExpForSumFarBelowTheMaximum : IWidthTest
+    {
+        public void Run<TWidth, TVector>()
+            where TWidth : IVectorWidth<TVector>
+            where TVector : unmanaged
+        {
+            // The kernels clamp x − max at −105 where the width has no vscalefps. Down to e^−87 the terms keep their
+            // accuracy (the rounding of ln 2 adds |n|·1.9e−9, n down to −126); below e^−88 they are exactly 0 where the
+            // width fuses multiply-adds, the table forms' 2^n included (their exponent field holds n + 127, which turns
+            // negative there). Without FMA the exact exp underflows gradually.
+            int count = TWidth.Count;
+            var constants = SumExpConstants<TVector>.Create<TWidth>();
+            float[] input = [.. Enumerable.Range(0, 105 * 1024).Select(i => -105f + (i / 1024f)), float.NaN, -88f, -87f, 0f];
+            Array.Resize(ref input, input.Length + (4 * count) - (input.Length % (4 * count)));
+            var output = new float[input.Length];
+            var polynomial = new float[input.Length];
+            for (int i = 0; i < input.Length; i += 4 * count)
+            {
+                TVector e0 = TWidth.LoadSingle(ref input[0], (nuint)i), e1 = TWidth.LoadSingle(ref input[0], (nuint)(i + count));
+                TVector e2 = TWidth.LoadSingle(ref input[0], (nuint)(i + (2 * count))), e3 = TWidth.LoadSingle(ref input[0], (nuint)(i + (3 * count)));
+                TVector p0 = e0, p1 = e1, p2 = e2, p3 = e3;
+                VectorMath.ExpForSum<TWidth, TVector>(ref e0, ref e1, ref e2, ref e3, constants);
+                VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref p0, ref p1, ref p2, ref p3, constants);
+                TWidth.Store(e0, ref output[0], (nuint)i);
+                TWidth.Store(e1, ref output[0], (nuint)(i + count));
+                TWidth.Store(e2, ref output[0], (nuint)(i + (2 * count)));
+                TWidth.Store(e3, ref output[0], (nuint)(i + (3 * count)));
+                TWidth.Store(p0, ref polynomial[0], (nuint)i);
+                TWidth.Store(p1, ref polynomial[0], (nuint)(i + count));
+                TWidth.Store(p2, ref polynomial[0], (nuint)(i + (2 * count)));
+                TWidth.Store(p3, ref polynomial[0], (nuint)(i + (3 * count)));
+            }
+
+            foreach ((float[] result, string name) in new[] { (output, "ExpForSum"), (polynomial, "ExpForSumByPolynomial") })
+            {
+                for (int i = 0; i < input.Length; i++)
+                {
+                    float x = input[i];
+                    if (float.IsNaN(x))
+                    {
+                        Assert.True(float.IsNaN(result[i]), $"{typeof(TWidth).Name} {name}: e^NaN = {result[i]}");
+                    }
+                    else if (x <= -88f && TWidth.FusesMultiplyAdd)
+                    {
+                        Assert.True(result[i] == 0f && !float.IsNegative(result[i]), $"{typeof(TWidth).Name} {name}: e^{x:R} = {result[i]:R}, expected +0");
+                    }
+                    else if (x >= -87f)
+                    {
+                        double relative = Math.Abs((result[i] / Math.Exp(x)) - 1);
+                        Assert.True(relative <= 4.5e-7, $"{typeof(TWidth).Name} {name}: relative error {relative:E2} at x = {x:R}");
+                    }
+                    else
+                    {
+                        Assert.InRange(result[i], 0f, 2f * (float)Math.Exp(x) + float.Epsilon);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void ExpForSum_TermsFarBelowTheMaximum_KeepTheirAccuracyThenVanish() =>
+        Assert.True(WidthRunner.RunOnAcceleratedWidths(new ExpForSumFarBelowTheMaximum()) >= 1);
+
+    [Fact]
+    public void Exp2Eighths_AreTheCorrectlyRoundedPowers_AndEveryFourthFraction()
+    {
+        Assert.Equal(8, VectorMath.Exp2Eighths.Length);
+        for (int j = 0; j < 8; j++)
+        {
+            Assert.Equal((float)Math.Pow(2, j / 8.0), VectorMath.Exp2Eighths[j]);
+            Assert.Equal(VectorMath.Exp2Fractions[4 * j], VectorMath.Exp2Eighths[j]);
         }
     }
 

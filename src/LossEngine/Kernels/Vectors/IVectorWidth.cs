@@ -118,4 +118,17 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
     /// <summary>Per lane: entry (bits of <paramref name="index"/> &amp; 31) of the 32-entry table whose entries 0–15 are
     /// <paramref name="lower"/> and 16–31 <paramref name="upper"/>. Only where <see cref="LooksUpThirtyTwo"/>.</summary>
     static abstract TVector LookUpThirtyTwo(TVector lower, TVector upper, TVector index);
+
+    /// <summary>Whether <see cref="PowerOfEighths"/> is a few instructions at this width (AVX2: <c>vpermps</c> looks up
+    /// the eight-entry table in one), which lets the exp for sums use a table of 2^(j/8) and a degree-3 polynomial where
+    /// the width has no <c>vscalefps</c>. Only an eight-lane width holds an eight-entry table in one register.</summary>
+    static abstract bool LooksUpEight { get; }
+
+    /// <summary>Per lane 2^(j/8)·2^n, or +0 where n + 127 ≤ 0, from the bits of <paramref name="y"/>: its low three bits
+    /// are j and the next nine n + 127 as a signed integer (see VectorMath.EighthsRoundingMagic). The entries 2^(j/8)
+    /// come from <paramref name="table"/>. Only where <see cref="LooksUpEight"/>.</summary>
+    /// <remarks>One method, not a lookup, a shift, a mask, a maximum and a multiply as width primitives: the main loops
+    /// inline four of these per group, and each inlined call counts against the JIT's inlining budget, past which it
+    /// leaves calls in the loop.</remarks>
+    static abstract TVector PowerOfEighths(TVector table, TVector y);
 }

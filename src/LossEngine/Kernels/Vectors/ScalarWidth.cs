@@ -115,4 +115,11 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
     /// <inheritdoc/>
     public static float LookUpThirtyTwo(float lower, float upper, float index) =>
         throw new NotSupportedException("A 32-entry table lookup needs 16 lanes (see LooksUpThirtyTwo).");
+
+    /// <inheritdoc/>
+    public static bool LooksUpEight => false;
+
+    /// <inheritdoc/>
+    public static float PowerOfEighths(float table, float y) =>
+        throw new NotSupportedException("The table of 2^(j/8) needs eight lanes (see LooksUpEight).");
 }

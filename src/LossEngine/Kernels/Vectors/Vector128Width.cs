@@ -145,4 +145,11 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
     /// <inheritdoc/>
     public static Vector128<float> LookUpThirtyTwo(Vector128<float> lower, Vector128<float> upper, Vector128<float> index) =>
         throw new NotSupportedException("A 32-entry table lookup needs 16 lanes (see LooksUpThirtyTwo).");
+
+    /// <inheritdoc/>
+    public static bool LooksUpEight => false;
+
+    /// <inheritdoc/>
+    public static Vector128<float> PowerOfEighths(Vector128<float> table, Vector128<float> y) =>
+        throw new NotSupportedException("The table of 2^(j/8) needs eight lanes (see LooksUpEight).");
 }
