@@ -147,6 +147,6 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
     public static Vector256<float> PowerOfEighths(Vector256<float> table, Vector256<float> y)
     {
         Vector256<float> power = Vector256.ShiftLeft(y.AsUInt32(), 20).AsSingle() & Vector256.Create(float.NegativeInfinity);
-        return Avx2.PermuteVar8x32(table, y.AsInt32()) * Vector256.Max(power, Vector256<float>.Zero);
+        return Avx2.PermuteVar8x32(table, y.AsInt32()) * Vector256.MaxNative(power, Vector256<float>.Zero);
     }
 }
