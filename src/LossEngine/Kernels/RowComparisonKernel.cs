@@ -146,8 +146,8 @@ internal static class RowComparisonKernel
         bool raised = false;
         SumExpConstants<TVector> k = constants;
 
-        // Two vector pairs a step, so that four exps run interleaved (see VectorMath.ExpForSumByPolynomial of four
-        // vectors: the table exp needs more registers than this loop has left).
+        // Two vector pairs a step, so that four exps run interleaved (see VectorMath.ExpForSumBesideManyVectors of four
+        // vectors: the table of 2^(j/32) needs more registers than this loop has left).
         nuint doubleStepsEnd = i + ((end - i) / (2 * count) * (2 * count));
         for (; i < doubleStepsEnd; i += 2 * count)
         {
@@ -244,7 +244,7 @@ internal static class RowComparisonKernel
         TVector shiftedCandidate1 = TWidth.Subtract(y1, candidateMax);
         TVector e0 = shiftedReference0, f0 = TWidth.MaxNative(floor, shiftedCandidate0);
         TVector e1 = shiftedReference1, f1 = TWidth.MaxNative(floor, shiftedCandidate1);
-        VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
+        VectorMath.ExpForSumBesideManyVectors<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
         AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x0, y0, e0, f0, shiftedReference0, shiftedCandidate0);
         AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x1, y1, e1, f1, shiftedReference1, shiftedCandidate1);
     }
@@ -258,8 +258,8 @@ internal static class RowComparisonKernel
         TVector floor = TWidth.Create(VectorMath.ExpArgumentFloor);
         TVector shiftedReference = TWidth.MaxNative(floor, TWidth.Subtract(x, referenceMax));
         TVector shiftedCandidate = TWidth.Subtract(y, candidateMax);
-        TVector e = VectorMath.ExpForSumByPolynomial<TWidth, TVector>(shiftedReference, k);
-        TVector f = VectorMath.ExpForSumByPolynomial<TWidth, TVector>(TWidth.MaxNative(floor, shiftedCandidate), k);
+        TVector e = VectorMath.ExpForSumBesideManyVectors<TWidth, TVector>(shiftedReference, k);
+        TVector f = VectorMath.ExpForSumBesideManyVectors<TWidth, TVector>(TWidth.MaxNative(floor, shiftedCandidate), k);
         AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x, y, e, f, shiftedReference, shiftedCandidate);
     }
 

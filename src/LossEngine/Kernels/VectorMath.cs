@@ -274,6 +274,33 @@ internal static class VectorMath
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged => TWidth.LoadSingle(ref MemoryMarshal.GetReference(Exp2Eighths), 0);
 
+    /// <summary>The exp for sums in a loop that keeps many other vectors live (the comparison kernel's): the degree-5
+    /// polynomial, whose constants the caller holds in registers, except where the width has the table of 2^(j/8)
+    /// (AVX2), whose constants come from memory and whose chain is shorter. The table of 2^(j/32) (AVX-512) needs more
+    /// registers than such a loop has left.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector ExpForSumBesideManyVectors<TWidth, TVector>(TVector x, in SumExpConstants<TVector> k)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        TWidth.LooksUpEight && TWidth.FusesMultiplyAdd ? ExpForSumByEighths<TWidth, TVector>(x) : ExpForSumByPolynomial<TWidth, TVector>(x, k);
+
+    /// <summary><see cref="ExpForSumBesideManyVectors{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> of four
+    /// vectors, step by step across them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void ExpForSumBesideManyVectors<TWidth, TVector>(ref TVector x0, ref TVector x1, ref TVector x2, ref TVector x3, in SumExpConstants<TVector> k)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        if (TWidth.LooksUpEight && TWidth.FusesMultiplyAdd)
+        {
+            ExpForSumByEighths<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3);
+        }
+        else
+        {
+            ExpForSumByPolynomial<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3, k);
+        }
+    }
+
     /// <summary><see cref="ExpForSum{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> of four vectors, step by
     /// step across them.</summary>
     /// <remarks>The JIT emits instructions in source order. Four exps written one after the other put each one's chain
@@ -314,41 +341,33 @@ internal static class VectorMath
             return;
         }
 
-        // At 256 bits (16 registers) the constants come from memory, as ExpForSumByEighths explains.
-        TVector s5 = Constant<TWidth, TVector>(k.S5, S5), s4 = Constant<TWidth, TVector>(k.S4, S4), s3 = Constant<TWidth, TVector>(k.S3, S3);
-        TVector s2 = Constant<TWidth, TVector>(k.S2, S2), s1 = Constant<TWidth, TVector>(k.S1, S1), one = Constant<TWidth, TVector>(k.One, 1f);
-        ReduceFour<TWidth, TVector>(x0, x1, x2, x3, Constant<TWidth, TVector>(k.RoundingMagic, RoundingMagic), k, out _, out _, out _, out _, out TVector n0, out TVector n1, out TVector n2, out TVector n3, out TVector r0, out TVector r1, out TVector r2, out TVector r3);
-        TVector p0 = TWidth.MultiplyAdd(s5, r0, s4);
-        TVector p1 = TWidth.MultiplyAdd(s5, r1, s4);
-        TVector p2 = TWidth.MultiplyAdd(s5, r2, s4);
-        TVector p3 = TWidth.MultiplyAdd(s5, r3, s4);
-        p0 = TWidth.MultiplyAdd(p0, r0, s3);
-        p1 = TWidth.MultiplyAdd(p1, r1, s3);
-        p2 = TWidth.MultiplyAdd(p2, r2, s3);
-        p3 = TWidth.MultiplyAdd(p3, r3, s3);
-        p0 = TWidth.MultiplyAdd(p0, r0, s2);
-        p1 = TWidth.MultiplyAdd(p1, r1, s2);
-        p2 = TWidth.MultiplyAdd(p2, r2, s2);
-        p3 = TWidth.MultiplyAdd(p3, r3, s2);
-        p0 = TWidth.MultiplyAdd(p0, r0, s1);
-        p1 = TWidth.MultiplyAdd(p1, r1, s1);
-        p2 = TWidth.MultiplyAdd(p2, r2, s1);
-        p3 = TWidth.MultiplyAdd(p3, r3, s1);
-        p0 = TWidth.MultiplyAdd(p0, r0, one);
-        p1 = TWidth.MultiplyAdd(p1, r1, one);
-        p2 = TWidth.MultiplyAdd(p2, r2, one);
-        p3 = TWidth.MultiplyAdd(p3, r3, one);
+        ReduceFour<TWidth, TVector>(x0, x1, x2, x3, k.RoundingMagic, k, out _, out _, out _, out _, out TVector n0, out TVector n1, out TVector n2, out TVector n3, out TVector r0, out TVector r1, out TVector r2, out TVector r3);
+        TVector p0 = TWidth.MultiplyAdd(k.S5, r0, k.S4);
+        TVector p1 = TWidth.MultiplyAdd(k.S5, r1, k.S4);
+        TVector p2 = TWidth.MultiplyAdd(k.S5, r2, k.S4);
+        TVector p3 = TWidth.MultiplyAdd(k.S5, r3, k.S4);
+        p0 = TWidth.MultiplyAdd(p0, r0, k.S3);
+        p1 = TWidth.MultiplyAdd(p1, r1, k.S3);
+        p2 = TWidth.MultiplyAdd(p2, r2, k.S3);
+        p3 = TWidth.MultiplyAdd(p3, r3, k.S3);
+        p0 = TWidth.MultiplyAdd(p0, r0, k.S2);
+        p1 = TWidth.MultiplyAdd(p1, r1, k.S2);
+        p2 = TWidth.MultiplyAdd(p2, r2, k.S2);
+        p3 = TWidth.MultiplyAdd(p3, r3, k.S2);
+        p0 = TWidth.MultiplyAdd(p0, r0, k.S1);
+        p1 = TWidth.MultiplyAdd(p1, r1, k.S1);
+        p2 = TWidth.MultiplyAdd(p2, r2, k.S1);
+        p3 = TWidth.MultiplyAdd(p3, r3, k.S1);
+        p0 = TWidth.MultiplyAdd(p0, r0, k.One);
+        p1 = TWidth.MultiplyAdd(p1, r1, k.One);
+        p2 = TWidth.MultiplyAdd(p2, r2, k.One);
+        p3 = TWidth.MultiplyAdd(p3, r3, k.One);
         x0 = ScaleTermByPow2<TWidth, TVector>(p0, n0);
         x1 = ScaleTermByPow2<TWidth, TVector>(p1, n1);
         x2 = ScaleTermByPow2<TWidth, TVector>(p2, n2);
         x3 = ScaleTermByPow2<TWidth, TVector>(p3, n3);
     }
 
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector Constant<TWidth, TVector>(TVector held, float value)
-        where TWidth : IVectorWidth<TVector>
-        where TVector : unmanaged => TWidth.Count == 8 ? TWidth.Create(value) : held;
 
     /// <summary>The four-vector exp for sums through the 32-entry table of 2^(j/32) (see <see cref="TableRoundingMagic"/>),
     /// step by step across the vectors.</summary>
@@ -449,19 +468,18 @@ internal static class VectorMath
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        TVector log2E = Constant<TWidth, TVector>(k.Log2E, Log2E), minusLn2 = Constant<TWidth, TVector>(k.MinusLn2, -Ln2);
-        y0 = TWidth.MultiplyAdd(x0, log2E, magic);
-        y1 = TWidth.MultiplyAdd(x1, log2E, magic);
-        y2 = TWidth.MultiplyAdd(x2, log2E, magic);
-        y3 = TWidth.MultiplyAdd(x3, log2E, magic);
+        y0 = TWidth.MultiplyAdd(x0, k.Log2E, magic);
+        y1 = TWidth.MultiplyAdd(x1, k.Log2E, magic);
+        y2 = TWidth.MultiplyAdd(x2, k.Log2E, magic);
+        y3 = TWidth.MultiplyAdd(x3, k.Log2E, magic);
         n0 = TWidth.Subtract(y0, magic);
         n1 = TWidth.Subtract(y1, magic);
         n2 = TWidth.Subtract(y2, magic);
         n3 = TWidth.Subtract(y3, magic);
-        r0 = TWidth.MultiplyAdd(n0, minusLn2, x0);
-        r1 = TWidth.MultiplyAdd(n1, minusLn2, x1);
-        r2 = TWidth.MultiplyAdd(n2, minusLn2, x2);
-        r3 = TWidth.MultiplyAdd(n3, minusLn2, x3);
+        r0 = TWidth.MultiplyAdd(n0, k.MinusLn2, x0);
+        r1 = TWidth.MultiplyAdd(n1, k.MinusLn2, x1);
+        r2 = TWidth.MultiplyAdd(n2, k.MinusLn2, x2);
+        r3 = TWidth.MultiplyAdd(n3, k.MinusLn2, x3);
     }
 
     /// <summary>n = round(x·log2 e), ties to even, as a float.</summary>
