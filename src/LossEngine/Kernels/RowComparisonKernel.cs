@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using LossEngine.Kernels.Vectors;
 
 namespace LossEngine.Kernels;
@@ -146,8 +147,9 @@ internal static class RowComparisonKernel
         bool raised = false;
         SumExpConstants<TVector> k = constants;
 
-        // Two vector pairs a step, so that four exps run interleaved (see VectorMath.ExpForSumBesideManyVectors of four
-        // vectors: the table of 2^(j/32) needs more registers than this loop has left).
+        // Two vector pairs a step, so that four exps run interleaved: by the degree-5 polynomial, whose constants the
+        // loop holds in registers (the table of 2^(j/32) needs more registers than this loop has left), or, at AVX2, by
+        // the table of 2^(j/8), whose constants come from memory next to their use.
         nuint doubleStepsEnd = i + ((end - i) / (2 * count) * (2 * count));
         for (; i < doubleStepsEnd; i += 2 * count)
         {
@@ -244,7 +246,17 @@ internal static class RowComparisonKernel
         TVector shiftedCandidate1 = TWidth.Subtract(y1, candidateMax);
         TVector e0 = shiftedReference0, f0 = TWidth.MaxNative(floor, shiftedCandidate0);
         TVector e1 = shiftedReference1, f1 = TWidth.MaxNative(floor, shiftedCandidate1);
-        VectorMath.ExpForSumBesideManyVectors<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
+        // The eighths form at AVX2's width, the polynomial elsewhere, tested as IVectorWidth.PowerOfEighths says: with a
+        // width property here, NativeAOT left calls in the fp16 loop (eng/check-native-loops.py).
+        if (typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported)
+        {
+            VectorMath.ExpForSumByEighths<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1);
+        }
+        else
+        {
+            VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
+        }
+
         AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x0, y0, e0, f0, shiftedReference0, shiftedCandidate0);
         AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x1, y1, e1, f1, shiftedReference1, shiftedCandidate1);
     }
@@ -258,8 +270,18 @@ internal static class RowComparisonKernel
         TVector floor = TWidth.Create(VectorMath.ExpArgumentFloor);
         TVector shiftedReference = TWidth.MaxNative(floor, TWidth.Subtract(x, referenceMax));
         TVector shiftedCandidate = TWidth.Subtract(y, candidateMax);
-        TVector e = VectorMath.ExpForSumBesideManyVectors<TWidth, TVector>(shiftedReference, k);
-        TVector f = VectorMath.ExpForSumBesideManyVectors<TWidth, TVector>(TWidth.MaxNative(floor, shiftedCandidate), k);
+        TVector e = shiftedReference, f = TWidth.MaxNative(floor, shiftedCandidate);
+        if (typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported)
+        {
+            e = VectorMath.ExpForSumByEighths<TWidth, TVector>(e);
+            f = VectorMath.ExpForSumByEighths<TWidth, TVector>(f);
+        }
+        else
+        {
+            e = VectorMath.ExpForSumByPolynomial<TWidth, TVector>(e, k);
+            f = VectorMath.ExpForSumByPolynomial<TWidth, TVector>(f, k);
+        }
+
         AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x, y, e, f, shiftedReference, shiftedCandidate);
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using LossEngine.Kernels.Vectors;
 
 namespace LossEngine.Kernels;
@@ -138,7 +139,7 @@ internal static class VectorMath
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged =>
         TWidth.LooksUpThirtyTwo && TWidth.FusesMultiplyAdd ? ExpForSumByTable<TWidth, TVector>(x, k)
-        : TWidth.LooksUpEight && TWidth.FusesMultiplyAdd ? ExpForSumByEighths<TWidth, TVector>(x)
+        : typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported ? ExpForSumByEighths<TWidth, TVector>(x)
         : ExpForSumByPolynomial<TWidth, TVector>(x, k);
 
     /// <summary><see cref="ExpForSum{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> by the degree-5
@@ -207,7 +208,7 @@ internal static class VectorMath
     }
 
     /// <summary>The exp for sums through the eight-entry table of 2^(j/8) (see <see cref="EighthsRoundingMagic"/>); only
-    /// where the width looks the table up in one instruction. Where the degree-5 polynomial takes five FMAs after the
+    /// at AVX2's width with FMA (see <see cref="IVectorWidth{TVector}.PowerOfEighths"/>). Where the degree-5 polynomial takes five FMAs after the
     /// reduction, this takes three, and the power of two comes from the same bits as the index, beside the polynomial:
     /// the exp's dependency chain is shorter by two FMAs, which is what the 256-bit loops wait on (bench/limits).</summary>
     /// <remarks>Error: 2.6e−8 from the polynomial, 6e−8 from the table's rounding, the roundings of the Horner steps and
@@ -217,14 +218,14 @@ internal static class VectorMath
     /// not held in registers: this width has 16 (the JIT uses no EVEX encoding for it), and the four interleaved exps
     /// with a dozen constants held would spill, where a constant reloaded from memory costs a load port only.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector ExpForSumByEighths<TWidth, TVector>(TVector x)
+    internal static TVector ExpForSumByEighths<TWidth, TVector>(TVector x)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
         TVector magic = TWidth.Create(EighthsRoundingMagic);
         TVector y = TWidth.MultiplyAdd(x, TWidth.Create(8 * Log2E), magic);
         TVector r = TWidth.MultiplyAdd(TWidth.Subtract(y, magic), TWidth.Create(-Ln2 / 8), x);
-        TVector scale = TWidth.PowerOfEighths(Exp2EighthsVector<TWidth, TVector>(), y);
+        TVector scale = TWidth.PowerOfEighths(y);
         TVector q = TWidth.Multiply(TWidth.MultiplyAdd(TWidth.MultiplyAdd(TWidth.Create(E3), r, TWidth.Create(E2)), r, TWidth.Create(1f)), r);
         return TWidth.MultiplyAdd(scale, q, scale);
     }
@@ -232,7 +233,7 @@ internal static class VectorMath
     /// <summary><see cref="ExpForSumByEighths{TWidth, TVector}(TVector)"/> of four vectors, step by step across
     /// them.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void ExpForSumByEighths<TWidth, TVector>(ref TVector x0, ref TVector x1, ref TVector x2, ref TVector x3)
+    internal static void ExpForSumByEighths<TWidth, TVector>(ref TVector x0, ref TVector x1, ref TVector x2, ref TVector x3)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
@@ -247,11 +248,10 @@ internal static class VectorMath
         x1 = TWidth.MultiplyAdd(TWidth.Subtract(y1, magic), minusLn2, x1);
         x2 = TWidth.MultiplyAdd(TWidth.Subtract(y2, magic), minusLn2, x2);
         x3 = TWidth.MultiplyAdd(TWidth.Subtract(y3, magic), minusLn2, x3);
-        TVector table = Exp2EighthsVector<TWidth, TVector>();
-        TVector s0 = TWidth.PowerOfEighths(table, y0);
-        TVector s1 = TWidth.PowerOfEighths(table, y1);
-        TVector s2 = TWidth.PowerOfEighths(table, y2);
-        TVector s3 = TWidth.PowerOfEighths(table, y3);
+        TVector s0 = TWidth.PowerOfEighths(y0);
+        TVector s1 = TWidth.PowerOfEighths(y1);
+        TVector s2 = TWidth.PowerOfEighths(y2);
+        TVector s3 = TWidth.PowerOfEighths(y3);
         TVector e3 = TWidth.Create(E3), e2 = TWidth.Create(E2);
         y0 = TWidth.MultiplyAdd(e3, x0, e2);
         y1 = TWidth.MultiplyAdd(e3, x1, e2);
@@ -268,39 +268,6 @@ internal static class VectorMath
         x3 = TWidth.MultiplyAdd(s3, TWidth.Multiply(y3, x3), s3);
     }
 
-    /// <summary>The table of 2^(j/8) in the lanes of one vector.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector Exp2EighthsVector<TWidth, TVector>()
-        where TWidth : IVectorWidth<TVector>
-        where TVector : unmanaged => TWidth.LoadSingle(ref MemoryMarshal.GetReference(Exp2Eighths), 0);
-
-    /// <summary>The exp for sums in a loop that keeps many other vectors live (the comparison kernel's): the degree-5
-    /// polynomial, whose constants the caller holds in registers, except where the width has the table of 2^(j/8)
-    /// (AVX2), whose constants come from memory and whose chain is shorter. The table of 2^(j/32) (AVX-512) needs more
-    /// registers than such a loop has left.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static TVector ExpForSumBesideManyVectors<TWidth, TVector>(TVector x, in SumExpConstants<TVector> k)
-        where TWidth : IVectorWidth<TVector>
-        where TVector : unmanaged =>
-        TWidth.LooksUpEight && TWidth.FusesMultiplyAdd ? ExpForSumByEighths<TWidth, TVector>(x) : ExpForSumByPolynomial<TWidth, TVector>(x, k);
-
-    /// <summary><see cref="ExpForSumBesideManyVectors{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> of four
-    /// vectors, step by step across them.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void ExpForSumBesideManyVectors<TWidth, TVector>(ref TVector x0, ref TVector x1, ref TVector x2, ref TVector x3, in SumExpConstants<TVector> k)
-        where TWidth : IVectorWidth<TVector>
-        where TVector : unmanaged
-    {
-        if (TWidth.LooksUpEight && TWidth.FusesMultiplyAdd)
-        {
-            ExpForSumByEighths<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3);
-        }
-        else
-        {
-            ExpForSumByPolynomial<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3, k);
-        }
-    }
-
     /// <summary><see cref="ExpForSum{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> of four vectors, step by
     /// step across them.</summary>
     /// <remarks>The JIT emits instructions in source order. Four exps written one after the other put each one's chain
@@ -315,7 +282,7 @@ internal static class VectorMath
         {
             ExpForSumByTable<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3, k);
         }
-        else if (TWidth.LooksUpEight && TWidth.FusesMultiplyAdd)
+        else if (typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported)
         {
             ExpForSumByEighths<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3);
         }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using LossEngine.Kernels;
 using LossEngine.Kernels.Vectors;
 
@@ -200,6 +201,30 @@ public sealed class VectorMathTests
             Assert.Equal((float)Math.Pow(2, j / 8.0), VectorMath.Exp2Eighths[j]);
             Assert.Equal(VectorMath.Exp2Fractions[4 * j], VectorMath.Exp2Eighths[j]);
         }
+    }
+
+    [Fact]
+    public void PowerOfEighths_TakesTheTableAndThePowerFromTheBits()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            return;
+        }
+
+        // y = k + magic holds k = 8n + j; 2^(j/8)·2^n is exact down to n = −126 and +0 from n = −127.
+        for (int n = -140; n <= 127; n++)
+        {
+            for (int j = 0; j < 8; j++)
+            {
+                float y = VectorMath.EighthsRoundingMagic + (8 * n) + j;
+                float power = Vector256Width.PowerOfEighths(Vector256.Create(y)).GetElement(j % 8);
+                float expected = n <= -127 ? 0f : (float)(VectorMath.Exp2Eighths[j] * Math.Pow(2, n));
+                Assert.True(power == expected && !float.IsNegative(power), $"n = {n}, j = {j}: {power:R}, expected {expected:R}");
+            }
+        }
+
+        float[] table = [.. Enumerable.Range(0, 8).Select(j => Vector256Width.Exp2Eighths.GetElement(j))];
+        Assert.Equal(VectorMath.Exp2Eighths.ToArray(), table);
     }
 
     [Fact]

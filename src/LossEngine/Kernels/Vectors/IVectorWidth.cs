@@ -119,16 +119,15 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
     /// <paramref name="lower"/> and 16–31 <paramref name="upper"/>. Only where <see cref="LooksUpThirtyTwo"/>.</summary>
     static abstract TVector LookUpThirtyTwo(TVector lower, TVector upper, TVector index);
 
-    /// <summary>Whether <see cref="PowerOfEighths"/> is a few instructions at this width (AVX2: <c>vpermps</c> looks up
-    /// the eight-entry table in one), which lets the exp for sums use a table of 2^(j/8) and a degree-3 polynomial where
-    /// the width has no <c>vscalefps</c>. Only an eight-lane width holds an eight-entry table in one register.</summary>
-    static abstract bool LooksUpEight { get; }
-
     /// <summary>Per lane 2^(j/8)·2^n, or +0 where n + 127 ≤ 0, from the bits of <paramref name="y"/>: its low three bits
     /// are j and the next nine n + 127 as a signed integer (see VectorMath.EighthsRoundingMagic). The entries 2^(j/8)
-    /// come from <paramref name="table"/>. Only where <see cref="LooksUpEight"/>.</summary>
-    /// <remarks>One method, not a lookup, a shift, a mask, a maximum and a multiply as width primitives: the main loops
-    /// inline four of these per group, and each inlined call counts against the JIT's inlining budget, past which it
-    /// leaves calls in the loop.</remarks>
-    static abstract TVector PowerOfEighths(TVector table, TVector y);
+    /// are <see cref="VectorMath.Exp2Eighths"/>. Only at AVX2's width (<c>vpermps</c> looks the eight entries up in one
+    /// instruction) with FMA: the callers test for that as <c>typeof(TWidth) == typeof(Vector256Width) &amp;&amp;
+    /// Avx2.IsSupported &amp;&amp; Fma.IsSupported</c>, which the compiler folds while it reads the caller, so that the exp
+    /// forms not taken cost the main loops none of their inlining budget (a width property would be a call, folded only
+    /// later).</summary>
+    /// <remarks>One method with its table inside, not a load, a lookup, a shift, a mask, a maximum and a multiply as
+    /// width primitives: the main loops inline four of these per group, and each inlined call counts against the JIT's
+    /// (and NativeAOT's) inlining budget, past which the compiler leaves calls in the loop.</remarks>
+    static abstract TVector PowerOfEighths(TVector y);
 }

@@ -117,9 +117,6 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
         throw new NotSupportedException("A 32-entry table lookup needs 16 lanes (see LooksUpThirtyTwo).");
 
     /// <inheritdoc/>
-    public static bool LooksUpEight => false;
-
-    /// <inheritdoc/>
-    public static float PowerOfEighths(float table, float y) =>
-        throw new NotSupportedException("The table of 2^(j/8) needs eight lanes (see LooksUpEight).");
+    public static float PowerOfEighths(float y) =>
+        throw new NotSupportedException("The table of 2^(j/8) is AVX2's (Vector256Width).");
 }

@@ -147,9 +147,6 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
         throw new NotSupportedException("A 32-entry table lookup needs 16 lanes (see LooksUpThirtyTwo).");
 
     /// <inheritdoc/>
-    public static bool LooksUpEight => false;
-
-    /// <inheritdoc/>
-    public static Vector128<float> PowerOfEighths(Vector128<float> table, Vector128<float> y) =>
-        throw new NotSupportedException("The table of 2^(j/8) needs eight lanes (see LooksUpEight).");
+    public static Vector128<float> PowerOfEighths(Vector128<float> y) =>
+        throw new NotSupportedException("The table of 2^(j/8) is AVX2's (Vector256Width).");
 }

@@ -131,22 +131,16 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
         throw new NotSupportedException("A 32-entry table lookup needs 16 lanes (see LooksUpThirtyTwo).");
 
     /// <inheritdoc/>
-    /// <remarks>Inlined by force, as <see cref="FusesMultiplyAdd"/>: NativeAOT's x86-64-v2 build checks AVX2 at run
-    /// time.</remarks>
-    public static bool LooksUpEight
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Avx2.IsSupported;
-    }
-
-    /// <inheritdoc/>
     /// <remarks>The shift by 20 moves n + 127 into the exponent field and the mask (the bits of −∞) keeps it alone there:
     /// 2^n where n + 127 ≥ 1, +0 where it is 0, and a negative float (−∞ at −1) below, which the maximum turns into
     /// +0. 2^(j/8)·2^n is then exact wherever it is normal.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> PowerOfEighths(Vector256<float> table, Vector256<float> y)
+    public static Vector256<float> PowerOfEighths(Vector256<float> y)
     {
         Vector256<float> power = Vector256.ShiftLeft(y.AsUInt32(), 20).AsSingle() & Vector256.Create(float.NegativeInfinity);
-        return Avx2.PermuteVar8x32(table, y.AsInt32()) * Vector256.MaxNative(power, Vector256<float>.Zero);
+        return Avx2.PermuteVar8x32(Exp2Eighths, y.AsInt32()) * Vector256.MaxNative(power, Vector256<float>.Zero);
     }
+
+    /// <summary><see cref="VectorMath.Exp2Eighths"/> as a constant vector, which the lookup reads from memory.</summary>
+    internal static Vector256<float> Exp2Eighths => Vector256.Create(1f, 1.0905077f, 1.1892071f, 1.2968396f, 1.4142135f, 1.5422108f, 1.6817929f, 1.8340081f);
 }

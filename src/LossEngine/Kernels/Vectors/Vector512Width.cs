@@ -128,9 +128,6 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
         Avx512F.PermuteVar16x32x2(lower, index.AsInt32(), upper);
 
     /// <inheritdoc/>
-    public static bool LooksUpEight => false;
-
-    /// <inheritdoc/>
-    public static Vector512<float> PowerOfEighths(Vector512<float> table, Vector512<float> y) =>
-        throw new NotSupportedException("The table of 2^(j/8) needs eight lanes (see LooksUpEight).");
+    public static Vector512<float> PowerOfEighths(Vector512<float> y) =>
+        throw new NotSupportedException("The table of 2^(j/8) is AVX2's (Vector256Width).");
 }
