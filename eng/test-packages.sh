@@ -53,10 +53,17 @@ finish() {
 echo "=== code style (.editorconfig)"
 check "dotnet format --verify-no-changes" dotnet format LossEngine.sln --verify-no-changes
 
-# The README's speed table is make_table.py's output over the committed results, not typed by hand.
+# The README's speed tables are make_table.py's output over the committed results, not typed by hand: each table
+# follows a "<!-- generated: ... < bench/results/MACHINE.jsonl ..." line that names its results file.
 readme_speed_table() {
-  diff <(grep -E '"dtype": ?"f32", ?"vocab": ?128256' bench/results/amd-epyc-zen5-2vcpu.jsonl | "$python" bench/results/make_table.py) \
-    <(sed -n '/^<!-- generated: /,/^$/p' README.md | grep '^|')
+  local tables=0 results
+  while IFS= read -r results; do
+    tables=$((tables + 1))
+    diff <(grep -E '"dtype": ?"f32", ?"vocab": ?128256' "$results" | "$python" bench/results/make_table.py) \
+      <(awk -v f="< $results" 'index($0, "<!-- generated: ") == 1 { on = index($0, f) > 0; next } on && /^$/ { on = 0 } on && /^\|/' README.md) ||
+      return 1
+  done < <(grep '^<!-- generated: ' README.md | grep -o '< bench/results/[^ ]*\.jsonl' | cut -c3-)
+  [ "$tables" -ge 1 ]
 }
 check "README's speed table is generated from bench/results" readme_speed_table
 
