@@ -6,9 +6,11 @@
 //   polyN  the degree-5 polynomial of ExpForSumByPolynomial, 2^n built in the exponent field (max(n, −127), convert,
 //          add 127, shift, multiply), N vectors a step interleaved
 //   tabN   the table of 2^(j/8) (vpermps) and a degree-3 polynomial, 2^n from the same bits as the index (shift, mask,
-//          maximum with 0), multiplied into the table entry: ExpForSumByEighths
-//   tabaN  the same with 2^n added to the entry's bits as an integer (no multiply; a term between e^−87.7 and e^−87.3
-//          comes out as a small subnormal instead of 0)
+//          add 127 as an integer, integer maximum with 0), multiplied into the table entry. ExpForSumByEighths has the
+//          same instructions on the FMA pipes; it puts the 127 into the rounding magic and takes the maximum as a float
+//          maximum, one integer add fewer
+//   tabaN  the same with 2^n added to the entry's bits as an integer (no multiply; terms for x in (−88.07, −87.38]
+//          come out as small subnormals where tabN gives 0)
 //
 // Build and run: gcc -O3 -mavx2 -mfma -o exp_loop_avx2 exp_loop_avx2.c -lm && ./exp_loop_avx2
 #include <immintrin.h>

@@ -246,8 +246,9 @@ internal static class RowComparisonKernel
         TVector shiftedCandidate1 = TWidth.Subtract(y1, candidateMax);
         TVector e0 = shiftedReference0, f0 = TWidth.MaxNative(floor, shiftedCandidate0);
         TVector e1 = shiftedReference1, f1 = TWidth.MaxNative(floor, shiftedCandidate1);
-        // The eighths form at AVX2's width, the polynomial elsewhere, tested as IVectorWidth.PowerOfEighths says: with a
-        // width property here, NativeAOT left calls in the fp16 loop (eng/check-native-loops.py).
+        // The eighths form at AVX2's width, the polynomial elsewhere, tested as IVectorWidth.PowerOfEighths says: a width
+        // property here would charge both forms to this loop's inlining budget, which the fp16 loop does not have
+        // (eng/check-native-loops.py finds the calls NativeAOT then leaves).
         if (typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported)
         {
             VectorMath.ExpForSumByEighths<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1);

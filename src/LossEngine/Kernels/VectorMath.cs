@@ -132,13 +132,15 @@ internal static class VectorMath
 
     /// <summary><see cref="ExpForSum{TWidth, TVector}(TVector)"/> with its constants given: a loop that takes them from
     /// a <see cref="SumExpConstants{TVector}"/> it did not build itself keeps them in registers, where the JIT would
-    /// otherwise load each constant again in every iteration. Through the table of 2^(j/32) where the width looks one up
-    /// in an instruction (AVX-512), by the degree-5 polynomial elsewhere.</summary>
+    /// otherwise load each constant again in every iteration. Through the table of 2^(j/32) at AVX-512, the table of
+    /// 2^(j/8) at AVX2 (<see cref="ExpForSumByEighths{TWidth, TVector}(TVector)"/>, which takes no constants from
+    /// <paramref name="k"/>), and the degree-5 polynomial elsewhere.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector ExpForSum<TWidth, TVector>(TVector x, in SumExpConstants<TVector> k)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged =>
         TWidth.LooksUpThirtyTwo && TWidth.FusesMultiplyAdd ? ExpForSumByTable<TWidth, TVector>(x, k)
+        // The eighths form's test is written out where it is used, as IVectorWidth.PowerOfEighths explains.
         : typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported ? ExpForSumByEighths<TWidth, TVector>(x)
         : ExpForSumByPolynomial<TWidth, TVector>(x, k);
 
@@ -207,16 +209,19 @@ internal static class VectorMath
         return TWidth.ScaleByPow2(TWidth.MultiplyAdd(fraction, q, fraction), scaled);
     }
 
-    /// <summary>The exp for sums through the eight-entry table of 2^(j/8) (see <see cref="EighthsRoundingMagic"/>); only
-    /// at AVX2's width with FMA (see <see cref="IVectorWidth{TVector}.PowerOfEighths"/>). Where the degree-5 polynomial takes five FMAs after the
-    /// reduction, this takes three, and the power of two comes from the same bits as the index, beside the polynomial:
-    /// the exp's dependency chain is shorter by two FMAs, which is what the 256-bit loops wait on (bench/limits).</summary>
+    /// <summary>The exp for sums through the eight-entry table of 2^(j/8) (see <see cref="EighthsRoundingMagic"/>), for
+    /// x in [−105, 88], the range the kernels clamp x − max to at this width (outside it the exponent field wraps); only
+    /// at AVX2's width with FMA (see <see cref="IVectorWidth{TVector}.PowerOfEighths"/>). Where the degree-5 polynomial
+    /// takes five FMAs after the reduction, this takes three, and the power of two comes from the same bits as the index,
+    /// beside the polynomial: the exp's dependency chain is shorter by two FMAs, which is what the 256-bit loops wait on
+    /// (bench/results/kernels-amd-epyc-zen3-2vcpu.md).</summary>
     /// <remarks>Error: 2.6e−8 from the polynomial, 6e−8 from the table's rounding, the roundings of the Horner steps and
     /// the final FMA, plus |k/8|·1.9e−9 from ln 2 rounded to float (as in the other forms). 2^n is built in the exponent
-    /// field from n + 127 as the bits hold it; for n ≤ −127 those bits are +0, −∞ or a negative finite float, which the
-    /// maximum with 0 turns into +0, so a term below e^−87.3 is exactly 0 as in the polynomial form. The constants are
-    /// not held in registers: this width has 16 (the JIT uses no EVEX encoding for it), and the four interleaved exps
-    /// with a dozen constants held would spill, where a constant reloaded from memory costs a load port only.</remarks>
+    /// field from n + 127 as the bits hold it; for n ≤ −127 (x below −87.38) those bits are +0, −∞ or a negative finite
+    /// float, which the maximum with 0 turns into +0: the terms below that are exactly 0, as the polynomial form's are
+    /// below −87.68 (above those points both give subnormals or normals). The constants are not held in registers: on an
+    /// AVX2 machine the JIT has 16 vector registers, and the four interleaved exps with ten constants held would spill
+    /// their intermediate values, where a constant reloaded from memory costs a load port only.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVector ExpForSumByEighths<TWidth, TVector>(TVector x)
         where TWidth : IVectorWidth<TVector>
@@ -334,7 +339,6 @@ internal static class VectorMath
         x2 = ScaleTermByPow2<TWidth, TVector>(p2, n2);
         x3 = ScaleTermByPow2<TWidth, TVector>(p3, n3);
     }
-
 
     /// <summary>The four-vector exp for sums through the 32-entry table of 2^(j/32) (see <see cref="TableRoundingMagic"/>),
     /// step by step across the vectors.</summary>
@@ -588,7 +592,8 @@ internal static class VectorMath
 }
 
 /// <summary>The constants of <see cref="VectorMath.ExpForSum{TWidth, TVector}(TVector)"/>, broadcast to a vector
-/// each.</summary>
+/// each, for the forms that hold them in registers (the polynomial and the table of 2^(j/32); the AVX2 form builds its
+/// own where it uses them).</summary>
 internal readonly struct SumExpConstants<TVector>
     where TVector : unmanaged
 {
