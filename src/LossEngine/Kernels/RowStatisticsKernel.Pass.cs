@@ -182,8 +182,9 @@ internal static partial class RowStatisticsKernel
         TVector threshold = targetIndex < i ? thresholdAfter : thresholdBefore;
 
         // fp16 in log-sum-exp mode: LoadGroup leaves the values at 2^−112 of their size (y = x·2^−112, exact), and the
-        // rebias goes into the shift by the maximum, d = y·2^112 − max in one FMA, rounded once as x − max is.
-        bool halfRebiasInShift = typeof(T) == typeof(Half) && count > 1 && !TMode.TracksAll && !TMode.TracksLogitSum && !TShift.Clamps;
+        // rebias goes into the shift by the maximum, d = y·2^112 − max in one FMA, rounded once as x − max is (then
+        // clamped, where the pass clamps).
+        bool halfRebiasInShift = typeof(T) == typeof(Half) && count > 1 && !TMode.TracksAll && !TMode.TracksLogitSum;
         TVector halfRebias = TWidth.Create(VectorMath.HalfRebias);
         TVector negativeMax = TWidth.Subtract(TWidth.Create(0f), max);
         TVector halfBound = TWidth.Create(halfRebiasInShift ? VectorMath.HalfNonFiniteBound / VectorMath.HalfRebias : VectorMath.HalfNonFiniteBound);
@@ -281,6 +282,14 @@ internal static partial class RowStatisticsKernel
                     d1 = TWidth.MultiplyAdd(x1, halfRebias, negativeMax);
                     d2 = TWidth.MultiplyAdd(x2, halfRebias, negativeMax);
                     d3 = TWidth.MultiplyAdd(x3, halfRebias, negativeMax);
+                    if (TShift.Clamps)
+                    {
+                        TVector floor = TWidth.Create(VectorMath.ExpArgumentFloor);
+                        d0 = TWidth.MaxNative(floor, d0);
+                        d1 = TWidth.MaxNative(floor, d1);
+                        d2 = TWidth.MaxNative(floor, d2);
+                        d3 = TWidth.MaxNative(floor, d3);
+                    }
                 }
                 else
                 {

@@ -70,6 +70,49 @@ public sealed class VectorMathTests
         }
     }
 
+    /// <summary>ExpForSum and ExpForSumByPolynomial of four vectors at a time over the whole blocks of
+    /// <paramref name="input"/>. Checks on the way that the one-vector forms give the same bits, and that at AVX2 the
+    /// kernels' exp is the table of 2^(j/8).</summary>
+    private static (float[] Output, float[] Polynomial) ExpsForSum<TWidth, TVector>(float[] input)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        int count = TWidth.Count;
+        var constants = SumExpConstants<TVector>.Create<TWidth>();
+        bool eighths = typeof(TWidth) == typeof(Vector256Width) && System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+        var output = new float[input.Length];
+        var polynomial = new float[input.Length];
+        for (int i = 0; i + (4 * count) <= input.Length; i += 4 * count)
+        {
+            var x = new TVector[4];
+            var e = new TVector[4];
+            var p = new TVector[4];
+            for (int v = 0; v < 4; v++)
+            {
+                x[v] = TWidth.LoadSingle(ref input[0], (nuint)(i + (v * count)));
+            }
+
+            (e[0], e[1], e[2], e[3]) = (x[0], x[1], x[2], x[3]);
+            VectorMath.ExpForSum<TWidth, TVector>(ref e[0], ref e[1], ref e[2], ref e[3], constants);
+            (p[0], p[1], p[2], p[3]) = (x[0], x[1], x[2], x[3]);
+            VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref p[0], ref p[1], ref p[2], ref p[3], constants);
+            for (int v = 0; v < 4; v++)
+            {
+                Assert.Equal(VectorMath.ExpForSum<TWidth, TVector>(x[v], constants), e[v]);
+                Assert.Equal(VectorMath.ExpForSumByPolynomial<TWidth, TVector>(x[v], constants), p[v]);
+                if (eighths)
+                {
+                    Assert.Equal(VectorMath.ExpForSumByEighths<TWidth, TVector>(x[v]), e[v]);
+                }
+
+                TWidth.Store(e[v], ref output[0], (nuint)(i + (v * count)));
+                TWidth.Store(p[v], ref polynomial[0], (nuint)(i + (v * count)));
+            }
+        }
+
+        return (output, polynomial);
+    }
+
     private readonly struct ExpForSumAccuracy : IWidthTest
     {
         public void Run<TWidth, TVector>()
@@ -83,36 +126,8 @@ public sealed class VectorMathTests
             var random = new Random(777);
             float[] input = [.. Enumerable.Range(0, 400_000).Select(i => i < 280_000 ? -20f + (28f * i / 280_000) : (float)((random.NextDouble() * 28) - 20))];
             // ExpForSum takes the table of 2^(j/32) at AVX-512 and the table of 2^(j/8) at AVX2; the degree-5
-            // polynomial (the comparison kernel's at AVX-512, and every kernel's at 128 bits) runs at every width. The four-vector forms must give the same bits as the one-vector forms.
-            var constants = SumExpConstants<TVector>.Create<TWidth>();
-            var output = new float[input.Length];
-            var polynomial = new float[input.Length];
-            for (int i = 0; i + (4 * count) <= input.Length; i += 4 * count)
-            {
-                TVector x0 = TWidth.LoadSingle(ref input[0], (nuint)i), x1 = TWidth.LoadSingle(ref input[0], (nuint)(i + count));
-                TVector x2 = TWidth.LoadSingle(ref input[0], (nuint)(i + (2 * count))), x3 = TWidth.LoadSingle(ref input[0], (nuint)(i + (3 * count)));
-                TVector e0 = x0, e1 = x1, e2 = x2, e3 = x3;
-                VectorMath.ExpForSum<TWidth, TVector>(ref e0, ref e1, ref e2, ref e3, constants);
-                TVector p0 = x0, p1 = x1, p2 = x2, p3 = x3;
-                VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref p0, ref p1, ref p2, ref p3, constants);
-                Assert.Equal(VectorMath.ExpForSum<TWidth, TVector>(x2), e2);
-                if (typeof(TWidth) == typeof(Vector256Width) && System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported)
-                {
-                    // At AVX2 the kernels' exp is the table of 2^(j/8).
-                    Assert.Equal(VectorMath.ExpForSumByEighths<TWidth, TVector>(x2), e2);
-                }
-
-                Assert.Equal(VectorMath.ExpForSumByPolynomial<TWidth, TVector>(x3, constants), p3);
-                TWidth.Store(e0, ref output[0], (nuint)i);
-                TWidth.Store(e1, ref output[0], (nuint)(i + count));
-                TWidth.Store(e2, ref output[0], (nuint)(i + (2 * count)));
-                TWidth.Store(e3, ref output[0], (nuint)(i + (3 * count)));
-                TWidth.Store(p0, ref polynomial[0], (nuint)i);
-                TWidth.Store(p1, ref polynomial[0], (nuint)(i + count));
-                TWidth.Store(p2, ref polynomial[0], (nuint)(i + (2 * count)));
-                TWidth.Store(p3, ref polynomial[0], (nuint)(i + (3 * count)));
-            }
-
+            // polynomial (the comparison kernel's at AVX-512, and every kernel's at 128 bits) runs at every width.
+            (float[] output, float[] polynomial) = ExpsForSum<TWidth, TVector>(input);
             AssertWithinRelative<TWidth>(input, output, 4 * count, "ExpForSum");
             AssertWithinRelative<TWidth>(input, polynomial, 4 * count, "ExpForSumByPolynomial");
         }
@@ -146,30 +161,9 @@ public sealed class VectorMathTests
             // holds n + 127, which turns negative there). vscalefps (AVX-512) and the exact exp without FMA underflow
             // gradually. The one-vector forms give the same bits as the four-vector forms.
             int count = TWidth.Count;
-            var constants = SumExpConstants<TVector>.Create<TWidth>();
             float[] input = [.. Enumerable.Range(0, 105 * 1024).Select(i => -105f + (i / 1024f)), float.NaN, -88f, -87f, 0f];
             Array.Resize(ref input, input.Length + (4 * count) - (input.Length % (4 * count)));
-            var output = new float[input.Length];
-            var polynomial = new float[input.Length];
-            for (int i = 0; i < input.Length; i += 4 * count)
-            {
-                TVector e0 = TWidth.LoadSingle(ref input[0], (nuint)i), e1 = TWidth.LoadSingle(ref input[0], (nuint)(i + count));
-                TVector e2 = TWidth.LoadSingle(ref input[0], (nuint)(i + (2 * count))), e3 = TWidth.LoadSingle(ref input[0], (nuint)(i + (3 * count)));
-                TVector p0 = e0, p1 = e1, p2 = e2, p3 = e3, x1 = e1, x3 = e3;
-                VectorMath.ExpForSum<TWidth, TVector>(ref e0, ref e1, ref e2, ref e3, constants);
-                VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref p0, ref p1, ref p2, ref p3, constants);
-                Assert.Equal(VectorMath.ExpForSum<TWidth, TVector>(x1, constants), e1);
-                Assert.Equal(VectorMath.ExpForSumByPolynomial<TWidth, TVector>(x3, constants), p3);
-                TWidth.Store(e0, ref output[0], (nuint)i);
-                TWidth.Store(e1, ref output[0], (nuint)(i + count));
-                TWidth.Store(e2, ref output[0], (nuint)(i + (2 * count)));
-                TWidth.Store(e3, ref output[0], (nuint)(i + (3 * count)));
-                TWidth.Store(p0, ref polynomial[0], (nuint)i);
-                TWidth.Store(p1, ref polynomial[0], (nuint)(i + count));
-                TWidth.Store(p2, ref polynomial[0], (nuint)(i + (2 * count)));
-                TWidth.Store(p3, ref polynomial[0], (nuint)(i + (3 * count)));
-            }
-
+            (float[] output, float[] polynomial) = ExpsForSum<TWidth, TVector>(input);
             foreach ((float[] result, string name) in new[] { (output, "ExpForSum"), (polynomial, "ExpForSumByPolynomial") })
             {
                 for (int i = 0; i < input.Length; i++)
