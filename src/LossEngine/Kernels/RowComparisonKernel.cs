@@ -147,11 +147,13 @@ internal static class RowComparisonKernel
         bool raised = false;
         SumExpConstants<TVector> k = constants;
 
-        // Two vector pairs a step, so that four exps run interleaved: by the degree-5 polynomial, whose constants the
-        // loop holds in registers (the table of 2^(j/32) needs more registers than this loop has left), or, at AVX2, by
-        // the table of 2^(j/8), whose constants come from memory next to their use.
-        nuint doubleStepsEnd = i + ((end - i) / (2 * count) * (2 * count));
-        for (; i < doubleStepsEnd; i += 2 * count)
+        // Two vector pairs a step, so that four exps run interleaved, by the degree-5 polynomial, whose constants the
+        // loop holds in registers (the table of 2^(j/32) needs more registers than this loop has left). Not at AVX2's
+        // width: with 16 registers the two pairs' exps beside the loop's sums, maxima and records spill, and one pair a
+        // step runs faster (bench/results/kernels-amd-epyc-zen3-2vcpu.md). The test is on typeof, so that the compiler
+        // drops the loop there while it reads this method.
+        nuint doubleStepsEnd = typeof(TWidth) == typeof(Vector256Width) ? i : i + ((end - i) / (2 * count) * (2 * count));
+        for (; typeof(TWidth) != typeof(Vector256Width) && i < doubleStepsEnd; i += 2 * count)
         {
             SoftwarePrefetch.Lines<TWidth, TVector>(prefetchA + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
             SoftwarePrefetch.Lines<TWidth, TVector>(prefetchB + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
@@ -246,17 +248,7 @@ internal static class RowComparisonKernel
         TVector shiftedCandidate1 = TWidth.Subtract(y1, candidateMax);
         TVector e0 = shiftedReference0, f0 = TWidth.MaxNative(floor, shiftedCandidate0);
         TVector e1 = shiftedReference1, f1 = TWidth.MaxNative(floor, shiftedCandidate1);
-        // The eighths form at AVX2's width, the polynomial elsewhere, tested as IVectorWidth.PowerOfEighths says: a width
-        // property here would charge both forms to this loop's inlining budget, which the fp16 loop does not have
-        // (eng/check-native-loops.py finds the calls NativeAOT then leaves).
-        if (typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported)
-        {
-            VectorMath.ExpForSumByEighths<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1);
-        }
-        else
-        {
-            VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
-        }
+        VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
 
         AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x0, y0, e0, f0, shiftedReference0, shiftedCandidate0);
         AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x1, y1, e1, f1, shiftedReference1, shiftedCandidate1);
@@ -272,6 +264,10 @@ internal static class RowComparisonKernel
         TVector shiftedReference = TWidth.MaxNative(floor, TWidth.Subtract(x, referenceMax));
         TVector shiftedCandidate = TWidth.Subtract(y, candidateMax);
         TVector e = shiftedReference, f = TWidth.MaxNative(floor, shiftedCandidate);
+
+        // The eighths form at AVX2's width, the polynomial elsewhere, tested as IVectorWidth.PowerOfEighths says: a width
+        // property here would charge both forms to the loop's inlining budget, which the fp16 loop does not have
+        // (eng/check-native-loops.py finds the calls NativeAOT then leaves).
         if (typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported)
         {
             e = VectorMath.ExpForSumByEighths<TWidth, TVector>(e);
