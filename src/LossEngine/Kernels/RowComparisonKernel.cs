@@ -152,7 +152,7 @@ internal static class RowComparisonKernel
         // width: with 16 registers the two pairs' exps beside the loop's sums, maxima and records spill, and one pair a
         // step runs faster (bench/results/kernels-amd-epyc-zen3-2vcpu.md). The test is on typeof, so that the compiler
         // drops the loop there while it reads this method.
-        nuint doubleStepsEnd = typeof(TWidth) == typeof(Vector256Width) ? i : i + ((end - i) / (2 * count) * (2 * count));
+        nuint doubleStepsEnd = i + ((end - i) / (2 * count) * (2 * count));
         for (; typeof(TWidth) != typeof(Vector256Width) && i < doubleStepsEnd; i += 2 * count)
         {
             SoftwarePrefetch.Lines<TWidth, TVector>(prefetchA + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
@@ -249,7 +249,6 @@ internal static class RowComparisonKernel
         TVector e0 = shiftedReference0, f0 = TWidth.MaxNative(floor, shiftedCandidate0);
         TVector e1 = shiftedReference1, f1 = TWidth.MaxNative(floor, shiftedCandidate1);
         VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
-
         AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x0, y0, e0, f0, shiftedReference0, shiftedCandidate0);
         AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x1, y1, e1, f1, shiftedReference1, shiftedCandidate1);
     }

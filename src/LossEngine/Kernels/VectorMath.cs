@@ -75,9 +75,6 @@ internal static class VectorMath
         1.6817929f, 1.7186193f, 1.7562522f, 1.7947091f, 1.8340081f, 1.8741677f, 1.9152066f, 1.9571441f,
     ];
 
-    /// <summary>2^(j/8) for j = 0…7: every fourth entry of <see cref="Exp2Fractions"/>.</summary>
-    internal static ReadOnlySpan<float> Exp2Eighths => [1f, 1.0905077f, 1.1892071f, 1.2968396f, 1.4142135f, 1.5422108f, 1.6817929f, 1.8340081f];
-
     /// <summary>
     /// e^x per lane, within 2 ulp of the correctly rounded result wherever that result is a normal float (tested over
     /// [−104, 89]). Results in the subnormal range are approximate; arguments below −105 give +0, above 88.73 give +∞;

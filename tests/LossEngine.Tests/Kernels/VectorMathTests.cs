@@ -198,11 +198,10 @@ public sealed class VectorMathTests
     [Fact]
     public void Exp2Eighths_AreTheCorrectlyRoundedPowers_AndEveryFourthFraction()
     {
-        Assert.Equal(8, VectorMath.Exp2Eighths.Length);
         for (int j = 0; j < 8; j++)
         {
-            Assert.Equal((float)Math.Pow(2, j / 8.0), VectorMath.Exp2Eighths[j]);
-            Assert.Equal(VectorMath.Exp2Fractions[4 * j], VectorMath.Exp2Eighths[j]);
+            Assert.Equal((float)Math.Pow(2, j / 8.0), Vector256Width.Exp2Eighths.GetElement(j));
+            Assert.Equal(VectorMath.Exp2Fractions[4 * j], Vector256Width.Exp2Eighths.GetElement(j));
         }
     }
 
@@ -223,14 +222,11 @@ public sealed class VectorMathTests
             for (int lane = 0; lane < 8; lane++)
             {
                 int laneN = n + (lane % 3), j = (lane * 5) % 8;
-                float expected = laneN <= -127 ? 0f : (float)(VectorMath.Exp2Eighths[j] * Math.Pow(2, laneN));
+                float expected = laneN <= -127 ? 0f : (float)(VectorMath.Exp2Fractions[4 * j] * Math.Pow(2, laneN));
                 float got = power.GetElement(lane);
                 Assert.True(got == expected && !float.IsNegative(got), $"n = {laneN}, j = {j}: {got:R}, expected {expected:R}");
             }
         }
-
-        float[] table = [.. Enumerable.Range(0, 8).Select(j => Vector256Width.Exp2Eighths.GetElement(j))];
-        Assert.Equal(VectorMath.Exp2Eighths.ToArray(), table);
     }
 
     [Fact]

@@ -121,7 +121,7 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
 
     /// <summary>Per lane 2^(j/8)·2^n, or +0 where n + 127 ≤ 0, from the bits of <paramref name="y"/>: its low three bits
     /// are j and the next nine n + 127 as a signed integer (see VectorMath.EighthsRoundingMagic). The entries 2^(j/8)
-    /// are <see cref="VectorMath.Exp2Eighths"/>. Only at AVX2's width (<c>vpermps</c> looks the eight entries up in one
+    /// are every fourth entry of VectorMath.Exp2Fractions. Only at AVX2's width (<c>vpermps</c> looks the eight entries up in one
     /// instruction) with FMA: the callers test for that as <c>typeof(TWidth) == typeof(Vector256Width) &amp;&amp;
     /// Avx2.IsSupported &amp;&amp; Fma.IsSupported</c>, which the compiler folds while it reads the caller, so that the exp
     /// forms not taken cost the main loops none of their inlining budget (a width property would be a call, folded only

@@ -141,6 +141,7 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
         return Avx2.PermuteVar8x32(Exp2Eighths, y.AsInt32()) * Vector256.MaxNative(power, Vector256<float>.Zero);
     }
 
-    /// <summary><see cref="VectorMath.Exp2Eighths"/> as a constant vector, which the lookup reads from memory.</summary>
+    /// <summary>2^(j/8) for j = 0…7, every fourth entry of <see cref="VectorMath.Exp2Fractions"/>, as a constant vector,
+    /// which the lookup reads from memory.</summary>
     internal static Vector256<float> Exp2Eighths => Vector256.Create(1f, 1.0905077f, 1.1892071f, 1.2968396f, 1.4142135f, 1.5422108f, 1.6817929f, 1.8340081f);
 }
