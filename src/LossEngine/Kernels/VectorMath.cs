@@ -213,10 +213,10 @@ internal static class VectorMath
     /// beside the polynomial: the exp's dependency chain is shorter by two FMAs, which is what the 256-bit loops wait on
     /// (bench/results/kernels-amd-epyc-zen3-2vcpu.md).</summary>
     /// <remarks>Error: 2.6e−8 from the polynomial, 6e−8 from the table's rounding, the roundings of the Horner steps and
-    /// the final FMA, plus |k/8|·1.9e−9 from ln 2 rounded to float (as in the other forms). 2^n is built in the exponent
-    /// field from n + 127 as the bits hold it; for n ≤ −127 (x below −87.38) those bits are +0, −∞ or a negative finite
-    /// float, which the maximum with 0 turns into +0: the terms below that are exactly 0, as the polynomial form's are
-    /// below −87.68 (above those points both give subnormals or normals). The constants are not held in registers: on an
+    /// the final FMA, plus |k/8|·1.9e−9 from ln 2 rounded to float (as in the other forms). 2^(j/8)·2^n is built in the
+    /// exponent field from n + 127 as the bits hold it (see <see cref="IVectorWidth{TVector}.PowerOfEighths"/>): at
+    /// n = −127 (x in (−88.03, −87.38]) it is a subnormal within 2^−127 of the power, and below that +0, so the terms
+    /// below e^−88 are exactly 0, as the polynomial form's are below −87.68. The constants are not held in registers: on an
     /// AVX2 machine the JIT has 16 vector registers, and the four interleaved exps with ten constants held would spill
     /// their intermediate values, where a constant reloaded from memory costs a load port only.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

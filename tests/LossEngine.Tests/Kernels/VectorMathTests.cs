@@ -196,12 +196,14 @@ public sealed class VectorMathTests
         Assert.True(WidthRunner.RunOnAcceleratedWidths(new ExpForSumFarBelowTheMaximum()) >= 1);
 
     [Fact]
-    public void Exp2Eighths_AreTheCorrectlyRoundedPowers_AndEveryFourthFraction()
+    public void Exp2EighthsTable_HoldsTheCorrectlyRoundedPowers_EveryFourthFraction_LessTheirIndex()
     {
         for (int j = 0; j < 8; j++)
         {
-            Assert.Equal((float)Math.Pow(2, j / 8.0), Vector256Width.Exp2Eighths.GetElement(j));
-            Assert.Equal(VectorMath.Exp2Fractions[4 * j], Vector256Width.Exp2Eighths.GetElement(j));
+            // The entry plus j·2^20 and an exponent field of 127 must be the bits of 2^(j/8).
+            float power = BitConverter.Int32BitsToSingle(Vector256Width.Exp2EighthsFractionBitsLessIndex.GetElement(j) + (j << 20) + (127 << 23));
+            Assert.Equal((float)Math.Pow(2, j / 8.0), power);
+            Assert.Equal(VectorMath.Exp2Fractions[4 * j], power);
         }
     }
 
@@ -213,18 +215,23 @@ public sealed class VectorMathTests
             Assert.Skip("the table of 2^(j/8) is AVX2's");
         }
 
-        // y = k + magic holds k = 8n + j (n up to 127); 2^(j/8)·2^n is exact down to n = −126 and +0 from n = −127.
-        // Each lane holds its own j (and n), so every lane looks up its own entry.
-        for (int n = -140; n <= 125; n++)
+        // y = k + magic holds k = 8n + j (n up to 127); 2^(j/8)·2^n is exact down to n = −126, 2^(j/8)'s fraction bits
+        // as a subnormal at n = −127 (under 2^−126, within 2^−127 of the power), and +0 below. Each lane holds its own j
+        // (and n), so every lane looks up its own entry.
+        for (int n = -140; n <= 127; n++)
         {
-            float[] y = [.. Enumerable.Range(0, 8).Select(j => VectorMath.EighthsRoundingMagic + (8 * (n + (j % 3))) + ((j * 5) % 8))];
+            float[] y = [.. Enumerable.Range(0, 8).Select(j => VectorMath.EighthsRoundingMagic + (8 * (n - (j % 3))) + ((j * 5) % 8))];
             Vector256<float> power = Vector256Width.PowerOfEighths(Vector256.Create(y));
             for (int lane = 0; lane < 8; lane++)
             {
-                int laneN = n + (lane % 3), j = (lane * 5) % 8;
-                float expected = laneN <= -127 ? 0f : (float)(VectorMath.Exp2Fractions[4 * j] * Math.Pow(2, laneN));
+                int laneN = n - (lane % 3), j = (lane * 5) % 8;
+                float fraction = VectorMath.Exp2Fractions[4 * j];
+                float expected = laneN < -127 ? 0f
+                    : laneN == -127 ? BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(fraction) & 0x7FFFFF)
+                    : (float)(fraction * Math.Pow(2, laneN));
                 float got = power.GetElement(lane);
                 Assert.True(got == expected && !float.IsNegative(got), $"n = {laneN}, j = {j}: {got:R}, expected {expected:R}");
+                Assert.True(Math.Abs(got - (fraction * Math.Pow(2, laneN))) <= Math.Pow(2, -127), $"n = {laneN}, j = {j}: {got:R}");
             }
         }
     }

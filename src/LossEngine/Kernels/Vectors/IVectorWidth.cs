@@ -119,15 +119,15 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
     /// <paramref name="lower"/> and 16–31 <paramref name="upper"/>. Only where <see cref="LooksUpThirtyTwo"/>.</summary>
     static abstract TVector LookUpThirtyTwo(TVector lower, TVector upper, TVector index);
 
-    /// <summary>Per lane 2^(j/8)·2^n, or +0 where n + 127 ≤ 0, from the bits of <paramref name="y"/>: its low three bits
-    /// are j and the next nine n + 127 as a signed integer (see VectorMath.EighthsRoundingMagic). The entries 2^(j/8)
-    /// are every fourth entry of VectorMath.Exp2Fractions. Only at AVX2's width (<c>vpermps</c> looks the eight entries up in one
-    /// instruction) with FMA: the callers test for that as <c>typeof(TWidth) == typeof(Vector256Width) &amp;&amp;
-    /// Avx2.IsSupported &amp;&amp; Fma.IsSupported</c>, which the compiler folds while it reads the caller, so that the exp
-    /// forms not taken cost the main loops none of their inlining budget (a width property would be a call, folded only
-    /// later).</summary>
-    /// <remarks>One method with its table inside, not a load, a lookup, a shift, a mask, a maximum and a multiply as
-    /// width primitives: the main loops inline four of these per group, and each inlined call counts against the JIT's
-    /// (and NativeAOT's) inlining budget, past which the compiler leaves calls in the loop.</remarks>
+    /// <summary>Per lane 2^(j/8)·2^n (below 2^−126 where n + 127 is 0, +0 where it is negative), from the bits of
+    /// <paramref name="y"/>: its low three bits are j and the next nine n + 127 as a signed integer (see
+    /// VectorMath.EighthsRoundingMagic). The entries 2^(j/8) are every fourth entry of VectorMath.Exp2Fractions. Only at
+    /// AVX2's width (<c>vpermd</c> looks the eight entries up in one instruction) with FMA: the callers test for that as
+    /// <c>typeof(TWidth) == typeof(Vector256Width) &amp;&amp; Avx2.IsSupported &amp;&amp; Fma.IsSupported</c>, which the
+    /// compiler folds while it reads the caller, so that the exp forms not taken cost the main loops none of their
+    /// inlining budget (a width property would be a call, folded only later).</summary>
+    /// <remarks>One method with its table inside, not a lookup, a shift, an add and a maximum as width primitives: the
+    /// main loops inline four of these per group, and each inlined call counts against the JIT's (and NativeAOT's)
+    /// inlining budget, past which the compiler leaves calls in the loop.</remarks>
     static abstract TVector PowerOfEighths(TVector y);
 }

@@ -131,17 +131,20 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
         throw new NotSupportedException("A 32-entry table lookup needs 16 lanes (see LooksUpThirtyTwo).");
 
     /// <inheritdoc/>
-    /// <remarks>The shift by 20 moves n + 127 into the exponent field and the mask (the bits of −∞) keeps it alone there:
-    /// 2^n where n + 127 ≥ 1, +0 where it is 0, and a negative float (−∞ at −1) below, which the maximum turns into
-    /// +0. 2^(j/8)·2^n is then exact wherever it is normal.</remarks>
+    /// <remarks>The shift by 20 moves n + 127 into the exponent field and j just below it; the entry looked up is
+    /// 2^(j/8)'s fraction bits less j·2^20, so one integer add leaves the bits of 2^(j/8)·2^n: exact wherever
+    /// n + 127 ≥ 1. Where n + 127 is 0 the add leaves 2^(j/8)'s fraction bits with a zero exponent field, the
+    /// subnormal (2^(j/8) − 1)·2^−126, within 2^−127 of the true power; below that the field's sign bit is set, and the
+    /// signed maximum with 0 gives +0. The power takes no floating-point operation: the shift, the add and the maximum
+    /// run on any of the integer vector pipes, beside the FMAs of the polynomial.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> PowerOfEighths(Vector256<float> y)
     {
-        Vector256<float> power = Vector256.ShiftLeft(y.AsUInt32(), 20).AsSingle() & Vector256.Create(float.NegativeInfinity);
-        return Avx2.PermuteVar8x32(Exp2Eighths, y.AsInt32()) * Vector256.MaxNative(power, Vector256<float>.Zero);
+        Vector256<int> bits = Avx2.PermuteVar8x32(Exp2EighthsFractionBitsLessIndex, y.AsInt32()) + Vector256.ShiftLeft(y.AsInt32(), 20);
+        return Vector256.Max(bits, Vector256<int>.Zero).AsSingle();
     }
 
-    /// <summary>2^(j/8) for j = 0…7, every fourth entry of <see cref="VectorMath.Exp2Fractions"/>, as a constant vector,
-    /// which the lookup reads from memory.</summary>
-    internal static Vector256<float> Exp2Eighths => Vector256.Create(1f, 1.0905077f, 1.1892071f, 1.2968396f, 1.4142135f, 1.5422108f, 1.6817929f, 1.8340081f);
+    /// <summary>For j = 0…7, the fraction bits of 2^(j/8) (every fourth entry of <see cref="VectorMath.Exp2Fractions"/>,
+    /// whose exponent field is 127) less j·2^20, as a constant vector, which the lookup reads from memory.</summary>
+    internal static Vector256<int> Exp2EighthsFractionBitsLessIndex => Vector256.Create(0, -289342, -509968, -655657, -719629, -694486, -572163, -343865);
 }
