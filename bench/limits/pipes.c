@@ -2,12 +2,23 @@
 //
 // There are no hardware performance counters in the VMs these benchmarks run on, so the port-bound limit of a loop
 // (bench/limits/loop_limits.py) rests on these measurements instead: the clock from a chain of dependent integer adds
-// (one cycle each on every x86 core of the last decade), then, for each instruction, twelve independent copies per
-// iteration (throughput) and a dependent chain (latency). Running an instruction beside 12 FMAs or 12 adds shows which
-// pipes it shares: if the pair takes as long as the two alone added up, they compete for the same pipes.
+// (one cycle each on every x86 core of the last decade), then, for each instruction, independent copies per iteration
+// (throughput) and a dependent chain (latency). Running an instruction beside as many FMAs or adds shows which pipes it
+// shares: if the pair takes as long as the two alone added up, they compete for the same pipes.
 //
-// Build and run: gcc -O2 -mavx512f -mavx512dq -mavx512bw -mavx512vl -o pipes pipes.c && ./pipes
-// On a core without AVX-512, `./pipes --clock` prints the clock alone (the rest would stop at the first zmm register).
+// Two sets of measurements, one per instruction set the kernels compile to on x64:
+//   AVX-512 (the default): 512-bit instructions, twelve copies, 32 registers and mask registers.
+//   AVX2 (--avx2): 256-bit instructions in ymm0-ymm15 only, compares into vector registers, as the kernels' 256-bit
+//     loops run on a core without AVX-512. With 16 registers, ten copies a side: 10 FMAs into ymm2-ymm11 (ten
+//     accumulator chains, more than the 2 pipes x 4 cycles of latency that keep both FMA pipes busy) beside 10 other
+//     instructions that write ymm12-ymm15 in turn (write-only destinations, so renaming keeps them independent).
+// The clock line comes first and names the core (CPUID family and model) for loop_limits.py's choice of pipe model.
+//
+// Build and run:
+//   gcc -O2 -mavx512f -mavx512dq -mavx512bw -mavx512vl -o pipes pipes.c && ./pipes   (also has --avx2 and --clock)
+//   gcc -O2 -mavx2 -mfma -o pipes pipes.c && ./pipes --avx2                          (a core without AVX-512)
+// `./pipes --clock` prints the clock line alone.
+#include <cpuid.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -21,26 +32,40 @@ static double now(void)
 
 #define ITERATIONS 20000000L
 #define REPEAT8(x) x x x x x x x x
-#define CLOBBERS "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
-    "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", \
-    "xmm24", "xmm25", "k1", "k2"
+#define REPEAT10(x) REPEAT8(x) x x
 
-// Cycles per loop iteration, best of five, for an asm body; the loop's own dec/jnz run on the integer side.
-#define MEASURE(name, body)                                                                                  \
-    static double measure_##name(double ghz)                                                                         \
+// Cycles per loop iteration, best of five, for an asm body after a setup that zeroes the two source registers; the
+// loop's own dec/jnz run on the integer side. `after` runs once, after the timed loop.
+#define TIMED(name, setup, body, after, ...)                                                                 \
+    static double measure_##name(double ghz)                                                                 \
     {                                                                                                        \
         double best = 1e9;                                                                                   \
         for (int k = 0; k < 5; k++)                                                                          \
         {                                                                                                    \
             long n = ITERATIONS;                                                                             \
             double t = now();                                                                                \
-            __asm__ volatile("vxorps %%zmm0, %%zmm0, %%zmm0\n vxorps %%zmm1, %%zmm1, %%zmm1\n 1:\n" body     \
-                             "dec %0\n jnz 1b" : "+r"(n) : : CLOBBERS);                                      \
+            __asm__ volatile(setup "1:\n" body "dec %0\n jnz 1b\n" after : "+r"(n) : : __VA_ARGS__);         \
             t = now() - t;                                                                                   \
             if (t < best) best = t;                                                                          \
         }                                                                                                    \
         return best / ITERATIONS * ghz * 1e9;                                                                \
     }
+
+// One JSON line: cycles per iteration and instructions per cycle, with the instruction count per iteration.
+static void row(const char *name, double cycles, int instructions)
+{
+    printf("{\"measure\":\"%s\",\"cycles\":%.2f,\"per_cycle\":%.2f,\"instructions\":%d}\n", name, cycles,
+           instructions / cycles, instructions);
+}
+#define ROW(f, instructions) row(#f, measure_##f(ghz), instructions);
+
+#ifdef __AVX512F__
+// ---- AVX-512: 512-bit instructions, twelve copies a side ----
+#define CLOBBERS "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
+    "xmm12", "xmm13", "xmm14", "xmm15", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", \
+    "xmm24", "xmm25", "k1", "k2"
+#define MEASURE(name, body) \
+    TIMED(name, "vxorps %%zmm0, %%zmm0, %%zmm0\n vxorps %%zmm1, %%zmm1, %%zmm1\n", body, "", CLOBBERS)
 
 // Twelve independent instances of a two-source instruction, writing zmm2..zmm13 (or zmm14..zmm25).
 #define X12(op, w) op " %%" w "0, %%" w "1, %%" w "2\n" op " %%" w "0, %%" w "1, %%" w "3\n" op " %%" w "0, %%" w "1, %%" w "4\n" \
@@ -84,6 +109,123 @@ MEASURE(fma_latency, REPEAT8("vfmadd231ps %%zmm0, %%zmm1, %%zmm2\n"))
 MEASURE(add_latency, REPEAT8("vaddps %%zmm0, %%zmm2, %%zmm2\n"))
 MEASURE(scalef_latency, REPEAT8("vscalefps %%zmm0, %%zmm2, %%zmm2\n"))
 
+static void avx512_rows(double ghz)
+{
+    ROW(fma, 12) ROW(fma_ymm, 12) ROW(add, 12) ROW(add_ymm, 12) ROW(mul, 12) ROW(max, 12) ROW(scalef, 12) ROW(permute, 12)
+    ROW(and, 12) ROW(shift, 12) ROW(compare, 12)
+    ROW(fma_add, 24) ROW(fma_scalef, 24) ROW(add_scalef, 24) ROW(fma_max, 24) ROW(add_max, 24) ROW(fma_permute, 24)
+    ROW(add_permute, 24) ROW(fma_and, 24) ROW(add_and, 24) ROW(fma_shift, 24) ROW(add_shift, 24) ROW(fma_compare, 24)
+    ROW(add_compare, 24)
+    ROW(fma_latency, 8) ROW(add_latency, 8) ROW(scalef_latency, 8)
+}
+#endif
+
+#ifdef __AVX2__
+// ---- AVX2: 256-bit instructions in ymm0-ymm15, ten copies a side ----
+// ymm0 and ymm1 are the (zero) sources; rax takes vmovmskps's result. vzeroupper after the loop leaves the upper
+// halves clean for the C code around it.
+#define YMM_CLOBBERS "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
+    "xmm12", "xmm13", "xmm14", "xmm15", "rax"
+#define MEASURE_YMM(name, body) \
+    TIMED(avx2_##name, "vxorps %%ymm0, %%ymm0, %%ymm0\n vxorps %%ymm1, %%ymm1, %%ymm1\n", body, "vzeroupper\n", YMM_CLOBBERS)
+
+// An instruction written up to its destination register's number: "vaddps %%ymm0, %%ymm1, %%ymm".
+// TEN: ten copies into ymm2..ymm11 (for vfmadd231ps, ten accumulator chains).
+// BESIDE: ten copies into ymm12..ymm15 in turn, the partner of a pair.
+#define TEN(ins) ins "2\n" ins "3\n" ins "4\n" ins "5\n" ins "6\n" ins "7\n" ins "8\n" ins "9\n" ins "10\n" ins "11\n"
+#define BESIDE(ins) ins "12\n" ins "13\n" ins "14\n" ins "15\n" ins "12\n" ins "13\n" ins "14\n" ins "15\n" ins "12\n" \
+    ins "13\n"
+
+#define FMA "vfmadd231ps %%ymm0, %%ymm1, %%ymm"
+#define ADD "vaddps %%ymm0, %%ymm1, %%ymm"
+#define MUL "vmulps %%ymm0, %%ymm1, %%ymm"
+#define MAX "vmaxps %%ymm0, %%ymm1, %%ymm"
+#define COMPARE "vcmpps $14, %%ymm0, %%ymm1, %%ymm" // greater than, into a vector of all-ones / zero lanes
+#define BLENDV "vblendvps %%ymm1, %%ymm0, %%ymm1, %%ymm"
+#define PERMD "vpermd %%ymm1, %%ymm0, %%ymm"         // table ymm1, indices ymm0 (AT&T order)
+#define PERMPS "vpermps %%ymm1, %%ymm0, %%ymm"
+#define SHIFT "vpslld $20, %%ymm0, %%ymm"
+#define SHIFT_ARITH "vpsrad $3, %%ymm0, %%ymm"
+#define PADDD "vpaddd %%ymm0, %%ymm1, %%ymm"
+#define PMAXSD "vpmaxsd %%ymm0, %%ymm1, %%ymm"
+#define PAND "vpand %%ymm0, %%ymm1, %%ymm"
+#define ANDPS "vandps %%ymm0, %%ymm1, %%ymm"
+#define CVTPH2PS "vcvtph2ps %%xmm0, %%ymm"          // 8 fp16 to 8 floats
+#define PMOVZXWD "vpmovzxwd %%xmm0, %%ymm"          // 8 uint16 to 8 uint32
+#define PUNPCKLWD "vpunpcklwd %%ymm0, %%ymm1, %%ymm" // interleave 16-bit halves, within each 128-bit lane
+// No destination register: vptest sets flags (on AMD one FP op and one transfer to the integer side), vmovmskps
+// writes a general register.
+#define PTEST10 REPEAT10("vptest %%ymm1, %%ymm0\n")
+#define MOVMSK10 REPEAT10("vmovmskps %%ymm0, %%eax\n")
+
+MEASURE_YMM(fma, TEN(FMA))
+MEASURE_YMM(add, TEN(ADD))
+MEASURE_YMM(mul, TEN(MUL))
+MEASURE_YMM(max, TEN(MAX))
+MEASURE_YMM(compare, TEN(COMPARE))
+MEASURE_YMM(blendv, TEN(BLENDV))
+MEASURE_YMM(permd, TEN(PERMD))
+MEASURE_YMM(permps, TEN(PERMPS))
+MEASURE_YMM(shift, TEN(SHIFT))
+MEASURE_YMM(shift_arith, TEN(SHIFT_ARITH))
+MEASURE_YMM(paddd, TEN(PADDD))
+MEASURE_YMM(pmaxsd, TEN(PMAXSD))
+MEASURE_YMM(pand, TEN(PAND))
+MEASURE_YMM(andps, TEN(ANDPS))
+MEASURE_YMM(ptest, PTEST10)
+MEASURE_YMM(movmsk, MOVMSK10)
+MEASURE_YMM(cvtph2ps, TEN(CVTPH2PS))
+MEASURE_YMM(pmovzxwd, TEN(PMOVZXWD))
+MEASURE_YMM(punpcklwd, TEN(PUNPCKLWD))
+
+// Pairs: ten FMAs or ten adds beside ten of another instruction.
+#define PAIRS(name, partner)                                \
+    MEASURE_YMM(fma_##name, TEN(FMA) partner)               \
+    MEASURE_YMM(add_##name, TEN(ADD) partner)
+MEASURE_YMM(fma_add, TEN(FMA) BESIDE(ADD))
+PAIRS(mul, BESIDE(MUL))
+PAIRS(max, BESIDE(MAX))
+PAIRS(compare, BESIDE(COMPARE))
+PAIRS(blendv, BESIDE(BLENDV))
+PAIRS(permd, BESIDE(PERMD))
+PAIRS(shift, BESIDE(SHIFT))
+PAIRS(paddd, BESIDE(PADDD))
+PAIRS(pmaxsd, BESIDE(PMAXSD))
+PAIRS(pand, BESIDE(PAND))
+PAIRS(ptest, PTEST10)
+PAIRS(movmsk, MOVMSK10)
+PAIRS(cvtph2ps, BESIDE(CVTPH2PS))
+PAIRS(pmovzxwd, BESIDE(PMOVZXWD))
+PAIRS(punpcklwd, BESIDE(PUNPCKLWD))
+// Pairs among the instructions that FMAs and adds leave room for: which of them share a pipe with each other.
+MEASURE_YMM(permd_shift, TEN(PERMD) BESIDE(SHIFT))
+MEASURE_YMM(permd_punpcklwd, TEN(PERMD) BESIDE(PUNPCKLWD))
+MEASURE_YMM(shift_max, TEN(SHIFT) BESIDE(MAX))
+MEASURE_YMM(permd_max, TEN(PERMD) BESIDE(MAX))
+MEASURE_YMM(paddd_pmaxsd, TEN(PADDD) BESIDE(PMAXSD))
+
+// Dependent chains of eight: each instruction takes the previous one's result.
+MEASURE_YMM(fma_latency, REPEAT8("vfmadd231ps %%ymm0, %%ymm1, %%ymm2\n"))
+MEASURE_YMM(add_latency, REPEAT8("vaddps %%ymm0, %%ymm2, %%ymm2\n"))
+MEASURE_YMM(permd_latency, REPEAT8("vpermd %%ymm1, %%ymm2, %%ymm2\n")) // through the indices, as the exp uses it
+MEASURE_YMM(paddd_latency, REPEAT8("vpaddd %%ymm0, %%ymm2, %%ymm2\n"))
+
+#define YROW(f, instructions) row(#f, measure_avx2_##f(ghz), instructions);
+#define YPAIRS(name) YROW(fma_##name, 20) YROW(add_##name, 20)
+
+static void avx2_rows(double ghz)
+{
+    YROW(fma, 10) YROW(add, 10) YROW(mul, 10) YROW(max, 10) YROW(compare, 10) YROW(blendv, 10) YROW(permd, 10)
+    YROW(permps, 10) YROW(shift, 10) YROW(shift_arith, 10) YROW(paddd, 10) YROW(pmaxsd, 10) YROW(pand, 10)
+    YROW(andps, 10) YROW(ptest, 10) YROW(movmsk, 10) YROW(cvtph2ps, 10) YROW(pmovzxwd, 10) YROW(punpcklwd, 10)
+    YROW(fma_add, 20)
+    YPAIRS(mul) YPAIRS(max) YPAIRS(compare) YPAIRS(blendv) YPAIRS(permd) YPAIRS(shift) YPAIRS(paddd) YPAIRS(pmaxsd)
+    YPAIRS(pand) YPAIRS(ptest) YPAIRS(movmsk) YPAIRS(cvtph2ps) YPAIRS(pmovzxwd) YPAIRS(punpcklwd)
+    YROW(permd_shift, 20) YROW(permd_punpcklwd, 20) YROW(shift_max, 20) YROW(permd_max, 20) YROW(paddd_pmaxsd, 20)
+    YROW(fma_latency, 8) YROW(add_latency, 8) YROW(permd_latency, 8) YROW(paddd_latency, 8)
+}
+#endif
+
 static double clock_ghz(void)
 {
     double best = 0;
@@ -102,15 +244,30 @@ static double clock_ghz(void)
 
 int main(int argc, char **argv)
 {
+    const char *mode = argc > 1 ? argv[1] : "";
+    // CPUID leaf 1: the displayed family and model (base plus extended fields), as lscpu prints them.
+    unsigned a = 0, b, c, d;
+    __get_cpuid(1, &a, &b, &c, &d);
+    unsigned family = (a >> 8 & 0xF) + ((a >> 8 & 0xF) == 0xF ? (a >> 20 & 0xFF) : 0);
+    unsigned model = (a >> 4 & 0xF) | ((a >> 8 & 0xF) == 0x6 || (a >> 8 & 0xF) == 0xF ? (a >> 16 & 0xF) << 4 : 0);
     double ghz = clock_ghz();
-    printf("{\"measure\":\"clock\",\"ghz\":%.3f}\n", ghz);
-    if (argc > 1 && strcmp(argv[1], "--clock") == 0) return 0;
-#define ROW(f, instructions) { double c = measure_##f(ghz); printf("{\"measure\":\"%s\",\"cycles\":%.2f,\"per_cycle\":%.2f}\n", #f, c, (instructions) / c); }
-    ROW(fma, 12) ROW(fma_ymm, 12) ROW(add, 12) ROW(add_ymm, 12) ROW(mul, 12) ROW(max, 12) ROW(scalef, 12) ROW(permute, 12)
-    ROW(and, 12) ROW(shift, 12) ROW(compare, 12)
-    ROW(fma_add, 24) ROW(fma_scalef, 24) ROW(add_scalef, 24) ROW(fma_max, 24) ROW(add_max, 24) ROW(fma_permute, 24)
-    ROW(add_permute, 24) ROW(fma_and, 24) ROW(add_and, 24) ROW(fma_shift, 24) ROW(add_shift, 24) ROW(fma_compare, 24)
-    ROW(add_compare, 24)
-    ROW(fma_latency, 8) ROW(add_latency, 8) ROW(scalef_latency, 8)
+    printf("{\"measure\":\"clock\",\"ghz\":%.3f,\"cpu_family\":%u,\"cpu_model\":%u}\n", ghz, family, model);
+    if (strcmp(mode, "--clock") == 0) return 0;
+    if (strcmp(mode, "--avx2") == 0)
+    {
+#ifdef __AVX2__
+        avx2_rows(ghz);
+        return 0;
+#else
+        fprintf(stderr, "pipes: built without AVX2 (gcc -O2 -mavx2 -mfma)\n");
+        return 1;
+#endif
+    }
+#ifdef __AVX512F__
+    avx512_rows(ghz);
     return 0;
+#else
+    fprintf(stderr, "pipes: built without AVX-512; run with --avx2 or --clock\n");
+    return 1;
+#endif
 }

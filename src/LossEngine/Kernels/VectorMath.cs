@@ -61,7 +61,7 @@ internal static class VectorMath
     // in its low bits, so the same bits give the table index (the low three) and, shifted into the exponent field, 2^n.
     internal const float EighthsRoundingMagic = RoundingMagic + 1016f;
 
-    // e^r ≈ 1 + r·(1 + r·(E2 + E3·r)) on [−ln2/16, ln2/16], fitted for minimal relative error (Lawson-weighted least
+    // e^r ≈ 1 + r + r²·(E2 + E3·r) on [−ln2/16, ln2/16], fitted for minimal relative error (Lawson-weighted least
     // squares, 4000 Chebyshev nodes; the linear coefficient rounds to 1): 2.6e−8.
     internal const float E2 = 0.50006455f;
     internal const float E3 = 0.16666403f;
@@ -208,12 +208,13 @@ internal static class VectorMath
 
     /// <summary>The exp for sums through the eight-entry table of 2^(j/8) (see <see cref="EighthsRoundingMagic"/>), for
     /// x in [−105, 88], the range the kernels clamp x − max to at this width (outside it the exponent field wraps); only
-    /// at AVX2's width with FMA (see <see cref="IVectorWidth{TVector}.PowerOfEighths"/>). Where the degree-5 polynomial
-    /// takes five FMAs after the reduction, this takes three, and the power of two comes from the same bits as the index,
-    /// beside the polynomial: the exp's dependency chain is shorter by two FMAs, which is what the 256-bit loops wait on
+    /// at AVX2's width with FMA (see <see cref="IVectorWidth{TVector}.PowerOfEighths"/>). After the reduction it takes
+    /// r², E2 + E3·r beside it, r + r²·(E2 + E3·r) and 2^(j/8)·2^n·(1 + that): three steps on the exp's dependency chain
+    /// where the degree-5 polynomial in Horner form takes five FMAs, and the power of two comes from the same bits as the
+    /// index, in integer operations beside the polynomial. The chain's length is what the 256-bit loops wait on
     /// (bench/results/kernels-amd-epyc-zen3-2vcpu.md).</summary>
-    /// <remarks>Error: 2.6e−8 from the polynomial, 6e−8 from the table's rounding, the roundings of the Horner steps and
-    /// the final FMA, plus |k/8|·1.9e−9 from ln 2 rounded to float (as in the other forms). 2^(j/8)·2^n is built in the
+    /// <remarks>Error: 2.6e−8 from the polynomial, 6e−8 from the table's rounding, the roundings of the polynomial's steps
+    /// and the final FMA, plus |k/8|·1.9e−9 from ln 2 rounded to float (as in the other forms). 2^(j/8)·2^n is built in the
     /// exponent field from n + 127 as the bits hold it (see <see cref="IVectorWidth{TVector}.PowerOfEighths"/>): at
     /// n = −127 (x in (−88.03, −87.38]) it is a subnormal within 2^−127 of the power, and below that +0, so the terms
     /// below e^−88 are exactly 0, as the polynomial form's are below −87.68. The constants are not held in registers: on an
@@ -228,7 +229,7 @@ internal static class VectorMath
         TVector y = TWidth.MultiplyAdd(x, TWidth.Create(8 * Log2E), magic);
         TVector r = TWidth.MultiplyAdd(TWidth.Subtract(y, magic), TWidth.Create(-Ln2 / 8), x);
         TVector scale = TWidth.PowerOfEighths(y);
-        TVector q = TWidth.Multiply(TWidth.MultiplyAdd(TWidth.MultiplyAdd(TWidth.Create(E3), r, TWidth.Create(E2)), r, TWidth.Create(1f)), r);
+        TVector q = TWidth.MultiplyAdd(TWidth.Multiply(r, r), TWidth.MultiplyAdd(TWidth.Create(E3), r, TWidth.Create(E2)), r);
         return TWidth.MultiplyAdd(scale, q, scale);
     }
 
@@ -259,15 +260,14 @@ internal static class VectorMath
         y1 = TWidth.MultiplyAdd(e3, x1, e2);
         y2 = TWidth.MultiplyAdd(e3, x2, e2);
         y3 = TWidth.MultiplyAdd(e3, x3, e2);
-        TVector one = TWidth.Create(1f);
-        y0 = TWidth.MultiplyAdd(y0, x0, one);
-        y1 = TWidth.MultiplyAdd(y1, x1, one);
-        y2 = TWidth.MultiplyAdd(y2, x2, one);
-        y3 = TWidth.MultiplyAdd(y3, x3, one);
-        x0 = TWidth.MultiplyAdd(s0, TWidth.Multiply(y0, x0), s0);
-        x1 = TWidth.MultiplyAdd(s1, TWidth.Multiply(y1, x1), s1);
-        x2 = TWidth.MultiplyAdd(s2, TWidth.Multiply(y2, x2), s2);
-        x3 = TWidth.MultiplyAdd(s3, TWidth.Multiply(y3, x3), s3);
+        y0 = TWidth.MultiplyAdd(TWidth.Multiply(x0, x0), y0, x0);
+        y1 = TWidth.MultiplyAdd(TWidth.Multiply(x1, x1), y1, x1);
+        y2 = TWidth.MultiplyAdd(TWidth.Multiply(x2, x2), y2, x2);
+        y3 = TWidth.MultiplyAdd(TWidth.Multiply(x3, x3), y3, x3);
+        x0 = TWidth.MultiplyAdd(s0, y0, s0);
+        x1 = TWidth.MultiplyAdd(s1, y1, s1);
+        x2 = TWidth.MultiplyAdd(s2, y2, s2);
+        x3 = TWidth.MultiplyAdd(s3, y3, s3);
     }
 
     /// <summary><see cref="ExpForSum{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> of four vectors, step by
