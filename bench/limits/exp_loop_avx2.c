@@ -11,6 +11,8 @@
 //          maximum, one integer add fewer
 //   tabaN  the same with 2^n added to the entry's bits as an integer (no multiply; terms for x in (−88.07, −87.38]
 //          come out as small subnormals where tabN gives 0)
+//   tabkN  ExpForSumByEighths: the entries are 2^(j/8)'s fraction bits less j·2^20, so the bits shifted left by 20
+//          add to them without a mask, then an integer maximum with 0; the polynomial as r + r²·(E2 + E3·r)
 //
 // Build and run: gcc -O3 -mavx2 -mfma -o exp_loop_avx2 exp_loop_avx2.c -lm && ./exp_loop_avx2
 #include <immintrin.h>
@@ -24,6 +26,7 @@
 static float rowf[V] __attribute__((aligned(64)));
 static uint16_t rowb[V] __attribute__((aligned(64)));
 static float table8[8];
+static int32_t table8k[8];
 static double now(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
 #define STEP(N, body) for (int j = 0; j < N; j++) { body; }
 #define S(x) _mm256_set1_ps(x)
@@ -60,9 +63,18 @@ static inline __m256 ld(const void* p, int bf, int i){
   STEP(N, q[j]=_mm256_fmadd_ps(q[j],r[j],S(1.f))) \
   STEP(N, q[j]=_mm256_mul_ps(q[j],r[j])) \
   STEP(N, e[j]=_mm256_fmadd_ps(s[j],q[j],s[j])) }
+#define TABK(N,d,e) { __m256 y[N],n[N],r[N],q[N],s[N]; \
+  STEP(N, y[j]=_mm256_fmadd_ps(d[j],S(11.5415603f),S(12583928.f))) \
+  STEP(N, n[j]=_mm256_sub_ps(y[j],S(12583928.f))) \
+  STEP(N, r[j]=_mm256_fmadd_ps(n[j],S(-0.0866433978f),d[j])) \
+  STEP(N, s[j]=_mm256_castsi256_ps(_mm256_max_epi32(_mm256_add_epi32(_mm256_permutevar8x32_epi32(tabk,_mm256_castps_si256(y[j])),_mm256_slli_epi32(_mm256_castps_si256(y[j]),20)),_mm256_setzero_si256()))) \
+  STEP(N, q[j]=_mm256_fmadd_ps(S(0.16666403f),r[j],S(0.50006455f))) \
+  STEP(N, q[j]=_mm256_fmadd_ps(_mm256_mul_ps(r[j],r[j]),q[j],r[j])) \
+  STEP(N, e[j]=_mm256_fmadd_ps(s[j],q[j],s[j])) }
 #define LOOP(NAME, N, EXP) \
 __attribute__((noinline)) static float NAME(const void* src, int bf, float max){ \
   __m256 m=S(max), sum=_mm256_setzero_ps(); __m256 tab=_mm256_loadu_ps(table8); (void)tab; \
+  __m256i tabk=_mm256_loadu_si256((const __m256i*)table8k); (void)tabk; \
   for(int i=0;i<V;i+=8*N){ __m256 x[N],d[N],e[N]; \
     STEP(N, x[j]=ld(src,bf,i+8*j)) \
     STEP(N, d[j]=_mm256_max_ps(_mm256_sub_ps(x[j],m),S(-105.f))) \
@@ -77,6 +89,8 @@ LOOP(tab2,2,TAB)
 LOOP(tab8,8,TAB)
 LOOP(taba4,4,TABA)
 LOOP(taba2,2,TABA)
+LOOP(tabk4,4,TABK)
+LOOP(tabk2,2,TABK)
 typedef float (*F)(const void*,int,float);
 static void run(const char* name, F f, int bf, double ref){
   double best=1e9; float res=0; const void* src = bf? (const void*)rowb : (const void*)rowf;
@@ -86,10 +100,11 @@ static void run(const char* name, F f, int bf, double ref){
 int main(){
   srand(1);
   for(int i=0;i<V;i++){ float x=((float)rand()/RAND_MAX-0.5f)*16; uint32_t b; memcpy(&b,&x,4); b&=0xFFFF0000u; rowb[i]=b>>16; memcpy(&rowf[i],&b,4);} 
-  for(int j=0;j<8;j++) table8[j]=exp2f(j/8.0f);
+  for(int j=0;j<8;j++){ table8[j]=exp2f(j/8.0f); int32_t b; memcpy(&b,&table8[j],4); table8k[j]=(b&0x7FFFFF)-(j<<20); }
   double ref=0; for(int i=0;i<V;i++){ double d=(double)rowf[i]-3.0; ref+=exp(d);} 
   for(int round=0;round<2;round++) for(int bf=0;bf<2;bf++){
     run("poly4",poly4,bf,ref); run("poly2",poly2,bf,ref); run("poly8",poly8,bf,ref);
     run("tab4",tab4,bf,ref); run("tab2",tab2,bf,ref); run("tab8",tab8,bf,ref); run("taba4",taba4,bf,ref); run("taba2",taba2,bf,ref);
+    run("tabk4",tabk4,bf,ref); run("tabk2",tabk2,bf,ref);
   }
 }

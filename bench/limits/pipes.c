@@ -10,7 +10,7 @@
 //   AVX-512 (the default): 512-bit instructions, twelve copies, 32 registers and mask registers.
 //   AVX2 (--avx2): 256-bit instructions in ymm0-ymm15 only, compares into vector registers, as the kernels' 256-bit
 //     loops run on a core without AVX-512. With 16 registers, ten copies a side: 10 FMAs into ymm2-ymm11 (ten
-//     accumulator chains, more than the 2 pipes x 4 cycles of latency that keep both FMA pipes busy) beside 10 other
+//     accumulator chains, more than the eight that two pipes with four cycles of latency need) beside 10 other
 //     instructions that write ymm12-ymm15 in turn (write-only destinations, so renaming keeps them independent).
 // The clock line comes first and names the core (CPUID family and model) for loop_limits.py's choice of pipe model.
 //
@@ -34,8 +34,10 @@ static double now(void)
 #define REPEAT8(x) x x x x x x x x
 #define REPEAT10(x) REPEAT8(x) x x
 
-// Cycles per loop iteration, best of five, for an asm body after a setup that zeroes the two source registers; the
-// loop's own dec/jnz run on the integer side. `after` runs once, after the timed loop.
+// Cycles per loop iteration, best of five, for an asm body after a setup that fills the source registers. The loop
+// starts on a 64-byte boundary, so its placement in the op cache does not vary from one build to the next, and counts
+// down with sub: vptest writes the carry flag, which dec (it leaves the carry alone) would have to merge. `after` runs
+// once, after the timed loop.
 #define TIMED(name, setup, body, after, ...)                                                                 \
     static double measure_##name(double ghz)                                                                 \
     {                                                                                                        \
@@ -44,7 +46,8 @@ static double now(void)
         {                                                                                                    \
             long n = ITERATIONS;                                                                             \
             double t = now();                                                                                \
-            __asm__ volatile(setup "1:\n" body "dec %0\n jnz 1b\n" after : "+r"(n) : : __VA_ARGS__);         \
+            __asm__ volatile(setup ".p2align 6\n1:\n" body "sub $1, %0\n jnz 1b\n" after                     \
+                             : "+r"(n) : : __VA_ARGS__);                                                     \
             t = now() - t;                                                                                   \
             if (t < best) best = t;                                                                          \
         }                                                                                                    \
@@ -52,7 +55,7 @@ static double now(void)
     }
 
 // One JSON line: cycles per iteration and instructions per cycle, with the instruction count per iteration.
-static void row(const char *name, double cycles, int instructions)
+__attribute__((unused)) static void row(const char *name, double cycles, int instructions)
 {
     printf("{\"measure\":\"%s\",\"cycles\":%.2f,\"per_cycle\":%.2f,\"instructions\":%d}\n", name, cycles,
            instructions / cycles, instructions);
@@ -122,27 +125,34 @@ static void avx512_rows(double ghz)
 
 #ifdef __AVX2__
 // ---- AVX2: 256-bit instructions in ymm0-ymm15, ten copies a side ----
-// ymm0 and ymm1 are the (zero) sources; rax takes vmovmskps's result. vzeroupper after the loop leaves the upper
-// halves clean for the C code around it.
-#define YMM_CLOBBERS "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
-    "xmm12", "xmm13", "xmm14", "xmm15", "rax"
-#define MEASURE_YMM(name, body) \
-    TIMED(avx2_##name, "vxorps %%ymm0, %%ymm0, %%ymm0\n vxorps %%ymm1, %%ymm1, %%ymm1\n", body, "vzeroupper\n", YMM_CLOBBERS)
-
-// An instruction written up to its destination register's number: "vaddps %%ymm0, %%ymm1, %%ymm".
+// The sources hold ordinary values, built in registers: ymm0 = 1.0 and ymm1 = 2.0 in every lane (as integers, 1.0's
+// bits index lane 0 and shift and compare like any other), no zero-idiom registers, which a core may treat as known
+// zeros. ymm2-ymm15 start at zero, so the FMA accumulators stay finite. rax takes vmovmskps's result, store_buffer the
+// stores (ten 32-byte slots, the same each iteration); vzeroupper after the loop leaves the upper halves clean for the
+// C code around it.
+//
+// An instruction is written up to its destination register's number, e.g. "vaddps %%ymm0, %%ymm1, %%ymm".
 // TEN: ten copies into ymm2..ymm11 (for vfmadd231ps, ten accumulator chains).
-// BESIDE: ten copies into ymm12..ymm15 in turn, the partner of a pair.
+// BESIDE: ten copies into ymm12..ymm15 in turn, the other side of a pair (write-only destinations: renaming keeps
+// the copies independent). FOUR: four copies into ymm12..ymm15.
 #define TEN(ins) ins "2\n" ins "3\n" ins "4\n" ins "5\n" ins "6\n" ins "7\n" ins "8\n" ins "9\n" ins "10\n" ins "11\n"
-#define BESIDE(ins) ins "12\n" ins "13\n" ins "14\n" ins "15\n" ins "12\n" ins "13\n" ins "14\n" ins "15\n" ins "12\n" \
-    ins "13\n"
+#define FOUR(ins) ins "12\n" ins "13\n" ins "14\n" ins "15\n"
+#define BESIDE(ins) FOUR(ins) FOUR(ins) ins "12\n" ins "13\n"
+#define YMM_SETUP "vpcmpeqd %%ymm0, %%ymm0, %%ymm0\n vpsrld $25, %%ymm0, %%ymm0\n vpslld $23, %%ymm0, %%ymm0\n" \
+    "vaddps %%ymm0, %%ymm0, %%ymm1\n" TEN("vxorps %%ymm2, %%ymm2, %%ymm") "vxorps %%ymm12, %%ymm12, %%ymm12\n"  \
+    "vxorps %%ymm13, %%ymm13, %%ymm13\n vxorps %%ymm14, %%ymm14, %%ymm14\n vxorps %%ymm15, %%ymm15, %%ymm15\n"
+#define YMM_CLOBBERS "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11", \
+    "xmm12", "xmm13", "xmm14", "xmm15", "rax", "memory"
+static float store_buffer[80] __attribute__((used, aligned(64)));
+#define MEASURE_YMM(name, body) TIMED(avx2_##name, YMM_SETUP, body, "vzeroupper\n", YMM_CLOBBERS)
 
 #define FMA "vfmadd231ps %%ymm0, %%ymm1, %%ymm"
 #define ADD "vaddps %%ymm0, %%ymm1, %%ymm"
 #define MUL "vmulps %%ymm0, %%ymm1, %%ymm"
 #define MAX "vmaxps %%ymm0, %%ymm1, %%ymm"
-#define COMPARE "vcmpps $14, %%ymm0, %%ymm1, %%ymm" // greater than, into a vector of all-ones / zero lanes
+#define COMPARE "vcmpps $14, %%ymm0, %%ymm1, %%ymm" // greater than, into a vector of all-ones or zero lanes
 #define BLENDV "vblendvps %%ymm1, %%ymm0, %%ymm1, %%ymm"
-#define PERMD "vpermd %%ymm1, %%ymm0, %%ymm"         // table ymm1, indices ymm0 (AT&T order)
+#define PERMD "vpermd %%ymm1, %%ymm0, %%ymm" // AT&T order: table ymm1, indices ymm0
 #define PERMPS "vpermps %%ymm1, %%ymm0, %%ymm"
 #define SHIFT "vpslld $20, %%ymm0, %%ymm"
 #define SHIFT_ARITH "vpsrad $3, %%ymm0, %%ymm"
@@ -151,12 +161,15 @@ static void avx512_rows(double ghz)
 #define PAND "vpand %%ymm0, %%ymm1, %%ymm"
 #define ANDPS "vandps %%ymm0, %%ymm1, %%ymm"
 #define CVTPH2PS "vcvtph2ps %%xmm0, %%ymm"          // 8 fp16 to 8 floats
-#define PMOVZXWD "vpmovzxwd %%xmm0, %%ymm"          // 8 uint16 to 8 uint32
-#define PUNPCKLWD "vpunpcklwd %%ymm0, %%ymm1, %%ymm" // interleave 16-bit halves, within each 128-bit lane
-// No destination register: vptest sets flags (on AMD one FP op and one transfer to the integer side), vmovmskps
-// writes a general register.
+#define PMOVZXWD "vpmovzxwd %%xmm0, %%ymm"          // 8 uint16 to 8 uint32 (crosses the 128-bit halves)
+#define PUNPCKLWD "vpunpcklwd %%ymm0, %%ymm1, %%ymm" // interleaves 16-bit elements within each 128-bit half
+// Without a vector destination: vptest sets flags (two ops on AMD: a vector op, then a transfer to the integer side);
+// vmovmskps writes a general register.
 #define PTEST10 REPEAT10("vptest %%ymm1, %%ymm0\n")
 #define MOVMSK10 REPEAT10("vmovmskps %%ymm0, %%eax\n")
+// Ten stores of a ymm register, as the loops' spills.
+#define STORE(offset) "vmovups %%ymm0, store_buffer+" #offset "(%%rip)\n"
+#define STORE10 STORE(0) STORE(32) STORE(64) STORE(96) STORE(128) STORE(160) STORE(192) STORE(224) STORE(256) STORE(288)
 
 MEASURE_YMM(fma, TEN(FMA))
 MEASURE_YMM(add, TEN(ADD))
@@ -177,11 +190,12 @@ MEASURE_YMM(movmsk, MOVMSK10)
 MEASURE_YMM(cvtph2ps, TEN(CVTPH2PS))
 MEASURE_YMM(pmovzxwd, TEN(PMOVZXWD))
 MEASURE_YMM(punpcklwd, TEN(PUNPCKLWD))
+MEASURE_YMM(store, STORE10)
 
-// Pairs: ten FMAs or ten adds beside ten of another instruction.
-#define PAIRS(name, partner)                                \
-    MEASURE_YMM(fma_##name, TEN(FMA) partner)               \
-    MEASURE_YMM(add_##name, TEN(ADD) partner)
+// Pairs with ten FMAs and with ten adds.
+#define PAIRS(name, other)                  \
+    MEASURE_YMM(fma_##name, TEN(FMA) other) \
+    MEASURE_YMM(add_##name, TEN(ADD) other)
 MEASURE_YMM(fma_add, TEN(FMA) BESIDE(ADD))
 PAIRS(mul, BESIDE(MUL))
 PAIRS(max, BESIDE(MAX))
@@ -197,17 +211,31 @@ PAIRS(movmsk, MOVMSK10)
 PAIRS(cvtph2ps, BESIDE(CVTPH2PS))
 PAIRS(pmovzxwd, BESIDE(PMOVZXWD))
 PAIRS(punpcklwd, BESIDE(PUNPCKLWD))
-// Pairs among the instructions that FMAs and adds leave room for: which of them share a pipe with each other.
-MEASURE_YMM(permd_shift, TEN(PERMD) BESIDE(SHIFT))
-MEASURE_YMM(permd_punpcklwd, TEN(PERMD) BESIDE(PUNPCKLWD))
-MEASURE_YMM(shift_max, TEN(SHIFT) BESIDE(MAX))
-MEASURE_YMM(permd_max, TEN(PERMD) BESIDE(MAX))
-MEASURE_YMM(paddd_pmaxsd, TEN(PADDD) BESIDE(PMAXSD))
+PAIRS(store, STORE10)
+// Pairs among the rest: which of them share pipes with each other (the shift with a multiply: one of its two pipes is
+// an FMA pipe; vpermd with the instructions that cross or shuffle lanes; vptest and stores with a multiply, which
+// reads two registers where an FMA reads three).
+MEASURE_YMM(mul_shift, TEN(MUL) BESIDE(SHIFT))
+MEASURE_YMM(punpcklwd_shift, TEN(PUNPCKLWD) BESIDE(SHIFT))
+MEASURE_YMM(compare_max, TEN(COMPARE) BESIDE(MAX))
+MEASURE_YMM(fma_add_pmaxsd, TEN(FMA) BESIDE(ADD) BESIDE(PMAXSD))
+MEASURE_YMM(shift_permd, TEN(SHIFT) BESIDE(PERMD))
+MEASURE_YMM(cvtph2ps_permd, TEN(CVTPH2PS) BESIDE(PERMD))
+MEASURE_YMM(pmovzxwd_permd, TEN(PMOVZXWD) BESIDE(PERMD))
+MEASURE_YMM(shift_cvtph2ps, TEN(SHIFT) BESIDE(CVTPH2PS))
+MEASURE_YMM(mul_ptest, TEN(MUL) PTEST10)
+MEASURE_YMM(shift_ptest, TEN(SHIFT) PTEST10)
+MEASURE_YMM(movmsk_ptest, MOVMSK10 PTEST10)
+MEASURE_YMM(mul_store, TEN(MUL) STORE10)
+MEASURE_YMM(ptest_store, PTEST10 STORE10)
+// Four vpermd beside ten FMAs: what a table lookup (the 256-bit exp has one a vector) costs busy FMA pipes.
+MEASURE_YMM(fma_permd4, TEN(FMA) FOUR(PERMD))
 
 // Dependent chains of eight: each instruction takes the previous one's result.
 MEASURE_YMM(fma_latency, REPEAT8("vfmadd231ps %%ymm0, %%ymm1, %%ymm2\n"))
 MEASURE_YMM(add_latency, REPEAT8("vaddps %%ymm0, %%ymm2, %%ymm2\n"))
-MEASURE_YMM(permd_latency, REPEAT8("vpermd %%ymm1, %%ymm2, %%ymm2\n")) // through the indices, as the exp uses it
+MEASURE_YMM(permd_latency, REPEAT8("vpermd %%ymm1, %%ymm2, %%ymm2\n"))       // through the indices, as the exp
+MEASURE_YMM(permd_table_latency, REPEAT8("vpermd %%ymm2, %%ymm0, %%ymm2\n")) // through the table
 MEASURE_YMM(paddd_latency, REPEAT8("vpaddd %%ymm0, %%ymm2, %%ymm2\n"))
 
 #define YROW(f, instructions) row(#f, measure_avx2_##f(ghz), instructions);
@@ -218,11 +246,15 @@ static void avx2_rows(double ghz)
     YROW(fma, 10) YROW(add, 10) YROW(mul, 10) YROW(max, 10) YROW(compare, 10) YROW(blendv, 10) YROW(permd, 10)
     YROW(permps, 10) YROW(shift, 10) YROW(shift_arith, 10) YROW(paddd, 10) YROW(pmaxsd, 10) YROW(pand, 10)
     YROW(andps, 10) YROW(ptest, 10) YROW(movmsk, 10) YROW(cvtph2ps, 10) YROW(pmovzxwd, 10) YROW(punpcklwd, 10)
+    YROW(store, 10)
     YROW(fma_add, 20)
     YPAIRS(mul) YPAIRS(max) YPAIRS(compare) YPAIRS(blendv) YPAIRS(permd) YPAIRS(shift) YPAIRS(paddd) YPAIRS(pmaxsd)
-    YPAIRS(pand) YPAIRS(ptest) YPAIRS(movmsk) YPAIRS(cvtph2ps) YPAIRS(pmovzxwd) YPAIRS(punpcklwd)
-    YROW(permd_shift, 20) YROW(permd_punpcklwd, 20) YROW(shift_max, 20) YROW(permd_max, 20) YROW(paddd_pmaxsd, 20)
-    YROW(fma_latency, 8) YROW(add_latency, 8) YROW(permd_latency, 8) YROW(paddd_latency, 8)
+    YPAIRS(pand) YPAIRS(ptest) YPAIRS(movmsk) YPAIRS(cvtph2ps) YPAIRS(pmovzxwd) YPAIRS(punpcklwd) YPAIRS(store)
+    YROW(mul_shift, 20) YROW(punpcklwd_shift, 20) YROW(compare_max, 20) YROW(fma_add_pmaxsd, 30) YROW(shift_permd, 20)
+    YROW(cvtph2ps_permd, 20) YROW(pmovzxwd_permd, 20) YROW(shift_cvtph2ps, 20) YROW(mul_ptest, 20)
+    YROW(shift_ptest, 20) YROW(movmsk_ptest, 20) YROW(mul_store, 20) YROW(ptest_store, 20) YROW(fma_permd4, 14)
+    YROW(fma_latency, 8) YROW(add_latency, 8) YROW(permd_latency, 8) YROW(permd_table_latency, 8)
+    YROW(paddd_latency, 8)
 }
 #endif
 
