@@ -275,9 +275,8 @@ def pipe_bound(counts, model):
     return best, busiest
 
 
-def loop_row(chunk, kernel, dtype, width, model, ghz):
-    """Class counts and pipe bound of the main loop in a listing, or {} when the script finds no loop in it."""
-    path_ops = hot_path(chunk) if chunk else None
+def loop_row(path_ops, kernel, dtype, width, model, ghz):
+    """Class counts and pipe bound of a main loop's common path (hot_path), or {} where no loop was found."""
     if not path_ops:
         return {}
     counts = {}
@@ -363,9 +362,10 @@ def main():
         ghz, model = pipes_and_model(pipes_path, only)
         kernel, dtype, width = only["kernel"], only["dtype"], int(only["bits"])
         chunk = listing(listing_path, kernel, dtype, width)
+        ops = hot_path(chunk) if chunk else None
         row = {"kernel": kernel, "dtype": dtype, "bits": width, "ghz": ghz, "model": model,
-               **loop_row(chunk, kernel, dtype, width, model, ghz)}
-        if chunk and (ops := hot_path(chunk)):
+               **loop_row(ops, kernel, dtype, width, model, ghz)}
+        if ops:
             row["path"] = [f"{classify(op, args, model)}: {op} {args}".rstrip() for op, args in ops]
         print(json.dumps(row, indent=1))
         return
@@ -387,7 +387,7 @@ def main():
         chunk = listing(path, kernel, dtype, width)
         os.unlink(path)
         row = {"kernel": kernel, "dtype": dtype, "bits": width, "simd_bits": cached["simd_bits"], "ghz": ghz,
-               "model": model, **loop_row(chunk, kernel, dtype, width, model, ghz)}
+               "model": model, **loop_row(hot_path(chunk) if chunk else None, kernel, dtype, width, model, ghz)}
         row.update({
             "cached_gelems": cached["gelems"],
             "streamed_gelems": streamed["gelems"],

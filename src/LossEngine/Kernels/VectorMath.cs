@@ -218,7 +218,7 @@ internal static class VectorMath
     /// exponent field from n + 127 as the bits hold it (see <see cref="IVectorWidth{TVector}.PowerOfEighths"/>): at
     /// n = −127 (x in (−88.03, −87.38]) it is a subnormal within 2^−127 of the power, and below that +0, so the terms
     /// below e^−88 are exactly 0, as the polynomial form's are below −87.68. The constants are not held in registers: on an
-    /// AVX2 machine the JIT has 16 vector registers, and the four interleaved exps with ten constants held would spill
+    /// AVX2 machine the JIT has 16 vector registers, and the four interleaved exps with their constants held would spill
     /// their intermediate values, where a constant reloaded from memory costs a load port only.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static TVector ExpForSumByEighths<TWidth, TVector>(TVector x)

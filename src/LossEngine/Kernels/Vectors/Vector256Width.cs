@@ -135,8 +135,8 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
     /// 2^(j/8)'s fraction bits less j·2^20, so one integer add leaves the bits of 2^(j/8)·2^n: exact wherever
     /// n + 127 ≥ 1. Where n + 127 is 0 the add leaves 2^(j/8)'s fraction bits with a zero exponent field, the
     /// subnormal (2^(j/8) − 1)·2^−126, within 2^−127 of the true power; below that the field's sign bit is set, and the
-    /// signed maximum with 0 gives +0. The power takes no floating-point operation: the shift, the add and the maximum
-    /// run on any of the integer vector pipes, beside the FMAs of the polynomial.</remarks>
+    /// signed maximum with 0 gives +0. The power takes no floating-point operation: the add and the maximum run on any
+    /// vector pipe, the shift on two of them, beside the FMAs of the polynomial.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> PowerOfEighths(Vector256<float> y)
     {
