@@ -93,6 +93,10 @@ internal static class RowComparisonKernel
             candidateLanes.Start(candidateStart);
         }
 
+        // RunVectors spills vectors at 256 bits: StackPlacement keeps its frame inside a page, at a measured alignment.
+        byte* stackMark = stackalloc byte[StackPlacement.MarkBytes];
+        byte* stackPad = stackalloc byte[StackPlacement.PadBytes((nuint)stackMark, StackPlacement.ComparisonOffset)];
+        *stackPad = 0;
         nuint nextFold = (nuint)(FoldInterval * count);
         nuint i = 0;
         fixed (T* pinnedReference = reference, pinnedCandidate = candidate)

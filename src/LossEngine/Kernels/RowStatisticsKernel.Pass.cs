@@ -52,6 +52,10 @@ internal static partial class RowStatisticsKernel
         Span<double> logitSums = stackalloc double[count];
         logitSums.Clear();
 
+        // The group loops spill vectors at 256 bits: StackPlacement keeps their frames inside a page, at a measured alignment.
+        byte* stackMark = stackalloc byte[StackPlacement.MarkBytes];
+        byte* stackPad = stackalloc byte[StackPlacement.PadBytes((nuint)stackMark, StackPlacement.StatisticsOffset)];
+        *stackPad = 0;
         ref T source = ref MemoryMarshal.GetReference(row);
         fixed (T* pinned = row)
         {
