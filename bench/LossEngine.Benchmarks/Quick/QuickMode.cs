@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using CommunityToolkit.HighPerformance;
 using LossEngine.Formats;
@@ -8,11 +9,13 @@ using LossEngine.Formats;
 namespace LossEngine.Benchmarks.Quick;
 
 /// <summary>
-/// <c>quick [--threads N] [--vocab V] [--dtype f32|bf16|f16] [--kernel NAME] [--buffer-mib M] [--rows R] [--seconds S] [--offset-bytes B] [--smoke]</c>:
+/// <c>quick [--threads N] [--vocab V] [--dtype f32|bf16|f16] [--kernel NAME] [--buffer-mib M] [--rows R] [--seconds S] [--offset-bytes B] [--stack-sweep] [--smoke]</c>:
 /// one JSON line per kernel with its throughput, the read ceiling measured just before on the same buffers, and the
 /// kernel's max error against float64 on a sample of rows. Kernels: lse, cross_entropy, statistics, tensorprimitives
 /// (f32), naive (scalar double), c_peer (f32, when bench/native is built), compare (the fused KL of each row against a
 /// row of another buffer; GB/s counts both rows). The buffers start on a 64-byte boundary, or B bytes past one.
+/// <c>--stack-sweep</c> instead runs each kernel on one thread from frames moved down the stack 16 bytes at a time over
+/// more than a page, and reports the spread of its rate (<see cref="StackSweep"/>).
 /// </summary>
 internal static unsafe class QuickMode
 {
@@ -28,6 +31,7 @@ internal static unsafe class QuickMode
         double seconds = 3;
         int? rows = null;
         int offsetBytes = 0;
+        bool stackSweep = false;
         for (int i = 0; i < args.Length; i++)
         {
             string value = i + 1 < args.Length ? args[i + 1] : string.Empty;
@@ -41,6 +45,7 @@ internal static unsafe class QuickMode
                 case "--rows": rows = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--offset-bytes": offsetBytes = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--seconds": seconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
+                case "--stack-sweep": stackSweep = true; break;
                 case "--smoke": bufferMib = 4; seconds = 0; vocab = Math.Min(vocab, 4099); break;
                 default: Console.Error.WriteLine($"quick: unknown argument {args[i]}"); return 2;
             }
@@ -63,6 +68,12 @@ internal static unsafe class QuickMode
             if (name == "c_peer" && !NativePeer.IsAvailable)
             {
                 Console.Error.WriteLine("quick: c_peer skipped: build bench/native first (cmake -S bench/native -B bench/native/build && cmake --build bench/native/build)");
+                continue;
+            }
+
+            if (stackSweep)
+            {
+                Console.WriteLine(StackSweep(buffers, name, Math.Max(seconds, 0.01)));
                 continue;
             }
 
@@ -97,6 +108,63 @@ internal static unsafe class QuickMode
     }
 
     private static double s_sink;
+
+    /// <summary>
+    /// One thread runs the kernel over the first rows (at most 8) from frames moved down the stack by 0 to 4400 bytes, 16
+    /// at a time: every alignment of the kernel's frames to cache lines and to a page boundary. Where a thread's stack
+    /// stands must not decide a kernel's speed; the line gives the slowest, median and fastest rate, and the shift of the
+    /// slowest. <paramref name="seconds"/> is the time at each shift in each of two sweeps.
+    /// </summary>
+    private static string StackSweep(LogitBuffers buffers, string kernel, double seconds)
+    {
+        int rows = Math.Min(buffers.Rows, 8);
+        int rowsRead = kernel == "compare" ? 2 : 1;
+        var warmUp = Stopwatch.StartNew();
+        while (warmUp.Elapsed.TotalSeconds < 1)
+        {
+            s_sink += RunRows(buffers, kernel, 0, rows);
+        }
+
+        // Two sweeps, each shift's faster one kept: the machine's noise only ever slows a measurement, and it seldom
+        // hits the same shift twice.
+        var rates = new List<(int Shift, double Rate)>();
+        for (int sweep = 0; sweep < 2; sweep++)
+        {
+            for (int shift = 0, index = 0; shift <= 4400; shift += 16, index++)
+            {
+                var clock = Stopwatch.StartNew();
+                long elements = 0;
+                do
+                {
+                    s_sink += RunRowsBelow(shift, buffers, kernel, rows);
+                    elements += (long)rows * rowsRead * buffers.Vocabulary;
+                }
+                while (clock.Elapsed.TotalSeconds < seconds);
+                double rate = elements / clock.Elapsed.TotalSeconds;
+                if (sweep == 0)
+                {
+                    rates.Add((shift, rate));
+                }
+                else if (rate > rates[index].Rate)
+                {
+                    rates[index] = (shift, rate);
+                }
+            }
+        }
+
+        rates.Sort((x, y) => x.Rate.CompareTo(y.Rate));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{{\"kernel\":\"{kernel}\",\"dtype\":\"{buffers.DataType}\",\"vocab\":{buffers.Vocabulary},\"rows\":{rows},\"threads\":1,\"stack_shifts\":{rates.Count},\"gelems_slowest\":{rates[0].Rate / 1e9:F3},\"gelems_median\":{rates[rates.Count / 2].Rate / 1e9:F3},\"gelems_fastest\":{rates[^1].Rate / 1e9:F3},\"slowest_shift_bytes\":{rates[0].Shift},\"simd_bits\":{Logits.VectorWidthInBits}}}");
+    }
+
+    /// <summary>The rows, run from a frame <paramref name="shift"/> bytes further down the stack.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static double RunRowsBelow(int shift, LogitBuffers buffers, string kernel, int rows)
+    {
+        byte* pad = stackalloc byte[shift + 16];
+        pad[0] = 0;
+        return RunRows(buffers, kernel, 0, rows) + pad[0];
+    }
 
     private static void Pass(LogitBuffers buffers, string kernel, int threads, int rows)
     {
