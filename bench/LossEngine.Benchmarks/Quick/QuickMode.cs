@@ -159,6 +159,7 @@ internal static unsafe class QuickMode
 
     /// <summary>The rows, run from a frame <paramref name="shift"/> bytes further down the stack.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
+    [SkipLocalsInit]
     private static double RunRowsBelow(int shift, LogitBuffers buffers, string kernel, int rows)
     {
         byte* pad = stackalloc byte[shift + 16];
