@@ -127,31 +127,25 @@ internal static unsafe class QuickMode
 
         // Two sweeps, each shift's faster one kept: the machine's noise only ever slows a measurement, and it seldom
         // hits the same shift twice.
-        var rates = new List<(int Shift, double Rate)>();
+        const int shiftStep = 16, lastShift = 4400;
+        double[] best = new double[(lastShift / shiftStep) + 1];
         for (int sweep = 0; sweep < 2; sweep++)
         {
-            for (int shift = 0, index = 0; shift <= 4400; shift += 16, index++)
+            for (int index = 0; index < best.Length; index++)
             {
                 var clock = Stopwatch.StartNew();
                 long elements = 0;
                 do
                 {
-                    s_sink += RunRowsBelow(shift, buffers, kernel, rows);
+                    s_sink += RunRowsBelow(index * shiftStep, buffers, kernel, rows);
                     elements += (long)rows * rowsRead * buffers.Vocabulary;
                 }
                 while (clock.Elapsed.TotalSeconds < seconds);
-                double rate = elements / clock.Elapsed.TotalSeconds;
-                if (sweep == 0)
-                {
-                    rates.Add((shift, rate));
-                }
-                else if (rate > rates[index].Rate)
-                {
-                    rates[index] = (shift, rate);
-                }
+                best[index] = Math.Max(best[index], elements / clock.Elapsed.TotalSeconds);
             }
         }
 
+        var rates = best.Select((rate, index) => (Shift: index * shiftStep, Rate: rate)).ToList();
         rates.Sort((x, y) => x.Rate.CompareTo(y.Rate));
         return string.Create(CultureInfo.InvariantCulture,
             $"{{\"kernel\":\"{kernel}\",\"dtype\":\"{buffers.DataType}\",\"vocab\":{buffers.Vocabulary},\"rows\":{rows},\"threads\":1,\"stack_shifts\":{rates.Count},\"gelems_slowest\":{rates[0].Rate / 1e9:F3},\"gelems_median\":{rates[rates.Count / 2].Rate / 1e9:F3},\"gelems_fastest\":{rates[^1].Rate / 1e9:F3},\"slowest_shift_bytes\":{rates[0].Shift},\"simd_bits\":{Logits.VectorWidthInBits}}}");

@@ -15,7 +15,7 @@ namespace LossEngine.Kernels;
 /// A caller takes a <see cref="MarkBytes"/> stackalloc as its mark (a constant size over 32 bytes, which the JIT keeps
 /// as a real stack allocation, so the mark sits a fixed distance above the stack pointer), then stackallocs
 /// <see cref="PadBytes"/> and writes to the pad before it calls the loop. Two stack allocations cost a few instructions
-/// a row; the pad at most 1 KiB of stack and 64 bytes.
+/// a row; the pad is at most 1088 bytes.
 /// </remarks>
 internal static class StackPlacement
 {
