@@ -93,7 +93,8 @@ internal static class RowComparisonKernel
             candidateLanes.Start(candidateStart);
         }
 
-        // RunVectors spills vectors at 256 bits: StackPlacement keeps its frame inside a page, at a measured alignment.
+        // RunVectors spills vectors at 128 bits (at 256 it holds its vectors in registers): StackPlacement keeps its frame
+        // inside a page, at a fixed alignment.
         byte* stackMark = stackalloc byte[StackPlacement.MarkBytes];
         byte* stackPad = stackalloc byte[StackPlacement.PadBytes((nuint)stackMark, StackPlacement.ComparisonOffset)];
         *stackPad = 0;
@@ -107,7 +108,7 @@ internal static class RowComparisonKernel
             byte* prefetchCandidate = (byte*)pinnedCandidate + SoftwarePrefetch.DistanceBytes;
             while (i < vectorsEnd)
             {
-                i = RunVectors<T, TWidth, TVector>(ref state, expConstants, ref a, ref b, prefetchReference, prefetchCandidate, i, Math.Min(nextFold, vectorsEnd), scale);
+                i = RunVectors<T, TWidth, TVector>(ref state, expConstants, ref a, ref b, prefetchReference, prefetchCandidate, i, Math.Min(nextFold, vectorsEnd), scale != 1f, scaleVector);
                 if (i == nextFold)
                 {
                     Fold<TWidth, TVector>(ref state, referenceLanes, candidateLanes);
@@ -135,90 +136,92 @@ internal static class RowComparisonKernel
     /// maxima happen inline and set <see cref="PairState{TVector}.RaisedSinceFold"/>. Returns <paramref name="end"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe nuint RunVectors<T, TWidth, TVector>(ref PairState<TVector> state, in SumExpConstants<TVector> constants, ref T a, ref T b, byte* prefetchA, byte* prefetchB, nuint i, nuint end, float scale)
+    private static unsafe nuint RunVectors<T, TWidth, TVector>(ref PairState<TVector> state, in SumExpConstants<TVector> constants, ref T a, ref T b, byte* prefetchA, byte* prefetchB, nuint i, nuint end, bool scaled, in TVector scaleVector)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
         nuint count = (nuint)TWidth.Count;
         int bytesPerDoubleStep = 2 * TWidth.Count * Unsafe.SizeOf<T>();
-        bool scaled = scale != 1f;
-        TVector scaleVector = TWidth.Create(scale);
-        TVector referenceMax = state.ReferenceMax, candidateMax = state.CandidateMax;
         TVector referenceSum = state.ReferenceSum, candidateSum = state.CandidateSum, crossSum = state.CrossSum;
-        TVector referenceBest = state.ReferenceBest, candidateBest = state.CandidateBest;
-        TVector unsupported = state.UnsupportedMass;
         bool raised = false;
         SumExpConstants<TVector> k = constants;
 
         // Two vector pairs a step, so that four exps run interleaved, by the degree-5 polynomial, whose constants the
         // loop holds in registers (the table of 2^(j/32) needs more registers than this loop has left). Not at AVX2's
-        // width: with 16 registers the two pairs' exps beside the loop's sums, maxima and records spill, and one pair a
-        // step runs faster (bench/results/kernels-amd-epyc-zen3-2vcpu.md). The test is on typeof, so that the compiler
-        // drops the loop there while it reads this method.
+        // width: with 16 registers the two pairs' exps beside the loop's sums spill, and one pair a step runs faster
+        // (bench/results/kernels-amd-epyc-zen3-2vcpu.md). The test is on typeof, so that the compiler drops the loop
+        // there while it reads this method.
         nuint doubleStepsEnd = i + ((end - i) / (2 * count) * (2 * count));
-        for (; typeof(TWidth) != typeof(Vector256Width) && i < doubleStepsEnd; i += 2 * count)
+        bool stepsTwo = typeof(TWidth) != typeof(Vector256Width);
+        while (true)
         {
-            SoftwarePrefetch.Lines<TWidth, TVector>(prefetchA + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
-            SoftwarePrefetch.Lines<TWidth, TVector>(prefetchB + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
-            TVector x0 = VectorMath.Load<T, TWidth, TVector>(ref a, i);
-            TVector y0 = VectorMath.Load<T, TWidth, TVector>(ref b, i);
-            TVector x1 = VectorMath.Load<T, TWidth, TVector>(ref a, i + count);
-            TVector y1 = VectorMath.Load<T, TWidth, TVector>(ref b, i + count);
-            if (scaled)
+            for (; stepsTwo && i < doubleStepsEnd; i += 2 * count)
             {
-                x0 = TWidth.Multiply(x0, scaleVector);
-                y0 = TWidth.Multiply(y0, scaleVector);
-                x1 = TWidth.Multiply(x1, scaleVector);
-                y1 = TWidth.Multiply(y1, scaleVector);
+                SoftwarePrefetch.Lines<TWidth, TVector>(prefetchA + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
+                SoftwarePrefetch.Lines<TWidth, TVector>(prefetchB + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
+                TVector x0 = VectorMath.Load<T, TWidth, TVector>(ref a, i);
+                TVector y0 = VectorMath.Load<T, TWidth, TVector>(ref b, i);
+                TVector x1 = VectorMath.Load<T, TWidth, TVector>(ref a, i + count);
+                TVector y1 = VectorMath.Load<T, TWidth, TVector>(ref b, i + count);
+                if (scaled)
+                {
+                    x0 = TWidth.Multiply(x0, scaleVector);
+                    y0 = TWidth.Multiply(y0, scaleVector);
+                    x1 = TWidth.Multiply(x1, scaleVector);
+                    y1 = TWidth.Multiply(y1, scaleVector);
+                }
+
+                // The two pairs go one at a time through the single step below where either needs its rare path: that
+                // path written out here too put the fp16 loop past NativeAOT's inlining budget.
+                TVector rare = TWidth.BitwiseOr(TWidth.GreaterThan(TWidth.MaxNative(x0, x1), state.ReferenceBest), TWidth.GreaterThan(TWidth.MaxNative(y0, y1), state.CandidateBest));
+                if (TWidth.AnyLaneSet(TWidth.BitwiseOr(rare, TWidth.LessThan(TWidth.MinNative(y0, y1), TWidth.Create(float.MinValue)))))
+                {
+                    break;
+                }
+
+                AccumulateTwo<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, x0, y0, x1, y1, state.ReferenceMax, state.CandidateMax, k);
             }
 
-            TVector xMax = TWidth.MaxNative(x0, x1), yMax = TWidth.MaxNative(y0, y1);
-            if (TWidth.GreaterThanAny(xMax, referenceBest) || TWidth.GreaterThanAny(yMax, candidateBest))
+            nuint stop = stepsTwo && i < doubleStepsEnd ? i + (2 * count) : end;
+            for (; i < stop; i += count)
             {
-                // A new record in some lane, inline: records come in most vectors early in a row, and a return for each
-                // would cost short rows half their time. Only a value beyond a reference's margin raises it. The argmax
-                // lanes are updated in the state, in memory: only this path needs them, and held in registers they
-                // pushed more of the hot path's vectors onto the stack.
-                LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref state.ReferenceArgMax, x0, i);
-                LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref state.ReferenceArgMax, x1, i + count);
-                LaneSums.TrackArgMax<TWidth, TVector>(ref candidateBest, ref state.CandidateArgMax, y0, i);
-                LaneSums.TrackArgMax<TWidth, TVector>(ref candidateBest, ref state.CandidateArgMax, y1, i + count);
-                raised |= RaiseBeyondMargin<TWidth, TVector>(ref referenceMax, ref candidateMax, ref referenceSum, ref candidateSum, ref crossSum, xMax, yMax);
+                TVector x = VectorMath.Load<T, TWidth, TVector>(ref a, i);
+                TVector y = VectorMath.Load<T, TWidth, TVector>(ref b, i);
+                if (scaled)
+                {
+                    // Only with a temperature: the loop is compute-bound, and most calls have none.
+                    x = TWidth.Multiply(x, scaleVector);
+                    y = TWidth.Multiply(y, scaleVector);
+                }
+
+                // One test, one branch for the rare cases: a new record in some lane, or a candidate entry at −∞ (q = 0).
+                // A new record is handled inline: records come in most vectors early in a row, and a return for each
+                // would cost short rows half their time. Only a value beyond a reference's margin raises it. The records,
+                // their indices, the references and the q = 0 flag stay in the state, in memory, read as operands: held
+                // in registers beside the sums and two exps they pushed the sums onto the stack, to be stored and
+                // reloaded in every iteration.
+                TVector rare = TWidth.BitwiseOr(TWidth.GreaterThan(x, state.ReferenceBest), TWidth.GreaterThan(y, state.CandidateBest));
+                if (TWidth.AnyLaneSet(TWidth.BitwiseOr(rare, TWidth.LessThan(y, TWidth.Create(float.MinValue)))))
+                {
+                    LaneSums.TrackArgMax<TWidth, TVector>(ref state.ReferenceBest, ref state.ReferenceArgMax, x, i);
+                    LaneSums.TrackArgMax<TWidth, TVector>(ref state.CandidateBest, ref state.CandidateArgMax, y, i);
+                    raised |= RaiseBeyondMargin<TWidth, TVector>(ref state.ReferenceMax, ref state.CandidateMax, ref referenceSum, ref candidateSum, ref crossSum, x, y);
+                    state.UnsupportedMass = TWidth.BitwiseOr(state.UnsupportedMass, Unsupported<TWidth, TVector>(x, y));
+                }
+
+                Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, x, y, state.ReferenceMax, state.CandidateMax, k);
             }
 
-            AccumulateTwo<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x0, y0, x1, y1, referenceMax, candidateMax, k);
+            if (i >= end)
+            {
+                break;
+            }
         }
 
-        for (; i < end; i += count)
-        {
-            TVector x = VectorMath.Load<T, TWidth, TVector>(ref a, i);
-            TVector y = VectorMath.Load<T, TWidth, TVector>(ref b, i);
-            if (scaled)
-            {
-                // Only with a temperature: the loop is compute-bound, and most calls have none.
-                x = TWidth.Multiply(x, scaleVector);
-                y = TWidth.Multiply(y, scaleVector);
-            }
-
-            if (TWidth.GreaterThanAny(x, referenceBest) || TWidth.GreaterThanAny(y, candidateBest))
-            {
-                LaneSums.TrackArgMax<TWidth, TVector>(ref referenceBest, ref state.ReferenceArgMax, x, i);
-                LaneSums.TrackArgMax<TWidth, TVector>(ref candidateBest, ref state.CandidateArgMax, y, i);
-                raised |= RaiseBeyondMargin<TWidth, TVector>(ref referenceMax, ref candidateMax, ref referenceSum, ref candidateSum, ref crossSum, x, y);
-            }
-
-            Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupported, x, y, referenceMax, candidateMax, k);
-        }
-
-        state.ReferenceMax = referenceMax;
-        state.CandidateMax = candidateMax;
         state.ReferenceSum = referenceSum;
         state.CandidateSum = candidateSum;
         state.CrossSum = crossSum;
-        state.ReferenceBest = referenceBest;
-        state.CandidateBest = candidateBest;
-        state.UnsupportedMass = unsupported;
         state.RaisedSinceFold |= raised;
         return i;
     }
@@ -235,13 +238,14 @@ internal static class RowComparisonKernel
             state.RaisedSinceFold |= RaiseBeyondMargin<TWidth, TVector>(ref state.ReferenceMax, ref state.CandidateMax, ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, x, y);
         }
 
-        Accumulate<TWidth, TVector>(ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, ref state.UnsupportedMass, x, y, state.ReferenceMax, state.CandidateMax, SumExpConstants<TVector>.Create<TWidth>());
+        state.UnsupportedMass = TWidth.BitwiseOr(state.UnsupportedMass, Unsupported<TWidth, TVector>(x, y));
+        Accumulate<TWidth, TVector>(ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, x, y, state.ReferenceMax, state.CandidateMax, SumExpConstants<TVector>.Create<TWidth>());
     }
 
     /// <summary>Adds two vector pairs' terms, as two <see cref="Accumulate"/> calls in a row would (the same operations
     /// in the same order), with the four exps interleaved.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AccumulateTwo<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, ref TVector unsupportedMass, TVector x0, TVector y0, TVector x1, TVector y1, TVector referenceMax, TVector candidateMax, in SumExpConstants<TVector> k)
+    private static void AccumulateTwo<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector x0, TVector y0, TVector x1, TVector y1, TVector referenceMax, TVector candidateMax, in SumExpConstants<TVector> k)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
@@ -253,13 +257,13 @@ internal static class RowComparisonKernel
         TVector e0 = shiftedReference0, f0 = TWidth.MaxNative(floor, shiftedCandidate0);
         TVector e1 = shiftedReference1, f1 = TWidth.MaxNative(floor, shiftedCandidate1);
         VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
-        AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x0, y0, e0, f0, shiftedReference0, shiftedCandidate0);
-        AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x1, y1, e1, f1, shiftedReference1, shiftedCandidate1);
+        AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, e0, f0, shiftedReference0, shiftedCandidate0);
+        AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, e1, f1, shiftedReference1, shiftedCandidate1);
     }
 
     /// <summary>Adds one vector pair's terms, assuming no lane exceeds the running maxima.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, ref TVector unsupportedMass, TVector x, TVector y, TVector referenceMax, TVector candidateMax, in SumExpConstants<TVector> k)
+    private static void Accumulate<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector x, TVector y, TVector referenceMax, TVector candidateMax, in SumExpConstants<TVector> k)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
@@ -282,12 +286,12 @@ internal static class RowComparisonKernel
             f = VectorMath.ExpForSumByPolynomial<TWidth, TVector>(f, k);
         }
 
-        AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, ref unsupportedMass, x, y, e, f, shiftedReference, shiftedCandidate);
+        AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, e, f, shiftedReference, shiftedCandidate);
     }
 
     /// <summary>Adds the terms e = e^(a−m_a) and f = e^(b−m_b) of one vector pair to the sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddTerms<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, ref TVector unsupportedMass, TVector x, TVector y, TVector e, TVector f, TVector shiftedReference, TVector shiftedCandidate)
+    private static void AddTerms<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector e, TVector f, TVector shiftedReference, TVector shiftedCandidate)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
@@ -295,11 +299,14 @@ internal static class RowComparisonKernel
         candidateSum = TWidth.Add(candidateSum, f);
         TVector difference = TWidth.Subtract(shiftedReference, TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), shiftedCandidate));
         crossSum = TWidth.MultiplyAdd(e, difference, crossSum);
-
-        // p > 0 where q = 0: b = −∞ while a is not.
-        TVector unsupported = TWidth.BitwiseAnd(TWidth.LessThan(y, TWidth.Create(float.MinValue)), TWidth.GreaterThan(x, TWidth.Create(float.NegativeInfinity)));
-        unsupportedMass = TWidth.BitwiseOr(unsupportedMass, unsupported);
     }
+
+    /// <summary>The lanes where p &gt; 0 while q = 0: b = −∞ while a is not.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector Unsupported<TWidth, TVector>(TVector x, TVector y)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        TWidth.BitwiseAnd(TWidth.LessThan(y, TWidth.Create(float.MinValue)), TWidth.GreaterThan(x, TWidth.Create(float.NegativeInfinity)));
 
     /// <summary>Raises both shared references to the largest value seen where x or y exceeds its reference by more than
     /// the margin: rescales the sums to the new references and moves the cross sum with the candidate's shift. Returns

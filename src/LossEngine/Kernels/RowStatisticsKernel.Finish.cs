@@ -110,4 +110,22 @@ internal static partial class RowStatisticsKernel
         /// <summary>Set when the reference maximum rises, cleared by the fold that rebases the doubles to it.</summary>
         public bool RaisedSinceFold;
     }
+
+    /// <summary>What the main loop compares its groups against, and the scale it multiplies them by. Constant through a
+    /// call of <see cref="RunGroups"/>, which reads them from memory, as the compares' and multiplies' operands: in
+    /// full-statistics mode the loop's sums, records and four exps need more than AVX2's 16 vector registers, and held
+    /// in registers these pushed the sums onto the stack, stored and reloaded in every group.</summary>
+    private struct GroupBounds<TVector>
+        where TVector : unmanaged
+    {
+        public TVector Scale;
+
+        /// <summary>The reference maximum plus the rescale margin: a group beyond it leaves the loop.</summary>
+        public TVector Trigger;
+
+        /// <summary>The rank threshold of the region the loop is in: before the target, then after it.</summary>
+        public TVector RankThreshold;
+        public TVector RankThresholdBefore;
+        public TVector RankThresholdAfter;
+    }
 }

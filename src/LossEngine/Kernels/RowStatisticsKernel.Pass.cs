@@ -34,6 +34,7 @@ internal static partial class RowStatisticsKernel
         TVector thresholdBefore = TWidth.Create(targetLogitBelow);
         TVector thresholdAfter = TWidth.Create(targetLogit);
         nuint targetIndex = (nuint)target;
+        var bounds = new GroupBounds<TVector> { Scale = scaleVector, RankThresholdBefore = thresholdBefore, RankThresholdAfter = thresholdAfter };
 
         var state = new LaneState<TVector>
         {
@@ -97,7 +98,7 @@ internal static partial class RowStatisticsKernel
                     stop = i + groupLength;
                 }
 
-                i = RunGroups<T, TWidth, TVector, TMode, TShift>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scale, targetIndex, targetLogit, targetLogitBelow);
+                i = RunGroups<T, TWidth, TVector, TMode, TShift>(ref state, ref bounds, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scaled, targetIndex);
                 if (i == nextFold)
                 {
                     Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
@@ -155,7 +156,7 @@ internal static partial class RowStatisticsKernel
     /// JIT keeps them in registers rather than rebuilding each at every use. The running sums come in and go out
     /// through <paramref name="state"/>, once per call.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe nuint RunGroups<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, float scale, nuint targetIndex, float targetLogit, float targetLogitBelow)
+    private static unsafe nuint RunGroups<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, ref GroupBounds<TVector> bounds, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, bool scaled, nuint targetIndex)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
@@ -165,25 +166,23 @@ internal static partial class RowStatisticsKernel
         int count = TWidth.Count;
         nuint groupLength = (nuint)(GroupVectors * count);
         int bytesPerGroup = (int)groupLength * Unsafe.SizeOf<T>();
-        bool scaled = scale != 1f;
-        TVector scaleVector = TWidth.Create(scale);
-
+        // Full statistics reads the maximum, the trigger and the scale from memory (see GroupBounds); the other modes
+        // have the registers to hold them.
         TVector max = state.Max;
         TVector trigger = TWidth.Add(max, TWidth.Create(TMode.TracksAll ? StatisticsRescaleMargin : RescaleMargin));
-        TVector best = state.Best;
-        TVector argMax = state.ArgMax;
+        TVector scaleVector = bounds.Scale;
+        bounds.Trigger = trigger;
         TVector sum = state.Sum;
         TVector entropySum = state.EntropySum;
         TVector logitSum = state.LogitSum;
         int rankCount = state.RankCount;
+        TVector rankLanes = TWidth.Create(0f);
         SumExpConstants<TVector> k = constants;
 
         // Rank counts entries ranked above the target: x > x_t after it, x ≥ x_t before it. For finite x_t,
         // x ≥ x_t ⇔ x > nextDown(x_t), so a single compare against a per-region threshold does both. The caller takes
         // nextDown(x_t): NativeAOT does not inline MathF.BitDecrement, and a call here would cost the loop its registers.
-        TVector thresholdBefore = TWidth.Create(targetLogitBelow);
-        TVector thresholdAfter = TWidth.Create(targetLogit);
-        TVector threshold = targetIndex < i ? thresholdAfter : thresholdBefore;
+        bounds.RankThreshold = targetIndex < i ? bounds.RankThresholdAfter : bounds.RankThresholdBefore;
 
         // fp16 in log-sum-exp mode: LoadGroup leaves the values at 2^−112 of their size (y = x·2^−112, exact), and the
         // rebias goes into the shift by the maximum, d = y·2^112 − max in one FMA, rounded once as x − max is (then
@@ -231,25 +230,34 @@ internal static partial class RowStatisticsKernel
                 if (scaled)
                 {
                     // The scale is positive, so the scaled maximum is the maximum scaled, to the bit.
-                    x0 = TWidth.Multiply(x0, scaleVector);
-                    x1 = TWidth.Multiply(x1, scaleVector);
-                    x2 = TWidth.Multiply(x2, scaleVector);
-                    x3 = TWidth.Multiply(x3, scaleVector);
-                    groupMax = TWidth.Multiply(groupMax, scaleVector);
+                    x0 = TWidth.Multiply(x0, TMode.TracksAll ? bounds.Scale : scaleVector);
+                    x1 = TWidth.Multiply(x1, TMode.TracksAll ? bounds.Scale : scaleVector);
+                    x2 = TWidth.Multiply(x2, TMode.TracksAll ? bounds.Scale : scaleVector);
+                    x3 = TWidth.Multiply(x3, TMode.TracksAll ? bounds.Scale : scaleVector);
+                    groupMax = TWidth.Multiply(groupMax, TMode.TracksAll ? bounds.Scale : scaleVector);
                 }
 
-                if (TMode.TracksAll && TWidth.GreaterThanAny(groupMax, best))
+                if (TMode.TracksAll)
                 {
-                    // A new record in some lane: the exact maximum and its first index, inline and in index order (in
-                    // this mode a group is four plain loads). Records are O(log n) per lane, but early in a row they
-                    // come in most groups, and a return for each would cost short rows a fifth of their time.
-                    LaneSums.TrackArgMax<TWidth, TVector>(ref best, ref argMax, x0, i);
-                    LaneSums.TrackArgMax<TWidth, TVector>(ref best, ref argMax, x1, i + (nuint)count);
-                    LaneSums.TrackArgMax<TWidth, TVector>(ref best, ref argMax, x2, i + (nuint)(2 * count));
-                    LaneSums.TrackArgMax<TWidth, TVector>(ref best, ref argMax, x3, i + (nuint)(3 * count));
-                }
+                    if (TWidth.GreaterThanAny(groupMax, state.Best))
+                    {
+                        // A new record in some lane: the exact maximum and its first index, inline and in index order
+                        // (in this mode a group is four plain loads). Records are O(log n) per lane, but early in a row
+                        // they come in most groups, and a return for each would cost short rows a fifth of their time.
+                        LaneSums.TrackArgMax<TWidth, TVector>(ref state.Best, ref state.ArgMax, x0, i);
+                        LaneSums.TrackArgMax<TWidth, TVector>(ref state.Best, ref state.ArgMax, x1, i + (nuint)count);
+                        LaneSums.TrackArgMax<TWidth, TVector>(ref state.Best, ref state.ArgMax, x2, i + (nuint)(2 * count));
+                        LaneSums.TrackArgMax<TWidth, TVector>(ref state.Best, ref state.ArgMax, x3, i + (nuint)(3 * count));
 
-                if (TWidth.GreaterThanAny(groupMax, trigger))
+                        // Only a record can pass the trigger: every lane's record is at most the maximum plus the margin,
+                        // since a value beyond that raises the maximum. So the common group makes one test, not two.
+                        if (TWidth.GreaterThanAny(groupMax, bounds.Trigger))
+                        {
+                            break;
+                        }
+                    }
+                }
+                else if (TWidth.GreaterThanAny(groupMax, trigger))
                 {
                     break;
                 }
@@ -266,16 +274,22 @@ internal static partial class RowStatisticsKernel
                     if (targetIndex - i < groupLength)
                     {
                         // The group holding the target: thresholds differ per lane once, then stay "after".
-                        rankCount += TWidth.CountGreaterThan(x0, LaneThreshold<TWidth, TVector>(i, targetIndex, thresholdBefore, thresholdAfter))
-                            + TWidth.CountGreaterThan(x1, LaneThreshold<TWidth, TVector>(i + (nuint)count, targetIndex, thresholdBefore, thresholdAfter))
-                            + TWidth.CountGreaterThan(x2, LaneThreshold<TWidth, TVector>(i + (nuint)(2 * count), targetIndex, thresholdBefore, thresholdAfter))
-                            + TWidth.CountGreaterThan(x3, LaneThreshold<TWidth, TVector>(i + (nuint)(3 * count), targetIndex, thresholdBefore, thresholdAfter));
-                        threshold = thresholdAfter;
+                        rankCount += TWidth.CountGreaterThan(x0, LaneThreshold<TWidth, TVector>(i, targetIndex, bounds.RankThresholdBefore, bounds.RankThresholdAfter))
+                            + TWidth.CountGreaterThan(x1, LaneThreshold<TWidth, TVector>(i + (nuint)count, targetIndex, bounds.RankThresholdBefore, bounds.RankThresholdAfter))
+                            + TWidth.CountGreaterThan(x2, LaneThreshold<TWidth, TVector>(i + (nuint)(2 * count), targetIndex, bounds.RankThresholdBefore, bounds.RankThresholdAfter))
+                            + TWidth.CountGreaterThan(x3, LaneThreshold<TWidth, TVector>(i + (nuint)(3 * count), targetIndex, bounds.RankThresholdBefore, bounds.RankThresholdAfter));
+                        bounds.RankThreshold = bounds.RankThresholdAfter;
                     }
                     else
                     {
-                        rankCount += TWidth.CountGreaterThan(x0, threshold) + TWidth.CountGreaterThan(x1, threshold)
-                            + TWidth.CountGreaterThan(x2, threshold) + TWidth.CountGreaterThan(x3, threshold);
+                        // Counted in the vector lanes, as −1 per entry above: four compares and three adds, where a
+                        // count per compare moves each mask to an integer register, which on AVX2 takes longer beside
+                        // the exps' FMAs than its pipes account for (bench/results/limits-amd-epyc-zen3-2vcpu.md).
+                        TVector threshold = bounds.RankThreshold;
+                        TVector above = TWidth.AddIntegers(
+                            TWidth.AddIntegers(TWidth.GreaterThan(x0, threshold), TWidth.GreaterThan(x1, threshold)),
+                            TWidth.AddIntegers(TWidth.GreaterThan(x2, threshold), TWidth.GreaterThan(x3, threshold)));
+                        rankLanes = TWidth.AddIntegers(rankLanes, above);
                     }
                 }
 
@@ -297,10 +311,10 @@ internal static partial class RowStatisticsKernel
                 }
                 else
                 {
-                    d0 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x0, max) : TWidth.Subtract(x0, max);
-                    d1 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x1, max) : TWidth.Subtract(x1, max);
-                    d2 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x2, max) : TWidth.Subtract(x2, max);
-                    d3 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x3, max) : TWidth.Subtract(x3, max);
+                    d0 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x0, TMode.TracksAll ? state.Max : max) : TWidth.Subtract(x0, TMode.TracksAll ? state.Max : max);
+                    d1 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x1, TMode.TracksAll ? state.Max : max) : TWidth.Subtract(x1, TMode.TracksAll ? state.Max : max);
+                    d2 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x2, TMode.TracksAll ? state.Max : max) : TWidth.Subtract(x2, TMode.TracksAll ? state.Max : max);
+                    d3 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x3, TMode.TracksAll ? state.Max : max) : TWidth.Subtract(x3, TMode.TracksAll ? state.Max : max);
                 }
 
                 TVector e0 = d0, e1 = d1, e2 = d2, e3 = d3;
@@ -330,9 +344,7 @@ internal static partial class RowStatisticsKernel
         state.Sum = sum;
         state.EntropySum = entropySum;
         state.LogitSum = logitSum;
-        state.RankCount = rankCount;
-        state.Best = best;
-        state.ArgMax = argMax;
+        state.RankCount = rankCount - TWidth.SumIntegers(rankLanes);
         return i;
     }
 

@@ -68,6 +68,17 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
 
     static abstract bool GreaterThanAny(TVector left, TVector right);
 
+    /// <summary>Whether any lane of a comparison's mask is set: one test for several comparisons or-ed together, where
+    /// a <see cref="GreaterThanAny"/> each would cost a test and a branch each.</summary>
+    static abstract bool AnyLaneSet(TVector mask);
+
+    /// <summary>The lanes added as 32-bit integers. Comparison masks are −1 where set, so a sum of them counts, per lane,
+    /// how often a comparison held: in vector registers, where a count per mask moves each one to an integer register.</summary>
+    static abstract TVector AddIntegers(TVector left, TVector right);
+
+    /// <summary>The sum of the lanes read as 32-bit integers.</summary>
+    static abstract int SumIntegers(TVector value);
+
     /// <summary>The largest lane; NaN when any lane is NaN. For the rare and per-row paths (a raised reference maximum,
     /// a row's first maximum), where a store and a scalar loop cost more than the reduction.</summary>
     static abstract float MaxAcross(TVector value);

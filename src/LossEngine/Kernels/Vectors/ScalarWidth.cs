@@ -69,6 +69,18 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
     public static bool GreaterThanAny(float left, float right) => left > right;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyLaneSet(float mask) => BitConverter.SingleToUInt32Bits(mask) != 0;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float AddIntegers(float left, float right) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(left) + BitConverter.SingleToInt32Bits(right));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int SumIntegers(float value) => BitConverter.SingleToInt32Bits(value);
+
+    /// <inheritdoc/>
     public static float MaxAcross(float value) => value;
 
     /// <inheritdoc/>

@@ -69,6 +69,18 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyLaneSet(Vector128<float> mask) => Vector128.ExtractMostSignificantBits(mask) != 0;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> AddIntegers(Vector128<float> left, Vector128<float> right) => (left.AsInt32() + right.AsInt32()).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int SumIntegers(Vector128<float> value) => Vector128.Sum(value.AsInt32());
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector128<float> value)
     {
         if (!Vector128.EqualsAll(value, value))

@@ -69,6 +69,18 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyLaneSet(Vector256<float> mask) => Vector256.ExtractMostSignificantBits(mask) != 0;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> AddIntegers(Vector256<float> left, Vector256<float> right) => (left.AsInt32() + right.AsInt32()).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int SumIntegers(Vector256<float> value) => Vector256.Sum(value.AsInt32());
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector256<float> value) =>
         Vector256.EqualsAll(value, value)
             ? Vector128Width.MaxAcross(Vector128.MaxNative(value.GetLower(), value.GetUpper()))

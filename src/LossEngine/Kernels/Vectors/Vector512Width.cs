@@ -69,6 +69,18 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyLaneSet(Vector512<float> mask) => Vector512.ExtractMostSignificantBits(mask) != 0;
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> AddIntegers(Vector512<float> left, Vector512<float> right) => (left.AsInt32() + right.AsInt32()).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int SumIntegers(Vector512<float> value) => Vector512.Sum(value.AsInt32());
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector512<float> value) =>
         Vector512.EqualsAll(value, value)
             ? Vector256Width.MaxAcross(Vector256.MaxNative(value.GetLower(), value.GetUpper()))
