@@ -3,13 +3,16 @@ using System.Diagnostics;
 namespace LossEngine.Kernels;
 
 /// <summary>
-/// Places the frame of a main loop that the JIT spills vectors in (compare's and full statistics') on the stack: inside
-/// one 4 KiB page, and at a fixed offset from a 64-byte boundary, so that a row's speed does not depend on where the
-/// thread's stack stands. The JIT keeps the x64 stack 16-byte aligned only, so a spilled 32- or 64-byte vector can
-/// straddle a cache line or a page. The loop stores and reloads those slots every iteration, and a reload of a
-/// page-split store is not forwarded: on Zen 3, at the worst stack position of a sweep, compare runs 2–3.5× and full
-/// statistics up to 1.6× slower than at the median one, and the cache-line alignment moves either kernel by 3–8 % in
-/// f32 and about 2 % in bf16 (bench/results/kernels-amd-epyc-zen3-2vcpu.md, "Stack placement").
+/// Places the frame of a main loop that the JIT may spill vectors in (compare's and full statistics') on the stack:
+/// inside one 4 KiB page, and at a fixed offset from a 64-byte boundary, so that a row's speed does not depend on where
+/// the thread's stack stands. The JIT keeps the x64 stack 16-byte aligned only, so a spilled 32- or 64-byte vector can
+/// straddle a cache line or a page. A loop that spills stores and reloads those slots every iteration, and a reload of
+/// a page-split store is not forwarded: on Zen 3, in builds whose 256-bit loops spilled seven vectors an iteration,
+/// compare ran 2–3.5× and full statistics up to 1.6× slower at the worst stack position of a sweep than at the median
+/// one, and the cache-line alignment moved either kernel by 3–8 % in f32 and about 2 % in bf16
+/// (bench/results/kernels-amd-epyc-zen3-2vcpu.md, "Stack placement"). Which loops spill is the JIT's choice: at 256
+/// bits the comparison loop holds its vectors in registers and full statistics spills four a group; at 128 bits both
+/// spill.
 /// </summary>
 /// <remarks>
 /// A caller takes a <see cref="MarkBytes"/> stackalloc as its mark (a constant size over 32 bytes, which the JIT keeps
@@ -33,13 +36,15 @@ internal static class StackPlacement
 
     /// <summary>
     /// The offset for the comparison's loop. Which offset puts the spill slots on 32-byte boundaries depends on how the
-    /// JIT lays out the loop's frame, so it is measured: on Zen 3 at 256 bits, offsets 0 and 32 run 3–8 % (f32) and
-    /// about 2 % (bf16) faster than 16 and 48.
+    /// JIT lays out the loop's frame, so it is measured: on Zen 3, in a build whose 256-bit loop spilled seven vectors an
+    /// iteration, offsets 0 and 32 ran 3–8 % (f32) and about 2 % (bf16) faster than 16 and 48. The 256-bit loop keeps
+    /// its vectors in registers, and at 128 bits the offset is not measured.
     /// </summary>
     public const int ComparisonOffset = 0;
 
-    /// <summary>The offset for the statistics pass's group loops, measured as <see cref="ComparisonOffset"/>: 16 and 48
-    /// run 1–7 % faster than 0 and 32.</summary>
+    /// <summary>The offset for the statistics pass's group loops, measured as <see cref="ComparisonOffset"/>: at 256 bits,
+    /// where the loop spills four vectors a group, 0, 16 and 32 run within 1 % of each other and 48 runs 25 % (f32) and
+    /// 9–13 % (bf16) slower.</summary>
     public const int StatisticsOffset = 16;
 
     /// <summary>
