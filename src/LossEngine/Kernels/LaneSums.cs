@@ -6,8 +6,9 @@ namespace LossEngine.Kernels;
 
 /// <summary>
 /// The vector side of the lane sums both row kernels keep: per lane a running maximum m, s = Σ e^(x−m) and a weighted
-/// sum w = Σ e^(x−m)·(x − m − c) whose weights move with m (c = 0 for the entropy, c = b − m_b for the comparison). The kernels keep these in locals (an address-exposed struct would keep
-/// every sum in memory); these helpers serve their rare paths and their fold and finish, which see a copy.
+/// sum w = Σ e^(x−m)·(x − m − c) whose weights move with m (c = 0 for the entropy, c = b − m_b for the comparison). The kernels keep the sums in locals (an address-exposed struct would keep
+/// every sum in memory) and, in compare and full statistics, m in their state in memory, where the main loops read it
+/// as an operand; these helpers serve their rare paths and their fold and finish.
 /// </summary>
 /// <remarks><see cref="FoldedLanes"/> holds the double side the float sums are folded into.</remarks>
 internal static class LaneSums

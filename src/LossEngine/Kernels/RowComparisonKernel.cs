@@ -79,8 +79,8 @@ internal static class RowComparisonKernel
         var state = new PairState<TVector>(TWidth.Create(float.MinValue), TWidth.Create(0f), TWidth.Indices);
         var expConstants = SumExpConstants<TVector>.Create<TWidth>();
 
-        // The vectors run in a method of their own that makes no call, so that the JIT keeps the sums and every
-        // constant in registers (on the SysV ABI a call loses every vector register); it returns at each fold.
+        // The vectors run in a method of their own that makes no call, so that the JIT keeps the sums and the exp's
+        // constants in registers (on the SysV ABI a call loses every vector register); it returns at each fold.
         nuint vectorsEnd = length - (length % (nuint)count);
         if (vectorsEnd > 0)
         {
@@ -93,8 +93,9 @@ internal static class RowComparisonKernel
             candidateLanes.Start(candidateStart);
         }
 
-        // RunVectors spills vectors at 128 bits (at 256 it holds its vectors in registers): StackPlacement keeps its frame
-        // inside a page, at a fixed alignment.
+        // At 256 bits RunVectors holds its vectors in registers, and at 128 a spilled vector cannot straddle a line of the
+        // 16-byte-aligned stack; at 512 bits it may spill 64-byte vectors (not measured), so StackPlacement keeps its
+        // frame inside a page, at a fixed alignment.
         byte* stackMark = stackalloc byte[StackPlacement.MarkBytes];
         byte* stackPad = stackalloc byte[StackPlacement.PadBytes((nuint)stackMark, StackPlacement.ComparisonOffset)];
         *stackPad = 0;
@@ -102,8 +103,9 @@ internal static class RowComparisonKernel
         nuint i = 0;
         fixed (T* pinnedReference = reference, pinnedCandidate = candidate)
         {
-            // Two rows stream side by side, each prefetched as the statistics kernel prefetches its row: on two threads
-            // the hardware prefetcher alone does not keep up (bench/results/kernels-amd-epyc-zen5-2vcpu.md).
+            // Two rows stream side by side. Where two pairs a step run (not at 256 bits), each row is prefetched as the
+            // statistics kernel prefetches its row: on two Zen 5 threads the hardware prefetcher alone did not keep up
+            // (bench/results/kernels-amd-epyc-zen5-2vcpu.md).
             byte* prefetchReference = (byte*)pinnedReference + SoftwarePrefetch.DistanceBytes;
             byte* prefetchCandidate = (byte*)pinnedCandidate + SoftwarePrefetch.DistanceBytes;
             while (i < vectorsEnd)
@@ -149,7 +151,7 @@ internal static class RowComparisonKernel
 
         // Two vector pairs a step, so that four exps run interleaved, by the degree-5 polynomial, whose constants the
         // loop holds in registers (the table of 2^(j/32) needs more registers than this loop has left). Not at AVX2's
-        // width: with 16 registers the two pairs' exps beside the loop's sums spill, and one pair a step runs faster
+        // width, where 16 registers hold one pair's exps beside the sums: two pairs a step spilled there and ran slower
         // (bench/results/kernels-amd-epyc-zen3-2vcpu.md). The test is on typeof, so that the compiler drops the loop
         // there while it reads this method.
         nuint doubleStepsEnd = i + ((end - i) / (2 * count) * (2 * count));
@@ -175,7 +177,8 @@ internal static class RowComparisonKernel
                 // The two pairs go one at a time through the single step below where either needs its rare path: that
                 // path written out here too put the fp16 loop past NativeAOT's inlining budget.
                 TVector rare = TWidth.BitwiseOr(TWidth.GreaterThan(TWidth.MaxNative(x0, x1), state.ReferenceBest), TWidth.GreaterThan(TWidth.MaxNative(y0, y1), state.CandidateBest));
-                if (TWidth.AnyLaneSet(TWidth.BitwiseOr(rare, TWidth.LessThan(TWidth.MinNative(y0, y1), TWidth.Create(float.MinValue)))))
+                rare = TWidth.BitwiseOr(rare, TWidth.BitwiseOr(MaybeUnsupported<TWidth, TVector>(x0, y0), MaybeUnsupported<TWidth, TVector>(x1, y1)));
+                if (TWidth.AnyLaneSet(rare))
                 {
                     break;
                 }
@@ -195,14 +198,15 @@ internal static class RowComparisonKernel
                     y = TWidth.Multiply(y, scaleVector);
                 }
 
-                // One test, one branch for the rare cases: a new record in some lane, or a candidate entry at −∞ (q = 0).
-                // A new record is handled inline: records come in most vectors early in a row, and a return for each
-                // would cost short rows half their time. Only a value beyond a reference's margin raises it. The records,
-                // their indices, the references and the q = 0 flag stay in the state, in memory, read as operands: held
-                // in registers beside the sums and two exps they pushed the sums onto the stack, to be stored and
-                // reloaded in every iteration.
+                // One test, one branch for the rare cases: a new record in some lane, or an entry with p > 0 where q = 0
+                // (which makes KL infinite; entries masked in both rows stay on the common path). A new record is handled
+                // inline: records come in most vectors early in a row, and a return for each would cost short rows half
+                // their time. Only a value beyond a reference's margin raises it. The records and the references stay in
+                // the state, in memory, read as operands, and the q = 0 flag is set there: the JIT gives every vector
+                // live across the loop a register, and held there beside the sums and two exps at 256 bits they push
+                // the sums onto the stack, to be stored and reloaded in every iteration.
                 TVector rare = TWidth.BitwiseOr(TWidth.GreaterThan(x, state.ReferenceBest), TWidth.GreaterThan(y, state.CandidateBest));
-                if (TWidth.AnyLaneSet(TWidth.BitwiseOr(rare, TWidth.LessThan(y, TWidth.Create(float.MinValue)))))
+                if (TWidth.AnyLaneSet(TWidth.BitwiseOr(rare, MaybeUnsupported<TWidth, TVector>(x, y))))
                 {
                     LaneSums.TrackArgMax<TWidth, TVector>(ref state.ReferenceBest, ref state.ReferenceArgMax, x, i);
                     LaneSums.TrackArgMax<TWidth, TVector>(ref state.CandidateBest, ref state.CandidateArgMax, y, i);
@@ -300,6 +304,16 @@ internal static class RowComparisonKernel
         TVector difference = TWidth.Subtract(shiftedReference, TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), shiftedCandidate));
         crossSum = TWidth.MultiplyAdd(e, difference, crossSum);
     }
+
+    /// <summary>A cheap superset of <see cref="Unsupported"/> for the main loop's test, in two operations where the exact
+    /// mask takes three: y − x is −∞ where y = −∞ and x is finite, and NaN where both are −∞ (masked in both rows, p = q =
+    /// 0), which stays on the common path. It also holds where a finite y − x overflows (values near ±float.MaxValue);
+    /// the rare path then finds no unsupported lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector MaybeUnsupported<TWidth, TVector>(TVector x, TVector y)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        TWidth.LessThan(TWidth.Subtract(y, x), TWidth.Create(float.MinValue));
 
     /// <summary>The lanes where p &gt; 0 while q = 0: b = −∞ while a is not.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

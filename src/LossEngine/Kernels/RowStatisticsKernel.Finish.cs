@@ -94,8 +94,10 @@ internal static partial class RowStatisticsKernel
     }
 
     /// <summary>The per-lane running state as the rare paths, the remaining vectors and the fold see it. The main loop
-    /// keeps it in locals and copies it in and out around those calls: a struct whose address reaches a call stays in
-    /// memory, and every add to it would then wait on a store and a load.</summary>
+    /// keeps the sums in locals and copies them in and out around those calls: a struct whose address reaches a call
+    /// stays in memory, and every add to it would then wait on a store and a load. The maximum, the records and their
+    /// indices, which change only on rare paths, it reads and writes here in full-statistics mode (see
+    /// <see cref="GroupBounds{TVector}"/>).</summary>
     private struct LaneState<TVector>
         where TVector : unmanaged
     {
@@ -111,10 +113,11 @@ internal static partial class RowStatisticsKernel
         public bool RaisedSinceFold;
     }
 
-    /// <summary>What the main loop compares its groups against, and the scale it multiplies them by. Constant through a
-    /// call of <see cref="RunGroups"/>, which reads them from memory, as the compares' and multiplies' operands: in
-    /// full-statistics mode the loop's sums, records and four exps need more than AVX2's 16 vector registers, and held
-    /// in registers these pushed the sums onto the stack, stored and reloaded in every group.</summary>
+    /// <summary>What the main loop compares its groups against, and the scale it multiplies them by. <see cref="RunGroups"/>
+    /// sets the trigger and the rank threshold on entry (the threshold moves once, past the target) and in full-statistics
+    /// mode reads them from memory, as the compares' and multiplies' operands: there the loop's sums, records and four
+    /// exps need more than AVX2's 16 vector registers, the JIT gives every vector live across the loop a register, and
+    /// held in registers these push the sums onto the stack, stored and reloaded in every group.</summary>
     private struct GroupBounds<TVector>
         where TVector : unmanaged
     {

@@ -60,8 +60,8 @@ internal static partial class RowStatisticsKernel
         ref T source = ref MemoryMarshal.GetReference(row);
         fixed (T* pinned = row)
         {
-            // The groups run in a method of their own that makes no call, so that the JIT keeps the sums and every
-            // constant in registers; it returns at each group that needs a rare path, and at the first fold after one
+            // The groups run in a method of their own that makes no call, so that the JIT keeps the sums and the exp's
+            // constants in registers; it returns at each group that needs a rare path, and at the first fold after one
             // (folds that need no rebasing it does itself).
             byte* prefetch = (byte*)pinned + (TMode.TracksAll ? SoftwarePrefetch.StatisticsDistanceBytes : SoftwarePrefetch.DistanceBytes);
             nuint groupsEnd = length - (length % groupLength);

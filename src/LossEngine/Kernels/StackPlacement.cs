@@ -7,12 +7,12 @@ namespace LossEngine.Kernels;
 /// inside one 4 KiB page, and at a fixed offset from a 64-byte boundary, so that a row's speed does not depend on where
 /// the thread's stack stands. The JIT keeps the x64 stack 16-byte aligned only, so a spilled 32- or 64-byte vector can
 /// straddle a cache line or a page. A loop that spills stores and reloads those slots every iteration, and a reload of
-/// a page-split store is not forwarded: on Zen 3, in builds whose 256-bit loops spilled seven vectors an iteration,
-/// compare ran 2–3.5× and full statistics up to 1.6× slower at the worst stack position of a sweep than at the median
-/// one, and the cache-line alignment moved either kernel by 3–8 % in f32 and about 2 % in bf16
-/// (bench/results/kernels-amd-epyc-zen3-2vcpu.md, "Stack placement"). Which loops spill is the JIT's choice: at 256
-/// bits the comparison loop holds its vectors in registers and full statistics spills four a group; at 128 bits both
-/// spill.
+/// a page-split store is not forwarded: on Zen 3 a 256-bit loop that spills seven vectors an iteration runs 2–3.5×
+/// (compare) and up to 1.6× (full statistics) slower at the worst stack position of a sweep than at the median one, and
+/// the cache-line alignment moves it by 3–8 % in f32 and about 2 % in bf16 (bench/results/kernels-amd-epyc-zen3-2vcpu.md,
+/// "Stack placement"). Which loops spill is the JIT's choice: at 256 bits full statistics spills four vectors a group
+/// and the comparison loop none; a 16-byte vector cannot straddle a line of the 16-byte-aligned stack; 512 bits is not
+/// measured.
 /// </summary>
 /// <remarks>
 /// A caller takes a <see cref="MarkBytes"/> stackalloc as its mark (a constant size over 32 bytes, which the JIT keeps
@@ -36,9 +36,9 @@ internal static class StackPlacement
 
     /// <summary>
     /// The offset for the comparison's loop. Which offset puts the spill slots on 32-byte boundaries depends on how the
-    /// JIT lays out the loop's frame, so it is measured: on Zen 3, in a build whose 256-bit loop spilled seven vectors an
-    /// iteration, offsets 0 and 32 ran 3–8 % (f32) and about 2 % (bf16) faster than 16 and 48. The 256-bit loop keeps
-    /// its vectors in registers, and at 128 bits the offset is not measured.
+    /// JIT lays out the loop's frame, so it is measured: on Zen 3, with seven vectors spilled an iteration at 256 bits,
+    /// offsets 0 and 32 ran 3–8 % (f32) and about 2 % (bf16) faster than 16 and 48. The 256-bit loop of this JIT keeps
+    /// its vectors in registers, and 512 bits is not measured.
     /// </summary>
     public const int ComparisonOffset = 0;
 

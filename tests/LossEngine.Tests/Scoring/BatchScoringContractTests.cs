@@ -463,6 +463,39 @@ public abstract class BatchScoringContractTests<T, TElement>
         AssertClose(referenceLoss, result.ReferenceLoss, NaiveReference.LossTolerance(NaiveReference.LogSumExp(widenedReference), referenceLoss), "reference loss");
     }
 
+    /// <summary>Entries masked (−∞) in both rows, scattered through long rows: p = q = 0 there, so KL stays finite and
+    /// matches the reference; one entry masked in the candidate alone, where the reference is finite, makes it +∞.</summary>
+    [Theory]
+    [InlineData(4099, 0.3)]
+    [InlineData(50257, 0.9)]
+    public void Compare_SharedMasks_KeepKlFinite_AndACandidateOnlyMaskMakesItInfinite(int length, double maskedFraction)
+    {
+        var random = new Random(length);
+        float[] a = Enumerable.Range(0, length).Select(_ => (float)(3 * RowCase.Gaussian(random))).ToArray();
+        float[] b = a.Select(v => v + (float)(0.5 * RowCase.Gaussian(random))).ToArray();
+        for (int i = 1; i < length; i++)
+        {
+            if (random.NextDouble() < maskedFraction)
+            {
+                (a[i], b[i]) = (float.NegativeInfinity, float.NegativeInfinity);
+            }
+        }
+
+        T[] reference = Convert(a);
+        T[] candidate = Convert(b);
+        double[] widenedReference = reference.Select(v => (double)TElement.ToSingle(v)).ToArray();
+        double[] widenedCandidate = candidate.Select(v => (double)TElement.ToSingle(v)).ToArray();
+        double kl = NaiveReference.KlDivergence(widenedReference, widenedCandidate);
+        Assert.True(double.IsFinite(kl));
+        ComparisonStatistics result = Logits.Compare<T>(reference, candidate, 0);
+        AssertClose(kl, result.KlDivergence, 2e-6 + (1e-6 * kl), $"V={length}");
+
+        int lone = length - 2;
+        a[lone] = 1f;
+        b[lone] = float.NegativeInfinity;
+        Assert.Equal(float.PositiveInfinity, Logits.Compare<T>(Convert(a), Convert(b), 0).KlDivergence);
+    }
+
     [Fact]
     public void Compare_SpecialRows()
     {
