@@ -230,11 +230,12 @@ internal static partial class RowStatisticsKernel
                 if (scaled)
                 {
                     // The scale is positive, so the scaled maximum is the maximum scaled, to the bit.
-                    x0 = TWidth.Multiply(x0, TMode.TracksAll ? bounds.Scale : scaleVector);
-                    x1 = TWidth.Multiply(x1, TMode.TracksAll ? bounds.Scale : scaleVector);
-                    x2 = TWidth.Multiply(x2, TMode.TracksAll ? bounds.Scale : scaleVector);
-                    x3 = TWidth.Multiply(x3, TMode.TracksAll ? bounds.Scale : scaleVector);
-                    groupMax = TWidth.Multiply(groupMax, TMode.TracksAll ? bounds.Scale : scaleVector);
+                    TVector groupScale = TMode.TracksAll ? bounds.Scale : scaleVector;
+                    x0 = TWidth.Multiply(x0, groupScale);
+                    x1 = TWidth.Multiply(x1, groupScale);
+                    x2 = TWidth.Multiply(x2, groupScale);
+                    x3 = TWidth.Multiply(x3, groupScale);
+                    groupMax = TWidth.Multiply(groupMax, groupScale);
                 }
 
                 if (TMode.TracksAll)
@@ -311,10 +312,11 @@ internal static partial class RowStatisticsKernel
                 }
                 else
                 {
-                    d0 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x0, TMode.TracksAll ? state.Max : max) : TWidth.Subtract(x0, TMode.TracksAll ? state.Max : max);
-                    d1 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x1, TMode.TracksAll ? state.Max : max) : TWidth.Subtract(x1, TMode.TracksAll ? state.Max : max);
-                    d2 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x2, TMode.TracksAll ? state.Max : max) : TWidth.Subtract(x2, TMode.TracksAll ? state.Max : max);
-                    d3 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x3, TMode.TracksAll ? state.Max : max) : TWidth.Subtract(x3, TMode.TracksAll ? state.Max : max);
+                    TVector groupMaxShift = TMode.TracksAll ? state.Max : max;
+                    d0 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x0, groupMaxShift) : TWidth.Subtract(x0, groupMaxShift);
+                    d1 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x1, groupMaxShift) : TWidth.Subtract(x1, groupMaxShift);
+                    d2 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x2, groupMaxShift) : TWidth.Subtract(x2, groupMaxShift);
+                    d3 = TShift.Clamps ? ShiftedLogit<TWidth, TVector>(x3, groupMaxShift) : TWidth.Subtract(x3, groupMaxShift);
                 }
 
                 TVector e0 = d0, e1 = d1, e2 = d2, e3 = d3;
@@ -344,7 +346,7 @@ internal static partial class RowStatisticsKernel
         state.Sum = sum;
         state.EntropySum = entropySum;
         state.LogitSum = logitSum;
-        state.RankCount = rankCount - TWidth.SumIntegers(rankLanes);
+        state.RankCount = TMode.TracksAll ? rankCount - TWidth.SumIntegers(rankLanes) : rankCount;
         return i;
     }
 
