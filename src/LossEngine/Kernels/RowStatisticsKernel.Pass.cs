@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using LossEngine.Kernels.Vectors;
 
 namespace LossEngine.Kernels;
@@ -76,6 +77,7 @@ internal static partial class RowStatisticsKernel
             nuint i = 0;
             var expConstants = SumExpConstants<TVector>.Create<TWidth>();
             bool pairsGroups = PairsGroups<T, TWidth, TVector, TMode, TShift>();
+            bool foldsShift = FoldsShiftIntoExp<T, TWidth, TVector, TMode>();
             while (i < groupsEnd)
             {
                 // Where pairs of groups run, the single-group loop takes one group at a time, the one a pair stopped at.
@@ -96,6 +98,21 @@ internal static partial class RowStatisticsKernel
                     }
 
                     stop = i + groupLength;
+                }
+
+                if (foldsShift && !SetFoldedShift<TWidth, TVector>(ref bounds, TWidth.MaxAcross(state.Max)))
+                {
+                    // A reference beyond the folded exp's range (or still float.MinValue, before the first finite
+                    // logit): this group a vector at a time, as the remaining vectors go, relative to m itself.
+                    StepGroupExactly<T, TWidth, TVector, TMode>(ref state, ref source, i, scaleVector, targetIndex, thresholdBefore, thresholdAfter, margin);
+                    i += groupLength;
+                    if (i == nextFold)
+                    {
+                        Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
+                        nextFold += FoldInterval * groupLength;
+                    }
+
+                    continue;
                 }
 
                 i = RunGroups<T, TWidth, TVector, TMode, TShift>(ref state, ref bounds, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scaled, targetIndex);
@@ -172,7 +189,12 @@ internal static partial class RowStatisticsKernel
         TVector trigger = TWidth.Add(max, TWidth.Create(TMode.TracksAll ? StatisticsRescaleMargin : RescaleMargin));
         TVector scaleVector = bounds.Scale;
         bounds.Trigger = trigger;
-        TVector sum = state.Sum;
+        // Where the exp carries the reference in its magic, the loop's sums are relative to M = k·ln2/8, not to m: they
+        // start from 0 and go back to m (times e^(M − m)) where they leave the loop, into the sums that came in.
+        bool foldsShift = FoldsShiftIntoExp<T, TWidth, TVector, TMode>();
+        TVector shiftedMagic = bounds.ShiftedMagic;
+        TVector logitFloor = bounds.LogitFloor;
+        TVector sum = foldsShift ? TWidth.Create(0f) : state.Sum;
         TVector entropySum = state.EntropySum;
         TVector logitSum = state.LogitSum;
         int rankCount = state.RankCount;
@@ -294,6 +316,24 @@ internal static partial class RowStatisticsKernel
                     }
                 }
 
+                // The test written out, not the local: the compiler folds typeof tests while it reads the method, so
+                // the widths and dtypes without this form spend none of their inlining budget on it.
+                if (typeof(T) != typeof(Half) && typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported && !TMode.TracksAll)
+                {
+                    if (TShift.Clamps)
+                    {
+                        // x in the right-hand slot: a NaN survives the maximum and poisons the sum.
+                        x0 = TWidth.MaxNative(logitFloor, x0);
+                        x1 = TWidth.MaxNative(logitFloor, x1);
+                        x2 = TWidth.MaxNative(logitFloor, x2);
+                        x3 = TWidth.MaxNative(logitFloor, x3);
+                    }
+
+                    VectorMath.ExpForSumByEighthsFromMagic<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3, shiftedMagic);
+                    sum = TWidth.Add(sum, TWidth.Add(TWidth.Add(x0, x1), TWidth.Add(x2, x3)));
+                    continue;
+                }
+
                 TVector d0, d1, d2, d3;
                 if (halfRebiasInShift && !scaled)
                 {
@@ -338,16 +378,59 @@ internal static partial class RowStatisticsKernel
                 break;
             }
 
+            if (foldsShift)
+            {
+                sum = TWidth.MultiplyAdd(sum, bounds.ToReference, state.Sum);
+                state.Sum = TWidth.Create(0f);
+            }
+
             FoldWithoutRebase<TWidth, TVector, TMode>(ref sum, ref entropySum, ref logitSum, folded, logitSums);
             foldAt += FoldInterval * groupLength;
         }
 
         nextFold = foldAt;
-        state.Sum = sum;
+        state.Sum = foldsShift ? TWidth.MultiplyAdd(sum, bounds.ToReference, state.Sum) : sum;
         state.EntropySum = entropySum;
         state.LogitSum = logitSum;
         state.RankCount = TMode.TracksAll ? rankCount - TWidth.SumIntegers(rankLanes) : rankCount;
         return i;
+    }
+
+    /// <summary>The largest reference |m| the folded exp takes: x·8·log2 e stays far inside the rounding magic's 2^22,
+    /// and round(x·8·log2 e) within a few thousandths of x over ln2/8, so r stays inside the polynomial's interval.
+    /// Logits beyond it are exotic; their groups go a vector at a time.</summary>
+    private const float FoldedShiftLimit = 4096f;
+
+    /// <summary>Whether the main loop's exp carries the reference maximum in its rounding magic
+    /// (<see cref="VectorMath.ExpForSumByEighthsFromMagic"/>) instead of subtracting it from every logit: at AVX2's width
+    /// with FMA, for f32 and bf16 rows in the modes without weighted sums (log-sum-exp, cross-entropy). The weighted
+    /// sums of full statistics need x − m itself, and fp16's rebias already rides on that subtract.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FoldsShiftIntoExp<T, TWidth, TVector, TMode>()
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode =>
+        typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported && !TMode.TracksAll && typeof(T) != typeof(Half);
+
+    /// <summary>Sets the folded exp's bounds for the reference maximum m: k = round(m·8·log2 e), M = k·c with c = ln2/8
+    /// as the exp rounds it (exact in double), the magic less k, the logit floor at M − 105, and
+    /// e^(M − m). False where |m| is beyond <see cref="FoldedShiftLimit"/> (float.MinValue included).</summary>
+    private static bool SetFoldedShift<TWidth, TVector>(ref GroupBounds<TVector> bounds, float reference)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        if (!(MathF.Abs(reference) <= FoldedShiftLimit))
+        {
+            return false;
+        }
+
+        int k = (int)MathF.Round(reference * (8 * VectorMath.Log2E));
+        float shiftedMagic = VectorMath.EighthsRoundingMagic - k;
+        double shift = k * (double)(VectorMath.Ln2 / 8);
+        bounds.ShiftedMagic = TWidth.Create(shiftedMagic);
+        bounds.LogitFloor = TWidth.Create((float)(shift + VectorMath.ExpArgumentFloor));
+        bounds.ToReference = TWidth.Create((float)Math.Exp(shift - reference));
+        return true;
     }
 
     /// <summary>Loads the four vectors of a main-loop group. Where only order-free sums are needed (log-sum-exp mode), a

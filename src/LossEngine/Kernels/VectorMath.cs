@@ -61,6 +61,12 @@ internal static class VectorMath
     // in its low bits, so the same bits give the table index (the low three) and, shifted into the exponent field, 2^n.
     internal const float EighthsRoundingMagic = RoundingMagic + 1016f;
 
+    /// <summary>The eighths form's y for k = 8n + j = −1216 (n + 127 = −25): its power is +0. Raising y to at least this
+    /// (as 32-bit integers; both are positive floats in the magic's binade or y lies below it) keeps the bits that
+    /// <see cref="IVectorWidth{TVector}.PowerOfEighths"/> reads from wrapping far below the reference, and changes no
+    /// term: below k = −1016 every power is already +0.</summary>
+    internal const float EighthsPowerFloor = EighthsRoundingMagic - 1216f;
+
     // e^r ≈ 1 + r + r²·(E2 + E3·r) on [−ln2/16, ln2/16], fitted for minimal relative error (Lawson-weighted least
     // squares, 4000 Chebyshev nodes; the linear coefficient rounds to 1): 2.6e−8.
     internal const float E2 = 0.50006455f;
@@ -255,6 +261,61 @@ internal static class VectorMath
         TVector s1 = TWidth.PowerOfEighths(y1);
         TVector s2 = TWidth.PowerOfEighths(y2);
         TVector s3 = TWidth.PowerOfEighths(y3);
+        TVector e3 = TWidth.Create(E3), e2 = TWidth.Create(E2);
+        y0 = TWidth.MultiplyAdd(e3, x0, e2);
+        y1 = TWidth.MultiplyAdd(e3, x1, e2);
+        y2 = TWidth.MultiplyAdd(e3, x2, e2);
+        y3 = TWidth.MultiplyAdd(e3, x3, e2);
+        y0 = TWidth.MultiplyAdd(TWidth.Multiply(x0, x0), y0, x0);
+        y1 = TWidth.MultiplyAdd(TWidth.Multiply(x1, x1), y1, x1);
+        y2 = TWidth.MultiplyAdd(TWidth.Multiply(x2, x2), y2, x2);
+        y3 = TWidth.MultiplyAdd(TWidth.Multiply(x3, x3), y3, x3);
+        x0 = TWidth.MultiplyAdd(s0, y0, s0);
+        x1 = TWidth.MultiplyAdd(s1, y1, s1);
+        x2 = TWidth.MultiplyAdd(s2, y2, s2);
+        x3 = TWidth.MultiplyAdd(s3, y3, s3);
+    }
+
+    /// <summary>e^(x − k·ln2/8) of four vectors by the eighths form, for a row kernel whose reference maximum is carried in
+    /// the rounding magic instead of subtracted from every logit: <paramref name="shiftedMagic"/> is
+    /// <see cref="EighthsRoundingMagic"/> − k, so y = x·8·log2 e + (magic − k) holds round(x·8·log2 e) − k + 1016 in its
+    /// low bits, the power 2^(j/8)·2^n that <see cref="IVectorWidth{TVector}.PowerOfEighths"/> builds from them is
+    /// already relative to k, and r = x − round(x·8·log2 e)·(ln2/8) takes x as it is. Only at AVX2's width with FMA, for
+    /// |x| up to a few thousand (the row kernel's <c>FoldedShiftLimit</c>, where the rounded multiple still fits the
+    /// magic's 23 bits).</summary>
+    /// <remarks>
+    /// <para>What it saves against <see cref="ExpForSumByEighths{TWidth, TVector}(ref TVector, ref TVector, ref TVector, ref TVector)"/>
+    /// of x − m clamped: the subtract and the maximum, two operations a vector on the add pipes and four cycles of the
+    /// chain from a logit to its term, which is what the 256-bit loop waits on (bench/results/kernels-amd-epyc-zen3-2vcpu.md).</para>
+    /// <para>The result is e^(x − M)·e^((n − k)·ε) with M = k·c exactly, c = ln2/8 rounded to float and ε = ln2/8 − c:
+    /// the error grows with the distance n − k from the reference, as in the form that subtracts m first, and M
+    /// (computed in double by the caller) is the reference the sums are relative to.</para>
+    /// <para>Far below the reference the bits of y would wrap, so the power is taken from y raised to at least
+    /// <see cref="EighthsPowerFloor"/> (an integer maximum beside the polynomial, not on its chain), whatever k is: y is
+    /// (magic − k) + n, and its bits encode n − k. The polynomial takes y as it is, so r stays small for every finite x
+    /// and the term is exactly 0 there; a −∞ logit (or one beyond about −10^12) gives 0·∞ = NaN, which sends the row to a
+    /// pass that clamps x first.</para>
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ExpForSumByEighthsFromMagic<TWidth, TVector>(ref TVector x0, ref TVector x1, ref TVector x2, ref TVector x3, TVector shiftedMagic)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector log2E = TWidth.Create(8 * Log2E);
+        TVector y0 = TWidth.MultiplyAdd(x0, log2E, shiftedMagic);
+        TVector y1 = TWidth.MultiplyAdd(x1, log2E, shiftedMagic);
+        TVector y2 = TWidth.MultiplyAdd(x2, log2E, shiftedMagic);
+        TVector y3 = TWidth.MultiplyAdd(x3, log2E, shiftedMagic);
+        TVector minusLn2 = TWidth.Create(-Ln2 / 8);
+        x0 = TWidth.MultiplyAdd(TWidth.Subtract(y0, shiftedMagic), minusLn2, x0);
+        x1 = TWidth.MultiplyAdd(TWidth.Subtract(y1, shiftedMagic), minusLn2, x1);
+        x2 = TWidth.MultiplyAdd(TWidth.Subtract(y2, shiftedMagic), minusLn2, x2);
+        x3 = TWidth.MultiplyAdd(TWidth.Subtract(y3, shiftedMagic), minusLn2, x3);
+        TVector powerFloor = TWidth.Create(EighthsPowerFloor);
+        TVector s0 = TWidth.PowerOfEighthsAbove(y0, powerFloor);
+        TVector s1 = TWidth.PowerOfEighthsAbove(y1, powerFloor);
+        TVector s2 = TWidth.PowerOfEighthsAbove(y2, powerFloor);
+        TVector s3 = TWidth.PowerOfEighthsAbove(y3, powerFloor);
         TVector e3 = TWidth.Create(E3), e2 = TWidth.Create(E2);
         y0 = TWidth.MultiplyAdd(e3, x0, e2);
         y1 = TWidth.MultiplyAdd(e3, x1, e2);

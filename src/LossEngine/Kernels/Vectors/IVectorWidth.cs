@@ -141,4 +141,9 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
     /// main loops inline four of these per group, and each inlined call counts against the JIT's (and NativeAOT's)
     /// inlining budget, past which the compiler leaves calls in the loop.</remarks>
     static abstract TVector PowerOfEighths(TVector y);
+
+    /// <summary><see cref="PowerOfEighths"/> of <paramref name="y"/> raised to at least <paramref name="floor"/>, both read
+    /// as 32-bit integers: for an exp whose y can lie far below the magic's range, where its bits would wrap (see
+    /// VectorMath.ExpForSumByEighthsFromMagic). The same conditions as <see cref="PowerOfEighths"/>.</summary>
+    static abstract TVector PowerOfEighthsAbove(TVector y, TVector floor);
 }

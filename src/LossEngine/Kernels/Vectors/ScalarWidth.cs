@@ -131,4 +131,8 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
     /// <inheritdoc/>
     public static float PowerOfEighths(float y) =>
         throw new NotSupportedException("The table of 2^(j/8) is AVX2's (Vector256Width).");
+
+    /// <inheritdoc/>
+    public static float PowerOfEighthsAbove(float y, float floor) =>
+        throw new NotSupportedException("The table of 2^(j/8) is AVX2's (Vector256Width).");
 }

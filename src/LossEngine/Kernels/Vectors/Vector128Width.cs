@@ -161,4 +161,8 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
     /// <inheritdoc/>
     public static Vector128<float> PowerOfEighths(Vector128<float> y) =>
         throw new NotSupportedException("The table of 2^(j/8) is AVX2's (Vector256Width).");
+
+    /// <inheritdoc/>
+    public static Vector128<float> PowerOfEighthsAbove(Vector128<float> y, Vector128<float> floor) =>
+        throw new NotSupportedException("The table of 2^(j/8) is AVX2's (Vector256Width).");
 }

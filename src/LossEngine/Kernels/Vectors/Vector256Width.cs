@@ -156,6 +156,18 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
         return Vector256.Max(bits, Vector256<int>.Zero).AsSingle();
     }
 
+    /// <inheritdoc/>
+    /// <remarks>The lookup takes y as it is: where the floor raised it, the shifted bits are those of n + 127 ≤ −25,
+    /// negative by far more than any entry, so the sum stays negative and the maximum with 0 gives +0 whatever entry was
+    /// looked up; and the lookup does not wait on the maximum.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> PowerOfEighthsAbove(Vector256<float> y, Vector256<float> floor)
+    {
+        Vector256<int> raised = Vector256.Max(y.AsInt32(), floor.AsInt32());
+        Vector256<int> bits = Avx2.PermuteVar8x32(Exp2EighthsFractionBitsLessIndex, y.AsInt32()) + Vector256.ShiftLeft(raised, 20);
+        return Vector256.Max(bits, Vector256<int>.Zero).AsSingle();
+    }
+
     /// <summary>For j = 0…7, the fraction bits of 2^(j/8) (every fourth entry of <see cref="VectorMath.Exp2Fractions"/>,
     /// whose exponent field is 127) less j·2^20, as a constant vector, which the lookup reads from memory.</summary>
     internal static Vector256<int> Exp2EighthsFractionBitsLessIndex => Vector256.Create(0, -289342, -509968, -655657, -719629, -694486, -572163, -343865);

@@ -142,4 +142,8 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
     /// <inheritdoc/>
     public static Vector512<float> PowerOfEighths(Vector512<float> y) =>
         throw new NotSupportedException("The table of 2^(j/8) is AVX2's (Vector256Width).");
+
+    /// <inheritdoc/>
+    public static Vector512<float> PowerOfEighthsAbove(Vector512<float> y, Vector512<float> floor) =>
+        throw new NotSupportedException("The table of 2^(j/8) is AVX2's (Vector256Width).");
 }

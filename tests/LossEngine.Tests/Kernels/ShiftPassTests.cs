@@ -1,0 +1,127 @@
+using LossEngine.Kernels;
+using LossEngine.Tests.Reference;
+
+namespace LossEngine.Tests.Kernels;
+
+/// <summary>
+/// The row kernel's two passes in the modes without weighted sums: the one that does not clamp x − m first (AVX-512's
+/// vscalefps form, AVX2's exp with the reference carried in its rounding magic) and the one that clamps. A batch starts
+/// rows clamped after a retry, so the two must give the same bits wherever the first succeeds, and both the float64
+/// log-sum-exp: with the reference anywhere from −4096 to beyond the folded exp's range, with logits far below it, and
+/// with masked (−∞) entries, in every dtype, at the widths this process accelerates.
+/// </summary>
+public sealed class ShiftPassTests
+{
+    public static TheoryData<float, string> Rows => new()
+    {
+        { 0f, "plain" },
+        { 37.5f, "plain" },
+        { -3000f, "plain" },
+        { 4000f, "plain" },
+        { 5000f, "plain" },
+        { -5000f, "plain" },
+        { 12f, "far below" },
+        { 2500f, "far below" },
+        { 3f, "float range" },
+        { 12f, "masked" },
+        { -700f, "masked" },
+        { 4090f, "rising past the limit" },
+        { float.MinValue, "masked start" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public void BothPasses_GiveTheSameBits_AndTheReferenceLogSumExp(float offset, string kind)
+    {
+        foreach (int length in new[] { 300, 4099 })
+        {
+            float[] row = BuildRow(length, offset, kind);
+            foreach (float scale in new[] { 1f, 0.5f })
+            {
+                AssertPasses<float>(row, Array.ConvertAll(row, v => (double)v), scale, $"{kind} at {offset}, {length}, f32");
+                BFloat16[] bf16 = Array.ConvertAll(row, v => (BFloat16)v);
+                AssertPasses<BFloat16>(bf16, Array.ConvertAll(bf16, v => (double)(float)v), scale, $"{kind} at {offset}, {length}, bf16");
+            }
+        }
+    }
+
+    [Fact]
+    public void RowsWithoutMasks_NeedNoRetry()
+    {
+        // Far-below values are finite: the unclamped pass must take them (as exact zeros), not hand the row on.
+        foreach (string kind in new[] { "plain", "far below" })
+        {
+            float[] row = BuildRow(4099, 20f, kind);
+            RowKernels.Summarize<float, LogSumExpMode>(row, 0, 1f, startClamped: false, out bool retried);
+            Assert.False(retried, kind);
+        }
+    }
+
+    private static void AssertPasses<T>(T[] row, double[] values, float scale, string context)
+        where T : unmanaged
+    {
+        double expected = NaiveReference.LogSumExp(Array.ConvertAll(values, v => v * scale));
+        double unclamped = RowKernels.Summarize<T, LogSumExpMode>(row, 0, scale, startClamped: false, out _).LogSumExp;
+        double clamped = RowKernels.Summarize<T, LogSumExpMode>(row, 0, scale, startClamped: true, out _).LogSumExp;
+        Assert.True(
+            Math.Abs(clamped - expected) <= NaiveReference.LogSumExpTolerance(expected),
+            $"{context}, scale {scale}: {clamped}, expected {expected}");
+        Assert.True(unclamped.Equals(clamped), $"{context}, scale {scale}: unclamped {unclamped}, clamped {clamped}");
+
+        float smoothedUnclamped = RowKernels.CrossEntropy(row.AsSpan(), 1, scale, 0.1f, 0f, startClamped: false, out _);
+        float smoothedClamped = RowKernels.CrossEntropy(row.AsSpan(), 1, scale, 0.1f, 0f, startClamped: true, out _);
+        Assert.True(smoothedUnclamped.Equals(smoothedClamped), $"{context}, scale {scale}, smoothed: {smoothedUnclamped}, {smoothedClamped}");
+    }
+
+    private static float[] BuildRow(int length, float offset, string kind)
+    {
+        var random = new Random(length + (int)(offset % 1000));
+        var row = new float[length];
+        for (int i = 0; i < length; i++)
+        {
+            row[i] = offset + (random.NextSingle() * 12f) - 6f;
+        }
+
+        switch (kind)
+        {
+            case "far below":
+                // Beyond where the exp's bits would wrap (about 265 below the reference).
+                for (int i = 5; i < length; i += 7)
+                {
+                    row[i] = offset - (300f * (1 + (i % 5))) - (i % 3 == 0 ? 1e6f : 0f);
+                }
+
+                break;
+            case "float range":
+                for (int i = 5; i < length; i += 7)
+                {
+                    row[i] = i % 2 == 0 ? -1e30f : float.MinValue;
+                }
+
+                break;
+            case "masked":
+                for (int i = 3; i < length; i += 5)
+                {
+                    row[i] = float.NegativeInfinity;
+                }
+
+                break;
+            case "rising past the limit":
+                for (int i = 0; i < length; i++)
+                {
+                    row[i] += 20f * i / length;
+                }
+
+                break;
+            case "masked start":
+                for (int i = 0; i < length; i++)
+                {
+                    row[i] = i < 100 ? float.NegativeInfinity : (random.NextSingle() * 12f) - 6f;
+                }
+
+                break;
+        }
+
+        return row;
+    }
+}
