@@ -186,7 +186,8 @@ def listing(path, kernel, dtype, width):
 
 def hot_path(chunk):
     """The instructions on the innermost loop's common path: of the backward jumps that close a loop (reached from
-    their target without leaving the range), the smallest range of those that hold the most FMAs (the exps), less the
+    their target without leaving the range) and enclose no other such loop, the smallest range of those that hold the
+    most FMAs (the exps), less the
     blocks that a forward conditional jump inside that range skips (the rare if-then blocks). Blocks the JIT moved out
     of the loop (the temperature's multiply) are outside the range."""
     lines = [l.split(";")[0].rstrip() for l in chunk.splitlines()]
@@ -229,7 +230,11 @@ def hot_path(chunk):
                 loops.append((-fmas, k - position[args], position[args], k))
     if not loops:
         return None
-    _, _, start, end = min(loops)
+    # Innermost first: a loop that closes around another (the fold's outer loop, whose fold may hold an FMA of its own)
+    # is not the main loop.
+    def encloses(loop):
+        return any(other is not loop and loop[2] <= other[2] and other[3] < loop[3] for other in loops)
+    _, _, start, end = min(loops, key=lambda loop: (encloses(loop), loop))
     skipped = set()
     for k in range(start, end + 1):
         _, op, args = items[k]
