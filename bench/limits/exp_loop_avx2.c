@@ -13,6 +13,9 @@
 //          come out as small subnormals where tabN gives 0)
 //   tabkN  ExpForSumByEighths: the entries are 2^(j/8)'s fraction bits less j·2^20, so the bits shifted left by 20
 //          add to them without a mask, then an integer maximum with 0; the polynomial as r + r²·(E2 + E3·r)
+//   tabmN  ExpForSumByEighthsFromMagic: no x − m and no clamp; the rounding magic carries k = round(m·8·log2 e), the
+//          power's bits are floored as integers (vpmaxsd) beside the polynomial, and the sum, relative to k·ln2/8, is
+//          moved back to m once at the end
 //
 // Build and run: gcc -O3 -mavx2 -mfma -o exp_loop_avx2 exp_loop_avx2.c -lm && ./exp_loop_avx2
 #include <immintrin.h>
@@ -71,6 +74,24 @@ static inline __m256 ld(const void* p, int bf, int i){
   STEP(N, q[j]=_mm256_fmadd_ps(S(0.16666403f),r[j],S(0.50006455f))) \
   STEP(N, q[j]=_mm256_fmadd_ps(_mm256_mul_ps(r[j],r[j]),q[j],r[j])) \
   STEP(N, e[j]=_mm256_fmadd_ps(s[j],q[j],s[j])) }
+#define TABM(N,d,e) { __m256 y[N],r[N],q[N],s[N]; \
+  STEP(N, y[j]=_mm256_fmadd_ps(d[j],S(11.5415603f),mk)) \
+  STEP(N, r[j]=_mm256_fmadd_ps(_mm256_sub_ps(y[j],mk),S(-0.0866433978f),d[j])) \
+  STEP(N, s[j]=_mm256_castsi256_ps(_mm256_max_epi32(_mm256_add_epi32(_mm256_permutevar8x32_epi32(tabk,_mm256_castps_si256(y[j])),_mm256_slli_epi32(_mm256_max_epi32(_mm256_castps_si256(y[j]),yfloor),20)),_mm256_setzero_si256()))) \
+  STEP(N, q[j]=_mm256_fmadd_ps(S(0.16666403f),r[j],S(0.50006455f))) \
+  STEP(N, q[j]=_mm256_fmadd_ps(_mm256_mul_ps(r[j],r[j]),q[j],r[j])) \
+  STEP(N, e[j]=_mm256_fmadd_ps(s[j],q[j],s[j])) }
+#define LOOPM(NAME, N) \
+__attribute__((noinline)) static float NAME(const void* src, int bf, float max){ \
+  int k=(int)lrintf(max*11.5415603f); __m256 mk=S(12583928.f-(float)k), sum=_mm256_setzero_ps(); \
+  __m256i yfloor=_mm256_castps_si256(S(12583928.f-1216.f)); \
+  __m256i tabk=_mm256_loadu_si256((const __m256i*)table8k); \
+  for(int i=0;i<V;i+=8*N){ __m256 x[N],e[N]; \
+    STEP(N, x[j]=ld(src,bf,i+8*j)) \
+    TABM(N,x,e) \
+    __m256 a=e[0]; for(int j=1;j<N;j++) a=_mm256_add_ps(a,e[j]); sum=_mm256_add_ps(sum,a);} \
+  float o[8]; _mm256_storeu_ps(o,sum); double t=0; for(int j=0;j<8;j++) t+=o[j]; \
+  return (float)(t*exp(k*(double)0.0866433978f-max)); }
 #define LOOP(NAME, N, EXP) \
 __attribute__((noinline)) static float NAME(const void* src, int bf, float max){ \
   __m256 m=S(max), sum=_mm256_setzero_ps(); __m256 tab=_mm256_loadu_ps(table8); (void)tab; \
@@ -91,6 +112,8 @@ LOOP(taba4,4,TABA)
 LOOP(taba2,2,TABA)
 LOOP(tabk4,4,TABK)
 LOOP(tabk2,2,TABK)
+LOOPM(tabm4,4)
+LOOPM(tabm2,2)
 typedef float (*F)(const void*,int,float);
 static void run(const char* name, F f, int bf, double ref){
   double best=1e9; float res=0; const void* src = bf? (const void*)rowb : (const void*)rowf;
@@ -106,5 +129,6 @@ int main(){
     run("poly4",poly4,bf,ref); run("poly2",poly2,bf,ref); run("poly8",poly8,bf,ref);
     run("tab4",tab4,bf,ref); run("tab2",tab2,bf,ref); run("tab8",tab8,bf,ref); run("taba4",taba4,bf,ref); run("taba2",taba2,bf,ref);
     run("tabk4",tabk4,bf,ref); run("tabk2",tabk2,bf,ref);
+    run("tabm4",tabm4,bf,ref); run("tabm2",tabm2,bf,ref);
   }
 }

@@ -292,9 +292,10 @@ internal static class VectorMath
     /// (computed in double by the caller) is the reference the sums are relative to.</para>
     /// <para>Far below the reference the bits of y would wrap, so the power is taken from y raised to at least
     /// <see cref="EighthsPowerFloor"/> (an integer maximum beside the polynomial, not on its chain), whatever k is: y is
-    /// (magic − k) + n, and its bits encode n − k. The polynomial takes y as it is, so r stays small for every finite x
-    /// and the term is exactly 0 there; a −∞ logit (or one beyond about −10^12) gives 0·∞ = NaN, which sends the row to a
-    /// pass that clamps x first.</para>
+    /// (magic − k) + n, and its bits encode n − k. The polynomial takes y as it is, so for a finite x far below r stays
+    /// far smaller than x, the polynomial finite and the term 0·q exactly 0; a −∞ logit (or a finite one near
+    /// float.MinValue, whose r overflows the polynomial) gives 0·∞ = NaN, which sends the row to the pass that clamps x
+    /// first.</para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void ExpForSumByEighthsFromMagic<TWidth, TVector>(ref TVector x0, ref TVector x1, ref TVector x2, ref TVector x3, TVector shiftedMagic)

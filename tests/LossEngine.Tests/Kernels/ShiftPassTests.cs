@@ -4,8 +4,8 @@ using LossEngine.Tests.Reference;
 namespace LossEngine.Tests.Kernels;
 
 /// <summary>
-/// The row kernel's two passes in the modes without weighted sums: the one that does not clamp x − m first (AVX-512's
-/// vscalefps form, AVX2's exp with the reference carried in its rounding magic) and the one that clamps. A batch starts
+/// The row kernel's two passes: the one that does not clamp x − m first (AVX-512's vscalefps form in the log-sum-exp
+/// modes, AVX2's exp with the reference carried in its rounding magic in every mode) and the one that clamps. A batch starts
 /// rows clamped after a retry, so the two must give the same bits wherever the first succeeds, and both the float64
 /// log-sum-exp: with the reference anywhere from −4096 to beyond the folded exp's range, with logits far below it, and
 /// with masked (−∞) entries, in every dtype, at the widths this process accelerates.
@@ -54,6 +54,8 @@ public sealed class ShiftPassTests
             float[] row = BuildRow(4099, 20f, kind);
             RowKernels.Summarize<float, LogSumExpMode>(row, 0, 1f, startClamped: false, out bool retried);
             Assert.False(retried, kind);
+            RowKernels.Statistics<float>(row, 0, 1f, startClamped: false, out retried);
+            Assert.False(retried, kind + ", statistics");
         }
     }
 
@@ -67,6 +69,21 @@ public sealed class ShiftPassTests
             Math.Abs(clamped - expected) <= NaiveReference.LogSumExpTolerance(expected),
             $"{context}, scale {scale}: {clamped}, expected {expected}");
         Assert.True(unclamped.Equals(clamped), $"{context}, scale {scale}: unclamped {unclamped}, clamped {clamped}");
+
+        // Full statistics: the same bits from both passes, and the reference entropy.
+        TokenStatistics statisticsUnclamped = RowKernels.Statistics<T>(row, 1, scale, startClamped: false, out _);
+        TokenStatistics statisticsClamped = RowKernels.Statistics<T>(row, 1, scale, startClamped: true, out _);
+        Assert.True(statisticsUnclamped.Equals(statisticsClamped), $"{context}, scale {scale}, statistics: {statisticsUnclamped}, {statisticsClamped}");
+        if (double.IsFinite(values[1]))
+        {
+            double expectedEntropy = NaiveReference.Entropy(Array.ConvertAll(values, v => v * scale));
+            Assert.True(
+                Math.Abs(statisticsClamped.Entropy - expectedEntropy) <= NaiveReference.EntropyTolerance(expectedEntropy),
+                $"{context}, scale {scale}: entropy {statisticsClamped.Entropy}, expected {expectedEntropy}");
+            Assert.True(
+                Math.Abs(statisticsClamped.LogSumExp - expected) <= NaiveReference.LogSumExpTolerance(expected) + (6e-8 * Math.Abs(expected)),
+                $"{context}, scale {scale}: statistics log-sum-exp {statisticsClamped.LogSumExp}, expected {expected}");
+        }
 
         float smoothedUnclamped = RowKernels.CrossEntropy(row.AsSpan(), 1, scale, 0.1f, 0f, startClamped: false, out _);
         float smoothedClamped = RowKernels.CrossEntropy(row.AsSpan(), 1, scale, 0.1f, 0f, startClamped: true, out _);

@@ -237,6 +237,67 @@ public sealed class VectorMathTests
     }
 
     [Fact]
+    public void ExpForSumByEighthsFromMagic_MatchesTheShiftedExp_AtEveryReference()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported || !System.Runtime.Intrinsics.X86.Fma.IsSupported)
+        {
+            Assert.Skip("the folded exp is AVX2's with FMA");
+        }
+
+        // With k in the magic the exp is of x − M, M = k·c exactly (c = ln2/8 as a float). The stated bounds of the
+        // other forms hold relative to M: 2.4e−7 where x − M is in [−20, 8], 4.5e−7 down to −87, +0 below −88 and for
+        // every finite x further down (where the power's bits are floored), NaN for −∞ (the clamped pass's case).
+        double c = VectorMath.Ln2 / 8;
+        foreach (int k in new[] { 0, 1, -1, 7, 123, -456, 11_538, -11_539, 47_000, -47_000 })
+        {
+            float magic = VectorMath.EighthsRoundingMagic - k;
+            double shift = k * c;
+            var offsets = new List<double>();
+            for (int i = 0; i <= 95 * 256; i++)
+            {
+                offsets.Add(-87 + (i / 256.0));
+            }
+
+            offsets.AddRange([-88.2, -90, -105, -300, -1e4, -1e6, -1e9]);
+            float[] x = [.. offsets.Select(d => (float)(shift + d))];
+            Array.Resize(ref x, x.Length + 32 - (x.Length % 32));
+            for (int i = offsets.Count; i < x.Length; i++)
+            {
+                x[i] = (float)shift;
+            }
+
+            for (int i = 0; i < x.Length; i += 32)
+            {
+                Vector256<float> e0 = Vector256.Create(x, i), e1 = Vector256.Create(x, i + 8), e2 = Vector256.Create(x, i + 16), e3 = Vector256.Create(x, i + 24);
+                VectorMath.ExpForSumByEighthsFromMagic<Vector256Width, Vector256<float>>(ref e0, ref e1, ref e2, ref e3, Vector256.Create(magic));
+                var e = new float[32];
+                e0.CopyTo(e, 0);
+                e1.CopyTo(e, 8);
+                e2.CopyTo(e, 16);
+                e3.CopyTo(e, 24);
+                for (int lane = 0; lane < 32; lane++)
+                {
+                    double d = x[i + lane] - shift;
+                    float got = e[lane];
+                    if (d <= -88.1)
+                    {
+                        Assert.True(got == 0f && !float.IsNegative(got), $"k = {k}, x − M = {d:R}: {got:R}, expected +0");
+                    }
+                    else if (d >= -87)
+                    {
+                        double relative = Math.Abs((got / Math.Exp(d)) - 1);
+                        Assert.True(relative <= (d >= -20 ? 2.4e-7 : 4.5e-7), $"k = {k}, x − M = {d:R}: relative error {relative:E2}");
+                    }
+                }
+            }
+
+            Vector256<float> masked = Vector256.Create(float.NegativeInfinity), unused = Vector256.Create((float)shift);
+            VectorMath.ExpForSumByEighthsFromMagic<Vector256Width, Vector256<float>>(ref masked, ref unused, ref unused, ref unused, Vector256.Create(magic));
+            Assert.True(float.IsNaN(masked.GetElement(0)), $"k = {k}: e^−∞ = {masked.GetElement(0)}, expected NaN");
+        }
+    }
+
+    [Fact]
     public void Exp2Fractions_AreTheCorrectlyRoundedPowers()
     {
         Assert.Equal(32, VectorMath.Exp2Fractions.Length);
