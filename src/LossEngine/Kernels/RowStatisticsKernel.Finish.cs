@@ -137,5 +137,9 @@ internal static partial class RowStatisticsKernel
         public TVector ShiftedMagic;
         public TVector LogitFloor;
         public TVector ToReference;
+
+        /// <summary>M rounded to float, which full statistics subtracts for the entropy's weights, and M_f − m.</summary>
+        public TVector Shift;
+        public TVector ShiftOffset;
     }
 }

@@ -195,7 +195,7 @@ internal static partial class RowStatisticsKernel
         TVector shiftedMagic = bounds.ShiftedMagic;
         TVector logitFloor = bounds.LogitFloor;
         TVector sum = foldsShift ? TWidth.Create(0f) : state.Sum;
-        TVector entropySum = state.EntropySum;
+        TVector entropySum = foldsShift && TMode.TracksAll ? TWidth.Create(0f) : state.EntropySum;
         TVector logitSum = state.LogitSum;
         int rankCount = state.RankCount;
         TVector rankLanes = TWidth.Create(0f);
@@ -316,21 +316,41 @@ internal static partial class RowStatisticsKernel
                     }
                 }
 
-                // The test written out, not the local: the compiler folds typeof tests while it reads the method, so
-                // the widths and dtypes without this form spend none of their inlining budget on it.
-                if (typeof(T) != typeof(Half) && typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported && !TMode.TracksAll)
+                // FoldsShiftIntoExp's test written out, not the local: the compiler folds typeof tests while it reads
+                // the method, so the widths and dtypes without this form spend none of their inlining budget on it.
+                // The two must stay equal (the exit multiplies the sums by e^(M − m) where the local holds).
+                if (typeof(TWidth) == typeof(Vector256Width) && (typeof(T) != typeof(Half) || TMode.TracksAll || TMode.TracksLogitSum) && Avx2.IsSupported && Fma.IsSupported)
                 {
                     if (TShift.Clamps)
                     {
                         // x in the right-hand slot: a NaN survives the maximum and poisons the sum.
-                        x0 = TWidth.MaxNative(logitFloor, x0);
-                        x1 = TWidth.MaxNative(logitFloor, x1);
-                        x2 = TWidth.MaxNative(logitFloor, x2);
-                        x3 = TWidth.MaxNative(logitFloor, x3);
+                        TVector floor = TMode.TracksAll ? bounds.LogitFloor : logitFloor;
+                        x0 = TWidth.MaxNative(floor, x0);
+                        x1 = TWidth.MaxNative(floor, x1);
+                        x2 = TWidth.MaxNative(floor, x2);
+                        x3 = TWidth.MaxNative(floor, x3);
                     }
 
-                    VectorMath.ExpForSumByEighthsFromMagic<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3, shiftedMagic);
+                    // The entropy's weights x − M_f (M rounded to float) are off the exp's chain; the fold and the exit
+                    // add (M_f − m)·S to make them x − m.
+                    TVector w0 = default, w1 = default, w2 = default, w3 = default;
+                    if (TMode.TracksAll)
+                    {
+                        w0 = TWidth.Subtract(x0, bounds.Shift);
+                        w1 = TWidth.Subtract(x1, bounds.Shift);
+                        w2 = TWidth.Subtract(x2, bounds.Shift);
+                        w3 = TWidth.Subtract(x3, bounds.Shift);
+                    }
+
+                    VectorMath.ExpForSumByEighthsFromMagic<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3, TMode.TracksAll ? bounds.ShiftedMagic : shiftedMagic);
                     sum = TWidth.Add(sum, TWidth.Add(TWidth.Add(x0, x1), TWidth.Add(x2, x3)));
+                    if (TMode.TracksAll)
+                    {
+                        entropySum = TWidth.Add(entropySum, TWidth.Add(
+                            TWidth.MultiplyAdd(x0, w0, TWidth.Multiply(x1, w1)),
+                            TWidth.MultiplyAdd(x2, w2, TWidth.Multiply(x3, w3))));
+                    }
+
                     continue;
                 }
 
@@ -380,8 +400,9 @@ internal static partial class RowStatisticsKernel
 
             if (foldsShift)
             {
-                sum = TWidth.MultiplyAdd(sum, bounds.ToReference, state.Sum);
+                ToReference<TWidth, TVector, TMode>(ref state, ref bounds, ref sum, ref entropySum);
                 state.Sum = TWidth.Create(0f);
+                state.EntropySum = TWidth.Create(0f);
             }
 
             FoldWithoutRebase<TWidth, TVector, TMode>(ref sum, ref entropySum, ref logitSum, folded, logitSums);
@@ -389,7 +410,12 @@ internal static partial class RowStatisticsKernel
         }
 
         nextFold = foldAt;
-        state.Sum = foldsShift ? TWidth.MultiplyAdd(sum, bounds.ToReference, state.Sum) : sum;
+        if (foldsShift)
+        {
+            ToReference<TWidth, TVector, TMode>(ref state, ref bounds, ref sum, ref entropySum);
+        }
+
+        state.Sum = sum;
         state.EntropySum = entropySum;
         state.LogitSum = logitSum;
         state.RankCount = TMode.TracksAll ? rankCount - TWidth.SumIntegers(rankLanes) : rankCount;
@@ -397,23 +423,26 @@ internal static partial class RowStatisticsKernel
     }
 
     /// <summary>The largest reference |m| the folded exp takes: x·8·log2 e stays far inside the rounding magic's 2^22,
-    /// and round(x·8·log2 e) within a few thousandths of x over ln2/8, so r stays inside the polynomial's interval.
+    /// and round(x·8·log2 e) within a few thousandths of x over ln2/8, so r stays within 1e−4 of the polynomial's
+    /// interval.
     /// Logits beyond it are exotic; their groups go a vector at a time.</summary>
     private const float FoldedShiftLimit = 4096f;
 
     /// <summary>Whether the main loop's exp carries the reference maximum in its rounding magic
     /// (<see cref="VectorMath.ExpForSumByEighthsFromMagic"/>) instead of subtracting it from every logit: at AVX2's width
-    /// with FMA, for f32 and bf16 rows in the modes without weighted sums (log-sum-exp, cross-entropy). The weighted
-    /// sums of full statistics need x − m itself, and fp16's rebias already rides on that subtract.</summary>
+    /// with FMA, in every mode (full statistics still subtracts for the entropy's weights, off the exp's chain), except
+    /// fp16 rows in plain log-sum-exp mode, whose rebias rides on the subtract (see RunGroups). So every element type
+    /// gives the same bits for the same values in full statistics.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FoldsShiftIntoExp<T, TWidth, TVector, TMode>()
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode =>
-        typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported && !TMode.TracksAll && typeof(T) != typeof(Half);
+        typeof(TWidth) == typeof(Vector256Width) && (typeof(T) != typeof(Half) || TMode.TracksAll || TMode.TracksLogitSum) && Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>Sets the folded exp's bounds for the reference maximum m: k = round(m·8·log2 e), M = k·c with c = ln2/8
-    /// as the exp rounds it (exact in double), the magic less k, the logit floor at M − 105, and
+    /// as the exp rounds it (exact in double), the magic less k, the logit floor at M − 105, M rounded to float and its
+    /// distance from m (for the entropy's weights), and
     /// e^(M − m). False where |m| is beyond <see cref="FoldedShiftLimit"/> (float.MinValue included).</summary>
     private static bool SetFoldedShift<TWidth, TVector>(ref GroupBounds<TVector> bounds, float reference)
         where TWidth : IVectorWidth<TVector>
@@ -430,7 +459,26 @@ internal static partial class RowStatisticsKernel
         bounds.ShiftedMagic = TWidth.Create(shiftedMagic);
         bounds.LogitFloor = TWidth.Create((float)(shift + VectorMath.ExpArgumentFloor));
         bounds.ToReference = TWidth.Create((float)Math.Exp(shift - reference));
+        float roundedShift = (float)shift;
+        bounds.Shift = TWidth.Create(roundedShift);
+        bounds.ShiftOffset = TWidth.Create((float)((double)roundedShift - reference));
         return true;
+    }
+
+    /// <summary>The folded loop's sums, relative to M with weights x − M_f, moved to the reference maximum m and added to
+    /// the sums that came into the loop: S ← S_in + e^(M − m)·S and W ← W_in + e^(M − m)·(W + (M_f − m)·S).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ToReference<TWidth, TVector, TMode>(ref LaneState<TVector> state, ref GroupBounds<TVector> bounds, ref TVector sum, ref TVector entropySum)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        if (TMode.TracksAll)
+        {
+            entropySum = TWidth.MultiplyAdd(TWidth.MultiplyAdd(sum, bounds.ShiftOffset, entropySum), bounds.ToReference, state.EntropySum);
+        }
+
+        sum = TWidth.MultiplyAdd(sum, bounds.ToReference, state.Sum);
     }
 
     /// <summary>Loads the four vectors of a main-loop group. Where only order-free sums are needed (log-sum-exp mode), a

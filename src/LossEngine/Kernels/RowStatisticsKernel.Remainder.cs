@@ -34,7 +34,9 @@ internal static partial class RowStatisticsKernel
         Accumulate<TWidth, TVector, TMode>(ref state, x, threshold);
     }
 
-    /// <summary>A main-loop group of fp16 logits that holds an infinity or NaN, one exactly converted vector at a time.</summary>
+    /// <summary>A main-loop group one exactly converted vector at a time, relative to the reference maximum itself: fp16
+    /// logits that hold an infinity or NaN, and f32 or bf16 groups whose reference lies beyond the folded exp's range
+    /// (<see cref="FoldedShiftLimit"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void StepGroupExactly<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start, TVector scale, nuint targetIndex, TVector thresholdBefore, TVector thresholdAfter, TVector margin)
         where T : unmanaged

@@ -281,8 +281,9 @@ internal static class VectorMath
     /// <see cref="EighthsRoundingMagic"/> − k, so y = x·8·log2 e + (magic − k) holds round(x·8·log2 e) − k + 1016 in its
     /// low bits, the power 2^(j/8)·2^n that <see cref="IVectorWidth{TVector}.PowerOfEighths"/> builds from them is
     /// already relative to k, and r = x − round(x·8·log2 e)·(ln2/8) takes x as it is. Only at AVX2's width with FMA, for
-    /// |x| up to a few thousand (the row kernel's <c>FoldedShiftLimit</c>, where the rounded multiple still fits the
-    /// magic's 23 bits).</summary>
+    /// |k·ln2/8| up to a few thousand (the row kernel's <c>FoldedShiftLimit</c>, where the rounded multiple still fits
+    /// the magic's 23 bits) and x − k·ln2/8 at most 88 (the kernels keep it within their rescale margin, 8; beyond 88
+    /// the power's bits wrap).</summary>
     /// <remarks>
     /// <para>What it saves against <see cref="ExpForSumByEighths{TWidth, TVector}(ref TVector, ref TVector, ref TVector, ref TVector)"/>
     /// of x − m clamped: the subtract and the maximum, two operations a vector on the add pipes and four cycles of the
@@ -293,9 +294,9 @@ internal static class VectorMath
     /// <para>Far below the reference the bits of y would wrap, so the power is taken from y raised to at least
     /// <see cref="EighthsPowerFloor"/> (an integer maximum beside the polynomial, not on its chain), whatever k is: y is
     /// (magic − k) + n, and its bits encode n − k. The polynomial takes y as it is, so for a finite x far below r stays
-    /// far smaller than x, the polynomial finite and the term 0·q exactly 0; a −∞ logit (or a finite one near
-    /// float.MinValue, whose r overflows the polynomial) gives 0·∞ = NaN, which sends the row to the pass that clamps x
-    /// first.</para>
+    /// far smaller than x, the polynomial finite and the term 0·q exactly 0, down to about −2·10^20; a −∞ logit (or a
+    /// finite one below that, whose r overflows the polynomial) gives 0·∞ = NaN, which sends the row to the pass that
+    /// clamps x first.</para>
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void ExpForSumByEighthsFromMagic<TWidth, TVector>(ref TVector x0, ref TVector x1, ref TVector x2, ref TVector x3, TVector shiftedMagic)

@@ -105,7 +105,7 @@ public sealed class ShiftPassTests
                 // Beyond where the exp's bits would wrap (about 265 below the reference).
                 for (int i = 5; i < length; i += 7)
                 {
-                    row[i] = offset - (300f * (1 + (i % 5))) - (i % 3 == 0 ? 1e6f : 0f);
+                    row[i] = offset - (300f * (1 + (i % 5))) - (i % 3 == 0 ? 1e6f : 0f) - (i % 13 == 0 ? 1e19f : 0f);
                 }
 
                 break;

@@ -258,7 +258,7 @@ public sealed class VectorMathTests
                 offsets.Add(-87 + (i / 256.0));
             }
 
-            offsets.AddRange([-88.2, -90, -105, -300, -1e4, -1e6, -1e9]);
+            offsets.AddRange([-88.2, -90, -105, -300, -1e4, -1e6, -1e9, -1e15, -1e19]);
             float[] x = [.. offsets.Select(d => (float)(shift + d))];
             Array.Resize(ref x, x.Length + 32 - (x.Length % 32));
             for (int i = offsets.Count; i < x.Length; i++)

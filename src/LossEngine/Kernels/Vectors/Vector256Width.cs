@@ -157,7 +157,7 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
     }
 
     /// <inheritdoc/>
-    /// <remarks>The lookup takes y as it is: where the floor raised it, the shifted bits are those of n + 127 ≤ −25,
+    /// <remarks>The lookup takes y as it is: where the floor raised it, the shifted bits are those of n + 127 = −25,
     /// negative by far more than any entry, so the sum stays negative and the maximum with 0 gives +0 whatever entry was
     /// looked up; and the lookup does not wait on the maximum.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
