@@ -4,8 +4,8 @@ namespace LossEngine.Kernels;
 /// <remarks>The clamp (one vector max per 16 logits, 7–12 % of the loop on Zen 4) exists for masked logits: without it a
 /// −∞ gives a NaN term and a finite x − m below about −2^24 a term the exp cannot reduce. With vscalefps those terms are
 /// either 0 (correct) or non-finite, never a wrong finite value, so the unclamped pass is exact whenever its sums are
-/// finite and is retried with the clamp otherwise. At AVX2's width the log-sum-exp modes' exp carries m in its rounding
-/// magic and floors the power's bits as integers (VectorMath.ExpForSumByEighthsFromMagic), with the same property; its
+/// finite and is retried with the clamp otherwise. At AVX2's width the row kernel's exp carries m in its rounding
+/// magic (every mode but fp16 log-sum-exp) and floors the power's bits as integers (VectorMath.ExpForSumByEighthsFromMagic), with the same property; its
 /// clamped pass clamps x itself, at M − 105.</remarks>
 internal interface IShiftPolicy
 {

@@ -261,19 +261,30 @@ internal static class VectorMath
         TVector s1 = TWidth.PowerOfEighths(y1);
         TVector s2 = TWidth.PowerOfEighths(y2);
         TVector s3 = TWidth.PowerOfEighths(y3);
+        EighthsTerms<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3, s0, s1, s2, s3);
+    }
+
+    /// <summary>The eighths form's last steps for four vectors, from the reduced arguments r (in <paramref name="r0"/>…)
+    /// and the powers 2^(j/8)·2^n: r + r²·(E2 + E3·r), then the power times one plus that, step by step across the
+    /// four.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EighthsTerms<TWidth, TVector>(ref TVector r0, ref TVector r1, ref TVector r2, ref TVector r3, TVector s0, TVector s1, TVector s2, TVector s3)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
         TVector e3 = TWidth.Create(E3), e2 = TWidth.Create(E2);
-        y0 = TWidth.MultiplyAdd(e3, x0, e2);
-        y1 = TWidth.MultiplyAdd(e3, x1, e2);
-        y2 = TWidth.MultiplyAdd(e3, x2, e2);
-        y3 = TWidth.MultiplyAdd(e3, x3, e2);
-        y0 = TWidth.MultiplyAdd(TWidth.Multiply(x0, x0), y0, x0);
-        y1 = TWidth.MultiplyAdd(TWidth.Multiply(x1, x1), y1, x1);
-        y2 = TWidth.MultiplyAdd(TWidth.Multiply(x2, x2), y2, x2);
-        y3 = TWidth.MultiplyAdd(TWidth.Multiply(x3, x3), y3, x3);
-        x0 = TWidth.MultiplyAdd(s0, y0, s0);
-        x1 = TWidth.MultiplyAdd(s1, y1, s1);
-        x2 = TWidth.MultiplyAdd(s2, y2, s2);
-        x3 = TWidth.MultiplyAdd(s3, y3, s3);
+        TVector y0 = TWidth.MultiplyAdd(e3, r0, e2);
+        TVector y1 = TWidth.MultiplyAdd(e3, r1, e2);
+        TVector y2 = TWidth.MultiplyAdd(e3, r2, e2);
+        TVector y3 = TWidth.MultiplyAdd(e3, r3, e2);
+        y0 = TWidth.MultiplyAdd(TWidth.Multiply(r0, r0), y0, r0);
+        y1 = TWidth.MultiplyAdd(TWidth.Multiply(r1, r1), y1, r1);
+        y2 = TWidth.MultiplyAdd(TWidth.Multiply(r2, r2), y2, r2);
+        y3 = TWidth.MultiplyAdd(TWidth.Multiply(r3, r3), y3, r3);
+        r0 = TWidth.MultiplyAdd(s0, y0, s0);
+        r1 = TWidth.MultiplyAdd(s1, y1, s1);
+        r2 = TWidth.MultiplyAdd(s2, y2, s2);
+        r3 = TWidth.MultiplyAdd(s3, y3, s3);
     }
 
     /// <summary>e^(x − k·ln2/8) of four vectors by the eighths form, for a row kernel whose reference maximum is carried in
@@ -318,19 +329,7 @@ internal static class VectorMath
         TVector s1 = TWidth.PowerOfEighthsAbove(y1, powerFloor);
         TVector s2 = TWidth.PowerOfEighthsAbove(y2, powerFloor);
         TVector s3 = TWidth.PowerOfEighthsAbove(y3, powerFloor);
-        TVector e3 = TWidth.Create(E3), e2 = TWidth.Create(E2);
-        y0 = TWidth.MultiplyAdd(e3, x0, e2);
-        y1 = TWidth.MultiplyAdd(e3, x1, e2);
-        y2 = TWidth.MultiplyAdd(e3, x2, e2);
-        y3 = TWidth.MultiplyAdd(e3, x3, e2);
-        y0 = TWidth.MultiplyAdd(TWidth.Multiply(x0, x0), y0, x0);
-        y1 = TWidth.MultiplyAdd(TWidth.Multiply(x1, x1), y1, x1);
-        y2 = TWidth.MultiplyAdd(TWidth.Multiply(x2, x2), y2, x2);
-        y3 = TWidth.MultiplyAdd(TWidth.Multiply(x3, x3), y3, x3);
-        x0 = TWidth.MultiplyAdd(s0, y0, s0);
-        x1 = TWidth.MultiplyAdd(s1, y1, s1);
-        x2 = TWidth.MultiplyAdd(s2, y2, s2);
-        x3 = TWidth.MultiplyAdd(s3, y3, s3);
+        EighthsTerms<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3, s0, s1, s2, s3);
     }
 
     /// <summary><see cref="ExpForSum{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> of four vectors, step by
