@@ -86,8 +86,8 @@ internal static partial class RowStatisticsKernel
 
         (float maxLogit, int bestIndex) = LaneSums.ArgMax<TWidth, TVector>(state.Best, state.ArgMax);
 
-        // Relative to the reference maximum M: Σ p·(x−M) = entropySum / sum, and H = log S − that, which does not
-        // depend on M. (With M the exact maximum both terms are non-negative, so there is no cancellation; M is within
+        // Relative to the reference maximum m: Σ p·(x−m) = entropySum / sum, and H = log S − that, which does not
+        // depend on m. (With m the exact maximum both terms are non-negative, so there is no cancellation; m is within
         // the rescale margin of it.)
         double entropy = logSum - (entropySum / sum);
         return new RowSummary(logSumExp, Math.Max(entropy, 0), maxLogit, bestIndex, state.RankCount, logitSum, max, logSum);

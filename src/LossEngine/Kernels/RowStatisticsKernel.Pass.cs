@@ -183,8 +183,8 @@ internal static partial class RowStatisticsKernel
         int count = TWidth.Count;
         nuint groupLength = (nuint)(GroupVectors * count);
         int bytesPerGroup = (int)groupLength * Unsafe.SizeOf<T>();
-        // Full statistics reads the maximum, the trigger and the scale from memory (see GroupBounds); the other modes
-        // have the registers to hold them.
+        // Full statistics reads the maximum, the trigger, the scale and the folded exp's magic, shift and floor from
+        // memory (see GroupBounds); the other modes have the registers to hold them.
         TVector max = state.Max;
         TVector trigger = TWidth.Add(max, TWidth.Create(TMode.TracksAll ? StatisticsRescaleMargin : RescaleMargin));
         TVector scaleVector = bounds.Scale;
@@ -209,7 +209,7 @@ internal static partial class RowStatisticsKernel
         // fp16 in log-sum-exp mode: LoadGroup leaves the values at 2^−112 of their size (y = x·2^−112, exact), and the
         // rebias goes into the shift by the maximum, d = y·2^112 − max in one FMA, rounded once as x − max is (then
         // clamped, where the pass clamps).
-        bool halfRebiasInShift = typeof(T) == typeof(Half) && count > 1 && !TMode.TracksAll && !TMode.TracksLogitSum;
+        bool halfRebiasInShift = typeof(T) == typeof(Half) && count > 1 && !TMode.TracksAll && !TMode.TracksLogitSum && !foldsShift;
         TVector halfRebias = TWidth.Create(VectorMath.HalfRebias);
         TVector negativeMax = TWidth.Subtract(TWidth.Create(0f), max);
         TVector halfBound = TWidth.Create(halfRebiasInShift ? VectorMath.HalfNonFiniteBound / VectorMath.HalfRebias : VectorMath.HalfNonFiniteBound);
@@ -430,9 +430,10 @@ internal static partial class RowStatisticsKernel
 
     /// <summary>Whether the main loop's exp carries the reference maximum in its rounding magic
     /// (<see cref="VectorMath.ExpForSumByEighthsFromMagic"/>) instead of subtracting it from every logit: at AVX2's width
-    /// with FMA, in every mode (full statistics still subtracts for the entropy's weights, off the exp's chain), except
-    /// fp16 rows in plain log-sum-exp mode, whose rebias rides on the subtract (see RunGroups). So every element type
-    /// gives the same bits for the same values in full statistics.</summary>
+    /// with FMA, in every mode (full statistics subtracts M_f for the entropy's weights, off the exp's chain), except for
+    /// fp16 rows in log-sum-exp mode without label smoothing (log-sum-exp, cross-entropy, z-loss), whose rebias rides on
+    /// the subtract (see RunGroups). So f32, bf16 and fp16 rows of the same finite values give the same bits in full
+    /// statistics (a group with an infinity or NaN takes other paths per element type).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FoldsShiftIntoExp<T, TWidth, TVector, TMode>()
         where TWidth : IVectorWidth<TVector>

@@ -5,7 +5,7 @@ namespace LossEngine.Kernels;
 /// −∞ gives a NaN term and a finite x − m below about −2^24 a term the exp cannot reduce. With vscalefps those terms are
 /// either 0 (correct) or non-finite, never a wrong finite value, so the unclamped pass is exact whenever its sums are
 /// finite and is retried with the clamp otherwise. At AVX2's width the row kernel's exp carries m in its rounding
-/// magic (every mode but fp16 log-sum-exp) and floors the power's bits as integers (VectorMath.ExpForSumByEighthsFromMagic), with the same property; its
+/// magic (every mode except fp16 log-sum-exp without label smoothing) and floors the power's bits as integers (VectorMath.ExpForSumByEighthsFromMagic), with the same property; its
 /// clamped pass clamps x itself, at M − 105.</remarks>
 internal interface IShiftPolicy
 {
@@ -18,7 +18,8 @@ internal readonly struct ClampedShift : IShiftPolicy
     public static bool Clamps => true;
 }
 
-/// <summary>No clamp: for widths whose exp scales by any exponent; non-finite sums ask for a clamped pass.</summary>
+/// <summary>No clamp: for widths whose exp scales by any exponent, or carries m in its rounding magic (AVX2); non-finite
+/// sums ask for a clamped pass.</summary>
 internal readonly struct UnclampedShift : IShiftPolicy
 {
     public static bool Clamps => false;

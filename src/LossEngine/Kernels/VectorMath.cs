@@ -111,7 +111,8 @@ internal static class VectorMath
 
     /// <summary>
     /// e^x for the terms of a sum of exponentials (x ≤ 88, or NaN; below −105 see the row kernel's UnclampedShift,
-    /// which relies on vscalefps to turn such terms into 0 or a non-finite value): <see cref="ExpOfClampedArgument"/>
+    /// which relies on vscalefps, or at AVX2 on the floored power of ExpForSumByEighthsFromMagic, to turn such terms
+    /// into 0 or a non-finite value): <see cref="ExpOfClampedArgument"/>
     /// with the argument reduced by one fused multiply-add against ln 2 rounded to float instead of the two-constant
     /// split, and the degree-5 polynomial. The rounding of ln 2 (1.9e−9) adds |n|·1.9e−9 to the relative error,
     /// n = round(x·log2 e): under 1.4e−8 for the terms within 5 of the maximum, which carry the sum, and at most 3e−7

@@ -41,6 +41,10 @@ public sealed class ShiftPassTests
                 AssertPasses<float>(row, Array.ConvertAll(row, v => (double)v), scale, $"{kind} at {offset}, {length}, f32");
                 BFloat16[] bf16 = Array.ConvertAll(row, v => (BFloat16)v);
                 AssertPasses<BFloat16>(bf16, Array.ConvertAll(bf16, v => (double)(float)v), scale, $"{kind} at {offset}, {length}, bf16");
+
+                // fp16 holds up to 65504: beyond it (the far-below and float-range logits) it holds −∞, a mask.
+                Half[] half = Array.ConvertAll(row, v => (Half)v);
+                AssertPasses<Half>(half, Array.ConvertAll(half, v => (double)v), scale, $"{kind} at {offset}, {length}, fp16");
             }
         }
     }

@@ -229,7 +229,7 @@ public abstract class BatchScoringContractTests<T, TElement>
     [Fact]
     public void RowsAfterMaskedRows_EqualRowByRow()
     {
-        // On AVX-512 a batch starts the rows after a masked one with the clamped pass, while a single-row call always
+        // On AVX-512, and on AVX2 with FMA, a batch starts the rows after a masked one with the clamped pass, while a single-row call always
         // tries the unclamped one first. Runs of masked rows between rows with far-negative but finite logits (which the
         // unclamped pass settles) must give the same bits both ways, for every statistic and loss.
         const int rows = 150, width = 700;
