@@ -131,9 +131,10 @@ internal static partial class RowStatisticsKernel
         public TVector RankThresholdBefore;
         public TVector RankThresholdAfter;
 
-        /// <summary>Where the exp carries the reference in its rounding magic (<see cref="FoldsShiftIntoExp{T, TWidth, TVector, TMode}"/>): the
-        /// magic less k, the floor a clamping pass raises logits to, and e^(M − m), which
-        /// takes sums relative to M = k·ln2/8 back to the reference maximum m. Set by <see cref="SetFoldedShift{TWidth, TVector}"/>.</summary>
+        /// <summary>Where the exp carries the reference in its rounding magic
+        /// (<see cref="FoldsShiftIntoExp{T, TWidth, TVector, TMode}"/>): the magic less k, the floor a clamping pass
+        /// raises logits to, and e^(M − m), which takes sums relative to M = k·ln2/8 back to the reference maximum m. Set
+        /// by <see cref="SetFoldedShift{TWidth, TVector}"/>.</summary>
         public TVector ShiftedMagic;
         public TVector LogitFloor;
         public TVector ToReference;

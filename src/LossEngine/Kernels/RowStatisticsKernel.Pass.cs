@@ -424,8 +424,7 @@ internal static partial class RowStatisticsKernel
 
     /// <summary>The largest reference |m| the folded exp takes: x·8·log2 e stays far inside the rounding magic's 2^22,
     /// and round(x·8·log2 e) within a few thousandths of x over ln2/8, so r stays within 1e−4 of the polynomial's
-    /// interval.
-    /// Logits beyond it are exotic; their groups go a vector at a time.</summary>
+    /// interval. Logits beyond it are exotic; their groups go a vector at a time.</summary>
     private const float FoldedShiftLimit = 4096f;
 
     /// <summary>Whether the main loop's exp carries the reference maximum in its rounding magic
@@ -443,8 +442,8 @@ internal static partial class RowStatisticsKernel
 
     /// <summary>Sets the folded exp's bounds for the reference maximum m: k = round(m·8·log2 e), M = k·c with c = ln2/8
     /// as the exp rounds it (exact in double), the magic less k, the logit floor at M − 105, M rounded to float and its
-    /// distance from m (for the entropy's weights), and
-    /// e^(M − m). False where |m| is beyond <see cref="FoldedShiftLimit"/> (float.MinValue included).</summary>
+    /// distance from m (for the entropy's weights), and e^(M − m). False where |m| is beyond
+    /// <see cref="FoldedShiftLimit"/> (float.MinValue included).</summary>
     private static bool SetFoldedShift<TWidth, TVector>(ref GroupBounds<TVector> bounds, float reference)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
