@@ -25,7 +25,7 @@ public static partial class Logits
         }
 
         ValidateTarget(target, reference.Length, nameof(target));
-        return RowKernels.Compare(reference, candidate, target, 1f);
+        return RowKernels.Compare(reference, candidate, target, 1f, startClamped: false, out _);
     }
 
     /// <summary>Compares two models' logits row by row over [rows, V] matrices, on all cores: see

@@ -58,11 +58,53 @@ internal static class RowComparisonKernel
     /// of a row took that path most of the time: a row of 32000 ran at 0.6 of a long row's rate.</summary>
     private const float RescaleMargin = 1f;
 
-    [SkipLocalsInit]
-    public static unsafe ComparisonSummary Compute<T, TWidth, TVector>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale)
+    /// <summary>Compares one row pair in one fused read.</summary>
+    /// <param name="reference">The reference logits a.</param>
+    /// <param name="candidate">The candidate logits b, as long as the reference.</param>
+    /// <param name="scale">Both rows are multiplied by this first (1/temperature); 1 skips the multiply.</param>
+    /// <param name="startClamped">Start with the clamped pass instead of trying the unclamped one first. The result is
+    /// the same either way; only the time differs.</param>
+    /// <param name="neededClampedRetry">Set when the unclamped pass ran and failed, so the rows were read again
+    /// clamped: the caller may start the rows that follow clamped.</param>
+    public static ComparisonSummary Compute<T, TWidth, TVector>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale, bool startClamped, out bool neededClampedRetry)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
+    {
+        // At AVX2's width the exps carry the references in their rounding magic and the main loop clamps nothing (see
+        // UnclampedShift); a pair whose sums come out non-finite (a −∞ or far-negative logit in either row, a NaN, a
+        // +∞) is read again with the clamps, which give the same bits wherever the unclamped pass succeeds.
+        neededClampedRetry = false;
+        if (FoldsShiftIntoExp<TWidth, TVector>() && !startClamped)
+        {
+            if (Compute<T, TWidth, TVector, UnclampedShift>(reference, candidate, scale) is ComparisonSummary fast)
+            {
+                return fast;
+            }
+
+            neededClampedRetry = true;
+        }
+
+        return Compute<T, TWidth, TVector, ClampedShift>(reference, candidate, scale)!.Value;
+    }
+
+    /// <summary>Whether the main loop's exps carry the reference maxima in their rounding magic
+    /// (<see cref="FoldedReference"/>) instead of subtracting them from every logit: at AVX2's width with FMA. The loop
+    /// writes this test out where it branches on it, so that the other widths spend none of their inlining budget on
+    /// it; the two must stay equal.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool FoldsShiftIntoExp<TWidth, TVector>()
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>The pass itself. Null only for <see cref="UnclampedShift"/> when the sums are not finite.</summary>
+    [SkipLocalsInit]
+    private static unsafe ComparisonSummary? Compute<T, TWidth, TVector, TShift>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TShift : IShiftPolicy
     {
         if (reference.Length > RowStatisticsKernel.MaxVectorRowLength)
         {
@@ -108,9 +150,31 @@ internal static class RowComparisonKernel
             // (bench/results/kernels-amd-epyc-zen5-2vcpu.md).
             byte* prefetchReference = (byte*)pinnedReference + SoftwarePrefetch.DistanceBytes;
             byte* prefetchCandidate = (byte*)pinnedCandidate + SoftwarePrefetch.DistanceBytes;
+            bool foldsShift = FoldsShiftIntoExp<TWidth, TVector>();
+            var bounds = new PairBounds<TVector> { ReferenceFor = float.NaN, CandidateFor = float.NaN };
             while (i < vectorsEnd)
             {
-                i = RunVectors<T, TWidth, TVector>(ref state, expConstants, ref a, ref b, prefetchReference, prefetchCandidate, i, Math.Min(nextFold, vectorsEnd), scale != 1f, scaleVector);
+                nuint chunkEnd = Math.Min(nextFold, vectorsEnd);
+                if (foldsShift && !SetFoldedShifts<TWidth, TVector>(ref bounds, TWidth.MaxAcross(state.ReferenceMax), TWidth.MaxAcross(state.CandidateMax)))
+                {
+                    // A reference beyond the folded exp's range (or still float.MinValue, before a row's first finite
+                    // logit): up to the next fold a vector at a time, relative to the references themselves.
+                    for (; i < chunkEnd; i += (nuint)count)
+                    {
+                        StepAt<T, TWidth, TVector>(ref state, ref a, ref b, i, scaleVector);
+                    }
+                }
+                else
+                {
+                    i = RunVectors<T, TWidth, TVector, TShift>(ref state, ref bounds, expConstants, ref a, ref b, prefetchReference, prefetchCandidate, i, chunkEnd, scale != 1f, scaleVector);
+                    if (i < chunkEnd)
+                    {
+                        // The folded loop stops at a vector that raises a reference, which moves the exp's magic.
+                        StepAt<T, TWidth, TVector>(ref state, ref a, ref b, i, scaleVector);
+                        i += (nuint)count;
+                    }
+                }
+
                 if (i == nextFold)
                 {
                     Fold<TWidth, TVector>(ref state, referenceLanes, candidateLanes);
@@ -131,22 +195,72 @@ internal static class RowComparisonKernel
         }
 
         Fold<TWidth, TVector>(ref state, referenceLanes, candidateLanes);
-        return Finish<T, TWidth, TVector>(ref state, referenceLanes, candidateLanes, reference, candidate, scale);
+        return Finish<T, TWidth, TVector, TShift>(ref state, referenceLanes, candidateLanes, reference, candidate, scale);
     }
 
-    /// <summary>The main loop: vector pairs from <paramref name="i"/> up to <paramref name="end"/>; raises of the lane
-    /// maxima happen inline and set <see cref="PairState{TVector}.RaisedSinceFold"/>. Returns <paramref name="end"/>.
-    /// </summary>
+    /// <summary>Sets the folded exps' bounds for the reference maxima m_a and m_b, unless they are set for these already.
+    /// False where either is beyond <see cref="FoldedReference.Limit"/> (float.MinValue included).</summary>
+    private static bool SetFoldedShifts<TWidth, TVector>(ref PairBounds<TVector> bounds, float referenceMax, float candidateMax)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        if (referenceMax == bounds.ReferenceFor && candidateMax == bounds.CandidateFor)
+        {
+            return bounds.Valid;
+        }
+
+        bounds.ReferenceFor = referenceMax;
+        bounds.CandidateFor = candidateMax;
+        bounds.Valid = FoldedReference.TryCreate(referenceMax, out FoldedReference a) & FoldedReference.TryCreate(candidateMax, out FoldedReference b);
+        if (bounds.Valid)
+        {
+            bounds.ReferenceMagic = TWidth.Create(a.ShiftedMagic);
+            bounds.CandidateMagic = TWidth.Create(b.ShiftedMagic);
+            bounds.ReferenceShift = TWidth.Create(a.Shift);
+            bounds.CandidateShift = TWidth.Create(b.Shift);
+            bounds.ReferenceFloor = TWidth.Create(a.LogitFloor);
+            bounds.CandidateFloor = TWidth.Create(b.LogitFloor);
+            bounds.ReferenceToMax = TWidth.Create(a.ToReference);
+            bounds.CandidateToMax = TWidth.Create(b.ToReference);
+            bounds.CrossOffset = TWidth.Create(a.ShiftOffset - b.ShiftOffset);
+        }
+
+        return bounds.Valid;
+    }
+
+    /// <summary>One vector pair at <paramref name="i"/> through <see cref="Step"/>, relative to the references
+    /// themselves.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe nuint RunVectors<T, TWidth, TVector>(ref PairState<TVector> state, in SumExpConstants<TVector> constants, ref T a, ref T b, byte* prefetchA, byte* prefetchB, nuint i, nuint end, bool scaled, in TVector scaleVector)
+    private static void StepAt<T, TWidth, TVector>(ref PairState<TVector> state, ref T a, ref T b, nuint i, TVector scale)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
+        TVector x = TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref a, i), scale);
+        TVector y = TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref b, i), scale);
+        Step<TWidth, TVector>(ref state, x, y, i);
+    }
+
+    /// <summary>The main loop: vector pairs from <paramref name="i"/> up to <paramref name="end"/>; raises of the lane
+    /// maxima happen inline and set <see cref="PairState{TVector}.RaisedSinceFold"/>. Returns <paramref name="end"/>,
+    /// or, where the exps carry the references in their magic, the first vector that would raise one.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static unsafe nuint RunVectors<T, TWidth, TVector, TShift>(ref PairState<TVector> state, ref PairBounds<TVector> bounds, in SumExpConstants<TVector> constants, ref T a, ref T b, byte* prefetchA, byte* prefetchB, nuint i, nuint end, bool scaled, in TVector scaleVector)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TShift : IShiftPolicy
+    {
         nuint count = (nuint)TWidth.Count;
         int bytesPerDoubleStep = 2 * TWidth.Count * Unsafe.SizeOf<T>();
-        TVector referenceSum = state.ReferenceSum, candidateSum = state.CandidateSum, crossSum = state.CrossSum;
-        bool raised = false;
+
+        // Where the exps carry the references in their rounding magic, the loop's sums are relative to M_a and M_b (see
+        // FoldedReference): they start from 0 and go back to m_a and m_b at the exit, into the sums that came in.
+        bool foldsShift = FoldsShiftIntoExp<TWidth, TVector>();
+        TVector referenceSum = foldsShift ? TWidth.Create(0f) : state.ReferenceSum;
+        TVector candidateSum = foldsShift ? TWidth.Create(0f) : state.CandidateSum;
+        TVector crossSum = foldsShift ? TWidth.Create(0f) : state.CrossSum;
+        bool raised = false, stoppedToRaise = false;
         SumExpConstants<TVector> k = constants;
 
         // Two vector pairs a step, so that four exps run interleaved, by the degree-5 polynomial, whose constants the
@@ -208,19 +322,49 @@ internal static class RowComparisonKernel
                 TVector rare = TWidth.BitwiseOr(TWidth.GreaterThan(x, state.ReferenceBest), TWidth.GreaterThan(y, state.CandidateBest));
                 if (TWidth.AnyLaneSet(TWidth.BitwiseOr(rare, MaybeUnsupported<TWidth, TVector>(x, y))))
                 {
+                    // FoldsShiftIntoExp's test written out, not the local (see its summary). A raise there moves the
+                    // exps' magic, so the vector goes back to the caller; raises are rare after a row's first vectors,
+                    // where new records are not.
+                    bool folds = typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported;
+                    if (folds && BeyondMargin<TWidth, TVector>(state.ReferenceMax, state.CandidateMax, x, y))
+                    {
+                        stoppedToRaise = true;
+                        break;
+                    }
+
                     LaneSums.TrackArgMax<TWidth, TVector>(ref state.ReferenceBest, ref state.ReferenceArgMax, x, i);
                     LaneSums.TrackArgMax<TWidth, TVector>(ref state.CandidateBest, ref state.CandidateArgMax, y, i);
-                    raised |= RaiseBeyondMargin<TWidth, TVector>(ref state.ReferenceMax, ref state.CandidateMax, ref referenceSum, ref candidateSum, ref crossSum, x, y);
+                    if (!folds)
+                    {
+                        raised |= RaiseBeyondMargin<TWidth, TVector>(ref state.ReferenceMax, ref state.CandidateMax, ref referenceSum, ref candidateSum, ref crossSum, x, y);
+                    }
+
                     state.UnsupportedMass = TWidth.BitwiseOr(state.UnsupportedMass, Unsupported<TWidth, TVector>(x, y));
                 }
 
-                Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, x, y, state.ReferenceMax, state.CandidateMax, k);
+                if (typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported)
+                {
+                    AccumulateFolded<TWidth, TVector, TShift>(ref referenceSum, ref candidateSum, ref crossSum, x, y, ref bounds);
+                }
+                else
+                {
+                    Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, x, y, state.ReferenceMax, state.CandidateMax, k);
+                }
             }
 
-            if (i >= end)
+            if (i >= end || stoppedToRaise)
             {
                 break;
             }
+        }
+
+        if (foldsShift)
+        {
+            // s_a ← s_a,in + e^(M_a − m_a)·s_a, w ← w_in + e^(M_a − m_a)·(w + c·s_a) with c = (M_a,f − m_a) − (M_b,f − m_b),
+            // s_b ← s_b,in + e^(M_b − m_b)·s_b.
+            crossSum = TWidth.MultiplyAdd(TWidth.MultiplyAdd(referenceSum, bounds.CrossOffset, crossSum), bounds.ReferenceToMax, state.CrossSum);
+            referenceSum = TWidth.MultiplyAdd(referenceSum, bounds.ReferenceToMax, state.ReferenceSum);
+            candidateSum = TWidth.MultiplyAdd(candidateSum, bounds.CandidateToMax, state.CandidateSum);
         }
 
         state.ReferenceSum = referenceSum;
@@ -293,6 +437,35 @@ internal static class RowComparisonKernel
         AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, e, f, shiftedReference, shiftedCandidate);
     }
 
+    /// <summary>Adds one vector pair's terms e = e^(a − M_a) and f = e^(b − M_b), with the exps' references in their
+    /// magic (<see cref="FoldedReference"/>), and the weight (a − M_a,f) − (b − M_b,f), assuming no lane exceeds the
+    /// references by more than the margin.</summary>
+    /// <remarks>The weights are off the exps' chains. The clamped pass raises the logits the exps take to M − 105 (terms
+    /// exactly 0, as the unclamped pass's far-below terms are), the reference's weight with them, and the candidate's
+    /// weight to <see cref="CandidateShiftFloor"/>, so that −∞ in both rows adds 0·(finite).</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AccumulateFolded<TWidth, TVector, TShift>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector x, TVector y, ref PairBounds<TVector> bounds)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TShift : IShiftPolicy
+    {
+        // The logits in the right-hand slot of each maximum: a NaN survives it and poisons the sums.
+        TVector candidateWeight = TWidth.Subtract(y, bounds.CandidateShift);
+        if (TShift.Clamps)
+        {
+            x = TWidth.MaxNative(bounds.ReferenceFloor, x);
+            y = TWidth.MaxNative(bounds.CandidateFloor, y);
+            candidateWeight = TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), candidateWeight);
+        }
+
+        TVector difference = TWidth.Subtract(TWidth.Subtract(x, bounds.ReferenceShift), candidateWeight);
+        TVector e = VectorMath.ExpForSumByEighthsFromMagic<TWidth, TVector>(x, bounds.ReferenceMagic);
+        TVector f = VectorMath.ExpForSumByEighthsFromMagic<TWidth, TVector>(y, bounds.CandidateMagic);
+        referenceSum = TWidth.Add(referenceSum, e);
+        candidateSum = TWidth.Add(candidateSum, f);
+        crossSum = TWidth.MultiplyAdd(e, difference, crossSum);
+    }
+
     /// <summary>Adds the terms e = e^(a−m_a) and f = e^(b−m_b) of one vector pair to the sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddTerms<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector e, TVector f, TVector shiftedReference, TVector shiftedCandidate)
@@ -330,8 +503,7 @@ internal static class RowComparisonKernel
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        TVector margin = TWidth.Create(RescaleMargin);
-        if (!TWidth.GreaterThanAny(x, TWidth.Add(referenceMax, margin)) && !TWidth.GreaterThanAny(y, TWidth.Add(candidateMax, margin)))
+        if (!BeyondMargin<TWidth, TVector>(referenceMax, candidateMax, x, y))
         {
             return false;
         }
@@ -349,6 +521,16 @@ internal static class RowComparisonKernel
         LaneSums.Rescale<TWidth, TVector>(oldCandidate, newCandidate, ref candidateSum);
         candidateMax = newCandidate;
         return true;
+    }
+
+    /// <summary>Whether x or y exceeds its reference by more than the margin in some lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool BeyondMargin<TWidth, TVector>(TVector referenceMax, TVector candidateMax, TVector x, TVector y)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector margin = TWidth.Create(RescaleMargin);
+        return TWidth.GreaterThanAny(x, TWidth.Add(referenceMax, margin)) || TWidth.GreaterThanAny(y, TWidth.Add(candidateMax, margin));
     }
 
     /// <summary>Moves the float lane sums into the per-lane doubles, after rebasing those to the current references if
@@ -389,16 +571,24 @@ internal static class RowComparisonKernel
     }
 
     [SkipLocalsInit]
-    private static ComparisonSummary Finish<T, TWidth, TVector>(ref PairState<TVector> state, FoldedLanes referenceLanes, FoldedLanes candidateLanes, ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale)
+    private static ComparisonSummary? Finish<T, TWidth, TVector, TShift>(ref PairState<TVector> state, FoldedLanes referenceLanes, FoldedLanes candidateLanes, ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
+        where TShift : IShiftPolicy
     {
         // All lanes share the references, so combining them needs no exp.
         float referenceMax = referenceLanes.Maximum;
         float candidateMax = candidateLanes.Maximum;
         (double referenceSum, double crossSum) = referenceLanes.Combine();
         double candidateSum = candidateLanes.Combine().Sum;
+        if (!TShift.Clamps && !(double.IsFinite(referenceSum) && double.IsFinite(candidateSum) && double.IsFinite(crossSum)))
+        {
+            // A −∞ or far-negative logit, a NaN or a +∞ in either row, or a weight that overflowed: the clamped pass
+            // decides.
+            return null;
+        }
+
         if (!(referenceMax > float.MinValue) || !(candidateMax > float.MinValue)
             || !double.IsFinite(referenceSum) || !double.IsFinite(candidateSum) || double.IsNaN(crossSum))
         {
@@ -441,5 +631,26 @@ internal static class RowComparisonKernel
 
         /// <summary>Set when a reference rises, cleared by the fold that rebases the doubles to it.</summary>
         public bool RaisedSinceFold;
+    }
+
+    /// <summary>Where the exps carry the references in their rounding magic (<see cref="FoldsShiftIntoExp"/>): per row the
+    /// magic less k, M rounded to float (the weights' shift), the floor a clamping pass raises logits to, and
+    /// e^(M − m); and the weights' offset (M_a,f − m_a) − (M_b,f − m_b). The main loop reads them from memory, as
+    /// operands. Set by <see cref="SetFoldedShifts"/> for the references m_a and m_b, which it keeps.</summary>
+    private struct PairBounds<TVector>
+        where TVector : unmanaged
+    {
+        public TVector ReferenceMagic;
+        public TVector CandidateMagic;
+        public TVector ReferenceShift;
+        public TVector CandidateShift;
+        public TVector ReferenceFloor;
+        public TVector CandidateFloor;
+        public TVector ReferenceToMax;
+        public TVector CandidateToMax;
+        public TVector CrossOffset;
+        public float ReferenceFor;
+        public float CandidateFor;
+        public bool Valid;
     }
 }

@@ -76,11 +76,15 @@ internal static class RowKernels
     /// <param name="target">The target index, or a negative value for a row without one: its losses and target
     /// probabilities are then NaN, its divergence and argmaxes still computed.</param>
     /// <param name="scale">Both rows are multiplied by this first (1/temperature).</param>
-    public static ComparisonStatistics Compare<T>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, long target, float scale)
+    /// <param name="startClamped">Skip the kernel's unclamped first try (see
+    /// <see cref="RowComparisonKernel.Compute{T, TWidth, TVector}"/>); the result is the same either way.</param>
+    /// <param name="neededClampedRetry">Set when the unclamped try failed and the rows were read again clamped.</param>
+    public static ComparisonStatistics Compare<T>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, long target, float scale, bool startClamped, out bool neededClampedRetry)
         where T : unmanaged
     {
-        var call = new RowComparisonCall<T>(reference, candidate, scale);
+        var call = new RowComparisonCall<T>(reference, candidate, scale, startClamped);
         ComparisonSummary summary = KernelDispatch.Run<RowComparisonCall<T>, ComparisonSummary>(ref call, reference.Length);
+        neededClampedRetry = call.NeededClampedRetry;
         float klDivergence = (float)summary.KlDivergence;
         if (target < 0)
         {
@@ -131,16 +135,18 @@ internal static class RowKernels
             RowStatisticsKernel.Compute<T, TWidth, TVector, TMode>(_row, target, scale, startClamped, out NeededClampedRetry);
     }
 
-    private readonly ref struct RowComparisonCall<T>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale) : IWidthGenericCall<ComparisonSummary>
+    private ref struct RowComparisonCall<T>(ReadOnlySpan<T> reference, ReadOnlySpan<T> candidate, float scale, bool startClamped) : IWidthGenericCall<ComparisonSummary>
         where T : unmanaged
     {
         private readonly ReadOnlySpan<T> _reference = reference;
         private readonly ReadOnlySpan<T> _candidate = candidate;
 
+        public bool NeededClampedRetry;
+
         public ComparisonSummary Invoke<TWidth, TVector>()
             where TWidth : IVectorWidth<TVector>
             where TVector : unmanaged =>
-            RowComparisonKernel.Compute<T, TWidth, TVector>(_reference, _candidate, scale);
+            RowComparisonKernel.Compute<T, TWidth, TVector>(_reference, _candidate, scale, startClamped, out NeededClampedRetry);
     }
 
     private readonly ref struct RowMapCall<T, TMap>(ReadOnlySpan<T> row, Span<float> destination, float max, float logSumOfShifted) : IWidthGenericCall<bool>

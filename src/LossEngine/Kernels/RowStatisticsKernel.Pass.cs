@@ -422,13 +422,8 @@ internal static partial class RowStatisticsKernel
         return i;
     }
 
-    /// <summary>The largest reference |m| the folded exp takes: x·8·log2 e stays far inside the rounding magic's 2^22,
-    /// and round(x·8·log2 e) within a few thousandths of x over ln2/8, so r stays within 1e−4 of the polynomial's
-    /// interval. Logits beyond it are exotic; their groups go a vector at a time.</summary>
-    private const float FoldedShiftLimit = 4096f;
-
     /// <summary>Whether the main loop's exp carries the reference maximum in its rounding magic
-    /// (<see cref="VectorMath.ExpForSumByEighthsFromMagic"/>) instead of subtracting it from every logit: at AVX2's width
+    /// (<see cref="VectorMath.ExpForSumByEighthsFromMagic{TWidth, TVector}(ref TVector, ref TVector, ref TVector, ref TVector, TVector)"/>) instead of subtracting it from every logit: at AVX2's width
     /// with FMA, in every mode (full statistics subtracts M_f for the entropy's weights, off the exp's chain), except for
     /// fp16 rows in log-sum-exp mode without label smoothing (log-sum-exp, cross-entropy, z-loss), whose rebias rides on
     /// the subtract (see RunGroups). So f32, bf16 and fp16 rows of the same finite values give the same bits in full
@@ -440,28 +435,22 @@ internal static partial class RowStatisticsKernel
         where TMode : IStatisticsMode =>
         typeof(TWidth) == typeof(Vector256Width) && (typeof(T) != typeof(Half) || TMode.TracksAll || TMode.TracksLogitSum) && Avx2.IsSupported && Fma.IsSupported;
 
-    /// <summary>Sets the folded exp's bounds for the reference maximum m: k = round(m·8·log2 e), M = k·c with c = ln2/8
-    /// as the exp rounds it (exact in double), the magic less k, the logit floor at M − 105, M rounded to float and its
-    /// distance from m (for the entropy's weights), and e^(M − m). False where |m| is beyond
-    /// <see cref="FoldedShiftLimit"/> (float.MinValue included).</summary>
+    /// <summary>Sets the folded exp's bounds for the reference maximum m (see <see cref="FoldedReference"/>). False where
+    /// |m| is beyond <see cref="FoldedReference.Limit"/> (float.MinValue included).</summary>
     private static bool SetFoldedShift<TWidth, TVector>(ref GroupBounds<TVector> bounds, float reference)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        if (!(MathF.Abs(reference) <= FoldedShiftLimit))
+        if (!FoldedReference.TryCreate(reference, out FoldedReference folded))
         {
             return false;
         }
 
-        int k = (int)MathF.Round(reference * (8 * VectorMath.Log2E));
-        float shiftedMagic = VectorMath.EighthsRoundingMagic - k;
-        double shift = k * (double)(VectorMath.Ln2 / 8);
-        bounds.ShiftedMagic = TWidth.Create(shiftedMagic);
-        bounds.LogitFloor = TWidth.Create((float)(shift + VectorMath.ExpArgumentFloor));
-        bounds.ToReference = TWidth.Create((float)Math.Exp(shift - reference));
-        float roundedShift = (float)shift;
-        bounds.Shift = TWidth.Create(roundedShift);
-        bounds.ShiftOffset = TWidth.Create((float)((double)roundedShift - reference));
+        bounds.ShiftedMagic = TWidth.Create(folded.ShiftedMagic);
+        bounds.LogitFloor = TWidth.Create(folded.LogitFloor);
+        bounds.ToReference = TWidth.Create(folded.ToReference);
+        bounds.Shift = TWidth.Create(folded.Shift);
+        bounds.ShiftOffset = TWidth.Create(folded.ShiftOffset);
         return true;
     }
 

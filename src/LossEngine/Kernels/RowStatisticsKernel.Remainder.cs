@@ -36,7 +36,7 @@ internal static partial class RowStatisticsKernel
 
     /// <summary>A main-loop group one exactly converted vector at a time, relative to the reference maximum itself: fp16
     /// logits that hold an infinity or NaN, and groups whose reference lies beyond the folded exp's range
-    /// (<see cref="FoldedShiftLimit"/>).</summary>
+    /// (<see cref="FoldedReference.Limit"/>).</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void StepGroupExactly<T, TWidth, TVector, TMode>(ref LaneState<TVector> state, ref T source, nuint start, TVector scale, nuint targetIndex, TVector thresholdBefore, TVector thresholdAfter, TVector margin)
         where T : unmanaged

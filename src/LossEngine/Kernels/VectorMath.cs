@@ -293,7 +293,7 @@ internal static class VectorMath
     /// <see cref="EighthsRoundingMagic"/> − k, so y = x·8·log2 e + (magic − k) holds round(x·8·log2 e) − k + 1016 in its
     /// low bits, the power 2^(j/8)·2^n that <see cref="IVectorWidth{TVector}.PowerOfEighths"/> builds from them is
     /// already relative to k, and r = x − round(x·8·log2 e)·(ln2/8) takes x as it is. Only at AVX2's width with FMA, for
-    /// |k·ln2/8| up to a few thousand (the row kernel's <c>FoldedShiftLimit</c>, where the rounded multiple still fits
+    /// |k·ln2/8| up to a few thousand (<see cref="FoldedReference.Limit"/>, where the rounded multiple still fits
     /// the magic's 23 bits) and x − k·ln2/8 at most 88 (the kernels keep it within their rescale margin, 8; beyond 88
     /// the power's bits wrap).</summary>
     /// <remarks>
@@ -331,6 +331,20 @@ internal static class VectorMath
         TVector s2 = TWidth.PowerOfEighthsAbove(y2, powerFloor);
         TVector s3 = TWidth.PowerOfEighthsAbove(y3, powerFloor);
         EighthsTerms<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3, s0, s1, s2, s3);
+    }
+
+    /// <summary><see cref="ExpForSumByEighthsFromMagic{TWidth, TVector}(ref TVector, ref TVector, ref TVector, ref TVector, TVector)"/>
+    /// of one vector, for a loop whose vectors carry different references (the comparison kernel's two rows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector ExpForSumByEighthsFromMagic<TWidth, TVector>(TVector x, TVector shiftedMagic)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector y = TWidth.MultiplyAdd(x, TWidth.Create(8 * Log2E), shiftedMagic);
+        TVector r = TWidth.MultiplyAdd(TWidth.Subtract(y, shiftedMagic), TWidth.Create(-Ln2 / 8), x);
+        TVector scale = TWidth.PowerOfEighthsAbove(y, TWidth.Create(EighthsPowerFloor));
+        TVector q = TWidth.MultiplyAdd(TWidth.Multiply(r, r), TWidth.MultiplyAdd(TWidth.Create(E3), r, TWidth.Create(E2)), r);
+        return TWidth.MultiplyAdd(scale, q, scale);
     }
 
     /// <summary><see cref="ExpForSum{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> of four vectors, step by

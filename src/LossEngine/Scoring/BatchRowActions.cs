@@ -101,8 +101,8 @@ internal readonly unsafe struct StatisticsRows<T, TIndex>(LogitRows<T> logits, T
     }
 }
 
-/// <summary>Per-row model comparison; ignored rows keep their KL and argmaxes, with NaN losses. The comparison kernel
-/// always clamps, so it needs no <see cref="ClampedPassRun"/>.</summary>
+/// <summary>Per-row model comparison; ignored rows keep their KL and argmaxes, with NaN losses. Its passes run as the
+/// statistics rows' do (<see cref="ClampedPassRun"/>).</summary>
 internal readonly unsafe struct ComparisonRows<T, TIndex>(LogitRows<T> reference, LogitRows<T> candidate, TIndex* targets, ComparisonStatistics* results, ScoringOptions options) : IRowBlockAction
     where T : unmanaged
     where TIndex : unmanaged
@@ -112,10 +112,12 @@ internal readonly unsafe struct ComparisonRows<T, TIndex>(LogitRows<T> reference
 
     public void Invoke(int startRow, int endRow)
     {
+        var passes = default(ClampedPassRun);
         for (int row = startRow; row < endRow; row++)
         {
             long target = TargetPointer.At(targets, row);
-            results[row] = RowKernels.Compare(reference.Row(row), candidate.Row(row), target == _ignoreIndex ? -1 : target, _scale);
+            results[row] = RowKernels.Compare(reference.Row(row), candidate.Row(row), target == _ignoreIndex ? -1 : target, _scale, passes.NextRowStartsClamped(), out bool retried);
+            passes.Record(retried);
         }
     }
 }

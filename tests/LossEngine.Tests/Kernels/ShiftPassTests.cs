@@ -60,7 +60,60 @@ public sealed class ShiftPassTests
             Assert.False(retried, kind);
             RowKernels.Statistics<float>(row, 0, 1f, startClamped: false, out retried);
             Assert.False(retried, kind + ", statistics");
+            float[] candidate = Array.ConvertAll(row, v => v - 2f);
+            RowKernels.Compare<float>(row, candidate, 0, 1f, startClamped: false, out retried);
+            Assert.False(retried, kind + ", comparison");
         }
+    }
+
+    /// <summary>The comparison kernel's passes: the same bits from both for a reference row of each kind and a candidate
+    /// near it with its maximum elsewhere (masks, far-below and float-range entries where the reference has them, so
+    /// that KL stays finite), and the float64 KL and losses.</summary>
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public void BothComparisonPasses_GiveTheSameBits_AndTheReferenceDivergence(float offset, string kind)
+    {
+        foreach (int length in new[] { 300, 4099 })
+        {
+            float[] reference = BuildRow(length, offset, kind);
+            var random = new Random(length);
+            float candidateShift = offset == float.MinValue ? 0f : (0.5f * offset) - offset + 3f;
+            float[] candidate = Array.ConvertAll(reference, v => float.IsFinite(v) && v > -1e18f ? v + candidateShift + (random.NextSingle() * 2f) - 1f : v);
+            foreach (float scale in new[] { 1f, 0.5f })
+            {
+                AssertComparisonPasses(reference, candidate, scale, $"{kind} at {offset}, {length}, f32");
+                AssertComparisonPasses(Array.ConvertAll(reference, v => (BFloat16)v), Array.ConvertAll(candidate, v => (BFloat16)v), scale, $"{kind} at {offset}, {length}, bf16");
+                AssertComparisonPasses(Array.ConvertAll(reference, v => (Half)v), Array.ConvertAll(candidate, v => (Half)v), scale, $"{kind} at {offset}, {length}, fp16");
+            }
+        }
+    }
+
+    private static void AssertComparisonPasses<T>(T[] reference, T[] candidate, float scale, string context)
+        where T : unmanaged
+    {
+        int target = 1;
+        ComparisonStatistics unclamped = RowKernels.Compare<T>(reference, candidate, target, scale, startClamped: false, out _);
+        ComparisonStatistics clamped = RowKernels.Compare<T>(reference, candidate, target, scale, startClamped: true, out _);
+        Assert.True(unclamped.Equals(clamped), $"{context}, scale {scale}: unclamped {unclamped}, clamped {clamped}");
+
+        double[] a = Array.ConvertAll(reference, v => (double)ElementConversion.ToSingle(v) * scale);
+        double[] b = Array.ConvertAll(candidate, v => (double)ElementConversion.ToSingle(v) * scale);
+        if (!double.IsFinite(a[target]) || !double.IsFinite(b[target]))
+        {
+            return;
+        }
+
+        double kl = NaiveReference.KlDivergence(a, b);
+        Assert.True(Math.Abs(clamped.KlDivergence - kl) <= 2e-6 + (1e-6 * kl), $"{context}, scale {scale}: KL {clamped.KlDivergence}, expected {kl}");
+        double lseA = NaiveReference.LogSumExp(a), lseB = NaiveReference.LogSumExp(b);
+        Assert.True(
+            Math.Abs(clamped.ReferenceLoss - (lseA - a[target])) <= NaiveReference.LossTolerance(lseA, lseA - a[target]),
+            $"{context}, scale {scale}: reference loss {clamped.ReferenceLoss}, expected {lseA - a[target]}");
+        Assert.True(
+            Math.Abs(clamped.CandidateLoss - (lseB - b[target])) <= NaiveReference.LossTolerance(lseB, lseB - b[target]),
+            $"{context}, scale {scale}: candidate loss {clamped.CandidateLoss}, expected {lseB - b[target]}");
+        Assert.Equal(NaiveReference.ArgMax(a), clamped.ReferenceArgMax);
+        Assert.Equal(NaiveReference.ArgMax(b), clamped.CandidateArgMax);
     }
 
     private static void AssertPasses<T>(T[] row, double[] values, float scale, string context)
