@@ -318,9 +318,10 @@ internal static class RowComparisonKernel
                 // their time. Only a value beyond a reference's margin raises it. The records and the references stay in
                 // the state, in memory, read as operands, and the q = 0 flag is set there: the JIT gives every vector
                 // live across the loop a register, and held there beside the sums and two exps at 256 bits they push
-                // the sums onto the stack, to be stored and reloaded in every iteration.
+                // the sums onto the stack, to be stored and reloaded in every iteration. The unclamped pass needs no
+                // q = 0 test: there a −∞ candidate makes its sum NaN, and the clamped pass reads the rows again.
                 TVector rare = TWidth.BitwiseOr(TWidth.GreaterThan(x, state.ReferenceBest), TWidth.GreaterThan(y, state.CandidateBest));
-                if (TWidth.AnyLaneSet(TWidth.BitwiseOr(rare, MaybeUnsupported<TWidth, TVector>(x, y))))
+                if (TWidth.AnyLaneSet(TShift.Clamps ? TWidth.BitwiseOr(rare, MaybeUnsupported<TWidth, TVector>(x, y)) : rare))
                 {
                     // FoldsShiftIntoExp's test written out, not the local (see its summary). A raise there moves the
                     // exps' magic, so the vector goes back to the caller; raises are rare after a row's first vectors,
