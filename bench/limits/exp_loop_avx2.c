@@ -114,6 +114,35 @@ LOOP(tabk4,4,TABK)
 LOOP(tabk2,2,TABK)
 LOOPM(tabm4,4)
 LOOPM(tabm2,2)
+// The same exp, software-pipelined by one group: each iteration reduces the next group (y, r and the power, stage A)
+// and finishes the group reduced in the iteration before (the polynomial and the sum, stage B), so that the
+// polynomial's inputs are ready when it enters the scheduler. ORDER 0 puts stage A first in the body, 1 stage B.
+#define STAGEA(N,x,r,s) { __m256 y[N]; \
+  STEP(N, y[j]=_mm256_fmadd_ps(x[j],S(11.5415603f),mk)) \
+  STEP(N, r[j]=_mm256_fmadd_ps(_mm256_sub_ps(y[j],mk),S(-0.0866433978f),x[j])) \
+  STEP(N, s[j]=_mm256_castsi256_ps(_mm256_max_epi32(_mm256_add_epi32(_mm256_permutevar8x32_epi32(tabk,_mm256_castps_si256(y[j])),_mm256_slli_epi32(_mm256_max_epi32(_mm256_castps_si256(y[j]),yfloor),20)),_mm256_setzero_si256()))) }
+#define STAGEB(N,r,s) { __m256 q[N], e[N]; \
+  STEP(N, q[j]=_mm256_fmadd_ps(S(0.16666403f),r[j],S(0.50006455f))) \
+  STEP(N, q[j]=_mm256_fmadd_ps(_mm256_mul_ps(r[j],r[j]),q[j],r[j])) \
+  STEP(N, e[j]=_mm256_fmadd_ps(s[j],q[j],s[j])) \
+  __m256 a=e[0]; for(int j=1;j<N;j++) a=_mm256_add_ps(a,e[j]); sum=_mm256_add_ps(sum,a); }
+#define LOOPP(NAME, N, ORDER) \
+__attribute__((noinline)) static float NAME(const void* src, int bf, float max){ \
+  int k=(int)lrintf(max*11.5415603f); __m256 mk=S(12583928.f-(float)k), sum=_mm256_setzero_ps(); \
+  __m256i yfloor=_mm256_castps_si256(S(12583928.f-1216.f)); \
+  __m256i tabk=_mm256_loadu_si256((const __m256i*)table8k); \
+  __m256 r[N], s[N]; { __m256 x[N]; STEP(N, x[j]=ld(src,bf,8*j)) STAGEA(N,x,r,s) } \
+  for(int i=8*N;i<V;i+=8*N){ __m256 x[N], rn[N], sn[N]; \
+    if(ORDER){ STAGEB(N,r,s) STEP(N, x[j]=ld(src,bf,i+8*j)) STAGEA(N,x,rn,sn) } \
+    else { STEP(N, x[j]=ld(src,bf,i+8*j)) STAGEA(N,x,rn,sn) STAGEB(N,r,s) } \
+    STEP(N, r[j]=rn[j]) STEP(N, s[j]=sn[j]) } \
+  STAGEB(N,r,s) \
+  float o[8]; _mm256_storeu_ps(o,sum); double t=0; for(int j=0;j<8;j++) t+=o[j]; \
+  return (float)(t*exp(k*(double)0.0866433978f-max)); }
+LOOPP(tabpa4,4,0)
+LOOPP(tabpb4,4,1)
+LOOPP(tabpa2,2,0)
+LOOPP(tabpb2,2,1)
 typedef float (*F)(const void*,int,float);
 static void run(const char* name, F f, int bf, double ref){
   double best=1e9; float res=0; const void* src = bf? (const void*)rowb : (const void*)rowf;
@@ -130,5 +159,6 @@ int main(){
     run("tab4",tab4,bf,ref); run("tab2",tab2,bf,ref); run("tab8",tab8,bf,ref); run("taba4",taba4,bf,ref); run("taba2",taba2,bf,ref);
     run("tabk4",tabk4,bf,ref); run("tabk2",tabk2,bf,ref);
     run("tabm4",tabm4,bf,ref); run("tabm2",tabm2,bf,ref);
+    run("tabpa4",tabpa4,bf,ref); run("tabpb4",tabpb4,bf,ref); run("tabpa2",tabpa2,bf,ref); run("tabpb2",tabpb2,bf,ref);
   }
 }

@@ -37,8 +37,9 @@ internal readonly record struct ComparisonSummary(
 /// rescales s_a and w (both kernels use <see cref="LaneSums"/> in the vectors and <see cref="FoldedLanes"/> in the
 /// doubles); a raised m_b shifts every (b−m_b) by δ_b, so w ← w − δ_b·s_a.</para>
 /// <para>q = 0 where p &gt; 0 (b = −∞, a finite) makes KL = +∞; that is tracked as a per-lane flag, because the term
-/// itself would read 0·∞ where both rows mask the same entry. Rows with NaN, +∞, or a maximum at or below
-/// float.MinValue go to <see cref="SpecialRowComparison"/>.</para>
+/// itself would read 0·∞ where both rows mask the same entry. (At AVX2's width the unclamped pass tracks no flag: a −∞
+/// candidate makes its sum NaN, and the clamped pass, which does, reads the rows again.) Rows with NaN, +∞, or a
+/// maximum at or below float.MinValue go to <see cref="SpecialRowComparison"/>.</para>
 /// </remarks>
 internal static class RowComparisonKernel
 {
@@ -49,7 +50,8 @@ internal static class RowComparisonKernel
     // pairs like the property test's), as in the statistics kernel.
     private const int FoldInterval = 32;
 
-    // (a−m_a) − (b−m_b) uses b−m_b clamped here instead of −∞, so 0·(…) stays 0 where both rows are masked.
+    // The weight (a−m_a) − (b−m_b) uses b−m_b (b − M_b,f in AVX2's clamped pass) clamped here instead of −∞, so 0·(…)
+    // stays 0 where both rows are masked.
     private const float CandidateShiftFloor = -3e38f;
 
     /// <summary>A reference maximum is raised only when a value exceeds it by more than this, as in the statistics
@@ -122,7 +124,8 @@ internal static class RowComparisonKernel
         var expConstants = SumExpConstants<TVector>.Create<TWidth>();
 
         // The vectors run in a method of their own that makes no call, so that the JIT keeps the sums and the exp's
-        // constants in registers (on the SysV ABI a call loses every vector register); it returns at each fold.
+        // constants in registers (on the SysV ABI a call loses every vector register); it returns at each fold, and at
+        // AVX2's width also at a vector that would raise a reference.
         nuint vectorsEnd = length - (length % (nuint)count);
         if (vectorsEnd > 0)
         {
@@ -479,7 +482,7 @@ internal static class RowComparisonKernel
         crossSum = TWidth.MultiplyAdd(e, difference, crossSum);
     }
 
-    /// <summary>A cheap superset of <see cref="Unsupported"/> for the main loop's test, in two operations where the exact
+    /// <summary>A cheap superset of <see cref="Unsupported"/> for the clamped main loop's test, in two operations where the exact
     /// mask takes three: y − x is −∞ where y = −∞ and x is finite, and NaN where both are −∞ (masked in both rows, p = q =
     /// 0), which stays on the common path. It also holds where a finite y − x overflows (values near ±float.MaxValue);
     /// the rare path then finds no unsupported lane.</summary>

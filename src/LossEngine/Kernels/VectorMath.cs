@@ -294,7 +294,7 @@ internal static class VectorMath
     /// low bits, the power 2^(j/8)·2^n that <see cref="IVectorWidth{TVector}.PowerOfEighths"/> builds from them is
     /// already relative to k, and r = x − round(x·8·log2 e)·(ln2/8) takes x as it is. Only at AVX2's width with FMA, for
     /// |k·ln2/8| up to a few thousand (<see cref="FoldedReference.Limit"/>, where the rounded multiple still fits
-    /// the magic's 23 bits) and x − k·ln2/8 at most 88 (the kernels keep it within their rescale margin, 8; beyond 88
+    /// the magic's 23 bits) and x − k·ln2/8 at most 88 (the kernels keep it within their rescale margin, 8 or 1, plus 0.044; beyond 88
     /// the power's bits wrap).</summary>
     /// <remarks>
     /// <para>What it saves against <see cref="ExpForSumByEighths{TWidth, TVector}(ref TVector, ref TVector, ref TVector, ref TVector)"/>

@@ -11,8 +11,9 @@ internal static unsafe class TargetPointer
 }
 
 /// <summary>
-/// Which pass the row statistics kernel starts each row of a block with. Where the kernel has an unclamped first try
-/// (AVX-512; AVX2 with FMA), a row with a masked logit fails it and is read again clamped. Masked rows tend to come in runs (a padded
+/// Which pass the row statistics and comparison kernels start each row of a block with. Where the kernel has an
+/// unclamped first try (statistics at AVX-512 and at AVX2 with FMA, comparison at AVX2 with FMA), a row with a masked
+/// logit fails it and is read again clamped. Masked rows tend to come in runs (a padded
 /// vocabulary masks every row), so after a row needed that retry the next <see cref="RowsAfterRetry"/> rows of the block
 /// start clamped. Both passes give the same bits, so the choice shows only in the time: results still do not depend on
 /// how the rows are split into blocks.

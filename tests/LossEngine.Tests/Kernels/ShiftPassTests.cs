@@ -4,8 +4,9 @@ using LossEngine.Tests.Reference;
 namespace LossEngine.Tests.Kernels;
 
 /// <summary>
-/// The row kernel's two passes: the one that does not clamp x − m first (AVX-512's vscalefps form in the log-sum-exp
-/// modes, AVX2's exp with the reference carried in its rounding magic in every mode) and the one that clamps. A batch starts
+/// The row kernels' two passes: the one that does not clamp x − m first (AVX-512's vscalefps form in the log-sum-exp
+/// modes, AVX2's exp with the reference carried in its rounding magic in every mode and in the comparison) and the one
+/// that clamps. A batch starts
 /// rows clamped after a retry, so the two must give the same bits wherever the first succeeds, and both the float64
 /// log-sum-exp: with the reference anywhere from −4096 to beyond the folded exp's range, with logits far below it, and
 /// with masked (−∞) entries, in every dtype, at the widths this process accelerates.
@@ -67,8 +68,9 @@ public sealed class ShiftPassTests
     }
 
     /// <summary>The comparison kernel's passes: the same bits from both for a reference row of each kind and a candidate
-    /// near it with its maximum elsewhere (masks, far-below and float-range entries where the reference has them, so
-    /// that KL stays finite), and the float64 KL and losses.</summary>
+    /// near it with its maximum elsewhere, or beyond the folded exp's range while the reference is not (masks,
+    /// far-below and float-range entries where the reference has them, so that KL stays finite); the float64 KL and
+    /// losses; no pair left to the scalar path; and a retry exactly where a folded loop met a mask.</summary>
     [Theory]
     [MemberData(nameof(Rows))]
     public void BothComparisonPasses_GiveTheSameBits_AndTheReferenceDivergence(float offset, string kind)
@@ -76,25 +78,71 @@ public sealed class ShiftPassTests
         foreach (int length in new[] { 300, 4099 })
         {
             float[] reference = BuildRow(length, offset, kind);
-            var random = new Random(length);
-            float candidateShift = offset == float.MinValue ? 0f : (0.5f * offset) - offset + 3f;
-            float[] candidate = Array.ConvertAll(reference, v => float.IsFinite(v) && v > -1e18f ? v + candidateShift + (random.NextSingle() * 2f) - 1f : v);
-            foreach (float scale in new[] { 1f, 0.5f })
+            float referenceOffset = offset == float.MinValue ? 0f : offset;
+            foreach (float candidateOffset in new[] { (0.5f * referenceOffset) + 3f, Math.Abs(referenceOffset) < 4000f ? -5000f : 20f })
             {
-                AssertComparisonPasses(reference, candidate, scale, $"{kind} at {offset}, {length}, f32");
-                AssertComparisonPasses(Array.ConvertAll(reference, v => (BFloat16)v), Array.ConvertAll(candidate, v => (BFloat16)v), scale, $"{kind} at {offset}, {length}, bf16");
-                AssertComparisonPasses(Array.ConvertAll(reference, v => (Half)v), Array.ConvertAll(candidate, v => (Half)v), scale, $"{kind} at {offset}, {length}, fp16");
+                var random = new Random(length);
+                float[] candidate = Array.ConvertAll(reference, v => float.IsFinite(v) && v > -1e18f ? v - referenceOffset + candidateOffset + (random.NextSingle() * 2f) - 1f : v);
+                foreach (float scale in new[] { 1f, 0.5f })
+                {
+                    // The unclamped pass fails on a −∞ or a logit below about −2·10^20, where it runs: where both
+                    // references are within the folded exp's range.
+                    bool folds = TriesUnclampedComparison && Math.Abs(referenceOffset * scale) < 4000f && Math.Abs(candidateOffset * scale) < 4000f;
+                    bool retries = folds && kind is "masked" or "float range";
+                    string context = $"{kind} at {offset}, candidate at {candidateOffset}, {length}";
+                    AssertComparisonPasses(reference, candidate, scale, retries, context + ", f32");
+                    AssertComparisonPasses(Array.ConvertAll(reference, v => (BFloat16)v), Array.ConvertAll(candidate, v => (BFloat16)v), scale, retries, context + ", bf16");
+
+                    // fp16 holds up to 65504: beyond it (the far-below and float-range logits) it holds −∞, a mask.
+                    bool halfRetries = folds && kind is "masked" or "float range" or "far below";
+                    AssertComparisonPasses(Array.ConvertAll(reference, v => (Half)v), Array.ConvertAll(candidate, v => (Half)v), scale, halfRetries, context + ", fp16");
+                }
             }
         }
     }
 
-    private static void AssertComparisonPasses<T>(T[] reference, T[] candidate, float scale, string context)
+    /// <summary>A candidate masked (−∞) where the reference is not makes KL +∞ from both passes: in a vector of the main
+    /// loop, in a vector that raises the reference (which the folded loop hands to the single step, so the unclamped pass
+    /// succeeds there), and in the masked tail (which the single step takes too).</summary>
+    [Theory]
+    [InlineData(2001, false, true)]
+    [InlineData(1501, true, false)]
+    [InlineData(4098, false, false)]
+    public void ACandidateOnlyMask_MakesKlInfinite_FromBothPasses(int position, bool raiseBeside, bool inTheFoldedLoop)
+    {
+        float[] reference = BuildRow(4099, 10f, "plain");
+        float[] candidate = Array.ConvertAll(reference, v => v - 3f);
+        if (raiseBeside)
+        {
+            reference[position - 1] = 60f;
+        }
+
+        candidate[position] = float.NegativeInfinity;
+        ComparisonStatistics unclamped = RowKernels.Compare<float>(reference, candidate, 0, 1f, startClamped: false, out bool retried);
+        ComparisonStatistics clamped = RowKernels.Compare<float>(reference, candidate, 0, 1f, startClamped: true, out _);
+        Assert.Equal(float.PositiveInfinity, unclamped.KlDivergence);
+        Assert.True(unclamped.Equals(clamped), $"unclamped {unclamped}, clamped {clamped}");
+        Assert.Equal(TriesUnclampedComparison && inTheFoldedLoop, retried);
+    }
+
+    /// <summary>Whether the comparison kernel tries an unclamped pass first at this process's widths (AVX2 with FMA, the
+    /// widest width; rows here are at least a vector long).</summary>
+    private static bool TriesUnclampedComparison =>
+        KernelDispatch.WidestAcceleratedBits == 256 && System.Runtime.Intrinsics.X86.Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+
+    private static void AssertComparisonPasses<T>(T[] reference, T[] candidate, float scale, bool? retries, string context)
         where T : unmanaged
     {
         int target = 1;
-        ComparisonStatistics unclamped = RowKernels.Compare<T>(reference, candidate, target, scale, startClamped: false, out _);
+        int scalarRows = SpecialRowComparison.RowsOnThisThread;
+        ComparisonStatistics unclamped = RowKernels.Compare<T>(reference, candidate, target, scale, startClamped: false, out bool retried);
         ComparisonStatistics clamped = RowKernels.Compare<T>(reference, candidate, target, scale, startClamped: true, out _);
         Assert.True(unclamped.Equals(clamped), $"{context}, scale {scale}: unclamped {unclamped}, clamped {clamped}");
+        Assert.True(scalarRows == SpecialRowComparison.RowsOnThisThread, $"{context}, scale {scale}: left to the scalar path");
+        if (retries is bool expected)
+        {
+            Assert.True(expected == retried, $"{context}, scale {scale}: retried {retried}, expected {expected}");
+        }
 
         double[] a = Array.ConvertAll(reference, v => (double)ElementConversion.ToSingle(v) * scale);
         double[] b = Array.ConvertAll(candidate, v => (double)ElementConversion.ToSingle(v) * scale);
@@ -120,8 +168,10 @@ public sealed class ShiftPassTests
         where T : unmanaged
     {
         double expected = NaiveReference.LogSumExp(Array.ConvertAll(values, v => v * scale));
+        int scalarRows = SpecialRowStatistics.RowsOnThisThread;
         double unclamped = RowKernels.Summarize<T, LogSumExpMode>(row, 0, scale, startClamped: false, out _).LogSumExp;
         double clamped = RowKernels.Summarize<T, LogSumExpMode>(row, 0, scale, startClamped: true, out _).LogSumExp;
+        Assert.True(scalarRows == SpecialRowStatistics.RowsOnThisThread, $"{context}, scale {scale}: left to the scalar path");
         Assert.True(
             Math.Abs(clamped - expected) <= NaiveReference.LogSumExpTolerance(expected),
             $"{context}, scale {scale}: {clamped}, expected {expected}");
@@ -130,6 +180,9 @@ public sealed class ShiftPassTests
         // Full statistics: the same bits from both passes, and the reference entropy.
         TokenStatistics statisticsUnclamped = RowKernels.Statistics<T>(row, 1, scale, startClamped: false, out _);
         TokenStatistics statisticsClamped = RowKernels.Statistics<T>(row, 1, scale, startClamped: true, out _);
+
+        // A −∞ target is the scalar path's by design.
+        Assert.True(!double.IsFinite(values[1]) || scalarRows == SpecialRowStatistics.RowsOnThisThread, $"{context}, scale {scale}: statistics left to the scalar path");
         Assert.True(statisticsUnclamped.Equals(statisticsClamped), $"{context}, scale {scale}, statistics: {statisticsUnclamped}, {statisticsClamped}");
         if (double.IsFinite(values[1]))
         {
