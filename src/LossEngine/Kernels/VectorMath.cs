@@ -61,11 +61,13 @@ internal static class VectorMath
     // in its low bits, so the same bits give the table index (the low three) and, shifted into the exponent field, 2^n.
     internal const float EighthsRoundingMagic = RoundingMagic + 1016f;
 
-    /// <summary>The eighths form's y for k = 8n + j = −1216 (n + 127 = −25): its power is +0. Raising y to at least this
-    /// (as 32-bit integers; both are positive floats in the magic's binade or y lies below it) keeps the bits that
-    /// <see cref="IVectorWidth{TVector}.PowerOfEighths"/> reads from wrapping far below the reference, and changes no
-    /// term: below k = −1016 every power is already +0.</summary>
-    internal const float EighthsPowerFloor = EighthsRoundingMagic - 1216f;
+    /// <summary>The eighths form's y for k = 8n + j = −1016 (n + 127 = 0, j = 0), 1.5·2^23: its bits shifted into the
+    /// exponent field are 0 and so is its table entry, so its power is +0. Raising y to at least this (as 32-bit integers;
+    /// both are positive floats in the magic's binade or y lies below it) keeps the bits that
+    /// <see cref="IVectorWidth{TVector}.PowerOfEighthsAbove"/> reads from wrapping far below the reference, and changes
+    /// no term: at and below k = −1016 every power is already +0 (for n + 127 = 0 and j &gt; 0 the power is the
+    /// subnormal that <see cref="IVectorWidth{TVector}.PowerOfEighths"/> describes, as without the floor).</summary>
+    internal const float EighthsPowerFloor = EighthsRoundingMagic - 1016f;
 
     // e^r ≈ 1 + r + r²·(E2 + E3·r) on [−ln2/16, ln2/16], fitted for minimal relative error (Lawson-weighted least
     // squares, 4000 Chebyshev nodes; the linear coefficient rounds to 1): 2.6e−8.

@@ -157,15 +157,15 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
     }
 
     /// <inheritdoc/>
-    /// <remarks>The lookup takes y as it is: where the floor raised it, the shifted bits are those of n + 127 = −25,
-    /// negative by far more than any entry, so the sum stays negative and the maximum with 0 gives +0 whatever entry was
-    /// looked up; and the lookup does not wait on the maximum.</remarks>
+    /// <remarks>Both the lookup and the shift take y raised to the floor, <see cref="VectorMath.EighthsPowerFloor"/>
+    /// (n + 127 = 0, j = 0), whose shifted bits and entry are both 0: a raised y gives +0 and no y gives negative bits,
+    /// so the maximum with 0 that <see cref="PowerOfEighths"/> takes is not needed. The lookup waits on the floor's
+    /// maximum, one cycle beside the polynomial's longer chain.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> PowerOfEighthsAbove(Vector256<float> y, Vector256<float> floor)
     {
         Vector256<int> raised = Vector256.Max(y.AsInt32(), floor.AsInt32());
-        Vector256<int> bits = Avx2.PermuteVar8x32(Exp2EighthsFractionBitsLessIndex, y.AsInt32()) + Vector256.ShiftLeft(raised, 20);
-        return Vector256.Max(bits, Vector256<int>.Zero).AsSingle();
+        return (Avx2.PermuteVar8x32(Exp2EighthsFractionBitsLessIndex, raised) + Vector256.ShiftLeft(raised, 20)).AsSingle();
     }
 
     /// <summary>For j = 0…7, the fraction bits of 2^(j/8) (every fourth entry of <see cref="VectorMath.Exp2Fractions"/>,
