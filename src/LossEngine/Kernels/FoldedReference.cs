@@ -18,16 +18,12 @@ internal readonly struct FoldedReference
         int k = (int)MathF.Round(reference * (8 * VectorMath.Log2E));
         double shift = k * (double)(VectorMath.Ln2 / 8);
         float roundedShift = (float)shift;
-        Reference = reference;
         ShiftedMagic = VectorMath.EighthsRoundingMagic - k;
         LogitFloor = (float)(shift + VectorMath.ExpArgumentFloor);
         ToReference = (float)Math.Exp(shift - reference);
         Shift = roundedShift;
         ShiftOffset = (float)((double)roundedShift - reference);
     }
-
-    /// <summary>m itself.</summary>
-    public float Reference { get; }
 
     /// <summary>The rounding magic less k.</summary>
     public float ShiftedMagic { get; }
