@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using LossEngine.Kernels.Vectors;
@@ -97,5 +98,39 @@ internal static class LaneSums
         TVector atMax = TWidth.GreaterThanOrEqual(laneMax, TWidth.Create(max));
         TVector negatedIndex = TWidth.ConditionalSelect(atMax, TWidth.Subtract(TWidth.Create(0f), laneIndex), TWidth.Create(float.NegativeInfinity));
         return (max, (int)-TWidth.MaxAcross(negatedIndex));
+    }
+
+    /// <summary>The first index in [<paramref name="start"/>, <paramref name="end"/>) whose logit, read and scaled as the
+    /// kernels read it, is at least <paramref name="value"/>: where the kernels' main loops keep per-lane maxima without
+    /// indices, the first occurrence of a maximum inside the block of groups it was found in.</summary>
+    /// <exception cref="UnreachableException">No such logit in the range: the caller's records are inconsistent.</exception>
+    public static int FirstIndexAtLeast<T, TWidth, TVector>(ReadOnlySpan<T> row, int start, int end, float value, float scale)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        ref T source = ref MemoryMarshal.GetReference(row);
+        TVector bound = TWidth.Create(value);
+        TVector scaleVector = TWidth.Create(scale);
+        int count = TWidth.Count;
+        int i = start;
+        for (; i + count <= end; i += count)
+        {
+            TVector x = TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref source, (nuint)i), scaleVector);
+            if (TWidth.AnyLaneSet(TWidth.GreaterThanOrEqual(x, bound)))
+            {
+                break;
+            }
+        }
+
+        for (; i < end; i++)
+        {
+            if (ElementConversion.ToSingle(row[i]) * scale >= value)
+            {
+                return i;
+            }
+        }
+
+        throw new UnreachableException($"No logit at least {value} in [{start}, {end}).");
     }
 }

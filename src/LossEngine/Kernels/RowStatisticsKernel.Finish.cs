@@ -9,12 +9,18 @@ namespace LossEngine.Kernels;
 internal static partial class RowStatisticsKernel
 {
     /// <summary>Moves the float lane sums into the per-lane doubles, after rebasing those to the current reference
-    /// maximum if it rose since the last fold.</summary>
-    private static void Fold<TWidth, TVector, TMode>(ref LaneState<TVector> state, FoldedLanes folded, Span<double> logitSums)
+    /// maximum if it rose since the last fold, and closes the block of groups that starts at
+    /// <paramref name="blockStart"/> for the argmax.</summary>
+    private static void Fold<TWidth, TVector, TMode>(ref LaneState<TVector> state, FoldedLanes folded, Span<double> logitSums, nuint blockStart)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
     {
+        if (TMode.TracksAll)
+        {
+            CloseRecordBlock<TWidth, TVector>(ref state, state.GroupBest, blockStart);
+        }
+
         if (state.RaisedSinceFold)
         {
             // Every lane holds the same reference, so any lane of it is the shared maximum. Σ x needs no rebasing: it is
@@ -49,8 +55,43 @@ internal static partial class RowStatisticsKernel
         }
     }
 
+    /// <summary>Ends a block of main-loop groups (the groups between two folds, which start at multiples of
+    /// <see cref="FoldInterval"/> groups): each lane whose maximum over the groups rose in it records the block's start.
+    /// A strict compare, so a lane's block is where its maximum first appeared.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CloseRecordBlock<TWidth, TVector>(ref LaneState<TVector> state, TVector groupBest, nuint blockStart)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        TVector risen = TWidth.GreaterThan(groupBest, state.BlockBest);
+        state.BlockStart = TWidth.ConditionalSelect(risen, TWidth.Create((float)blockStart), state.BlockStart);
+        state.BlockBest = groupBest;
+    }
+
+    /// <summary>The row's maximum and its first index: from the records of the vectors outside the main loop, kept with
+    /// their indices, and from the main loop's per-lane maxima, whose first index is found by reading again the one block
+    /// of groups where the earliest of them appeared (<see cref="CloseRecordBlock"/>).</summary>
+    private static (float Max, int Index) ArgMax<T, TWidth, TVector>(ref LaneState<TVector> state, ReadOnlySpan<T> row, float scale, nuint groupsEnd, nuint blockLength)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        (float max, int index) = LaneSums.ArgMax<TWidth, TVector>(state.Best, state.ArgMax);
+        (float groupsMax, int block) = LaneSums.ArgMax<TWidth, TVector>(state.BlockBest, state.BlockStart);
+        if (!(groupsMax > float.MinValue) || groupsMax < max)
+        {
+            return (max, index);
+        }
+
+        // The block holds the first occurrence of the groups' maximum; an equal value outside the main loop may come
+        // earlier, and ties go to the smaller index.
+        int blockEnd = (int)Math.Min((nuint)block + blockLength, groupsEnd);
+        int first = LaneSums.FirstIndexAtLeast<T, TWidth, TVector>(row, block, blockEnd, groupsMax, scale);
+        return groupsMax > max ? (groupsMax, first) : (max, Math.Min(index, first));
+    }
+
     [SkipLocalsInit]
-    private static RowSummary? Finish<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, FoldedLanes folded, Span<double> logitSums, ReadOnlySpan<T> row, int target, float scale)
+    private static RowSummary? Finish<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, FoldedLanes folded, Span<double> logitSums, ReadOnlySpan<T> row, int target, float scale, nuint groupsEnd, nuint blockLength)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
@@ -84,7 +125,7 @@ internal static partial class RowStatisticsKernel
             return new RowSummary(logSumExp, double.NaN, max, -1, -1, logitSum, max, logSum);
         }
 
-        (float maxLogit, int bestIndex) = LaneSums.ArgMax<TWidth, TVector>(state.Best, state.ArgMax);
+        (float maxLogit, int bestIndex) = ArgMax<T, TWidth, TVector>(ref state, row, scale, groupsEnd, blockLength);
 
         // Relative to the reference maximum m: Σ p·(x−m) = entropySum / sum, and H = log S − that, which does not
         // depend on m. (With m the exact maximum both terms are non-negative, so there is no cancellation; m is within
@@ -108,6 +149,12 @@ internal static partial class RowStatisticsKernel
         public TVector ArgMax;
         public TVector Best;
         public TVector LogitSum;
+
+        /// <summary>The main loop's maximum per lane, and the same as of the last fold with the start of the block of
+        /// groups where it first appeared (<see cref="CloseRecordBlock"/>).</summary>
+        public TVector GroupBest;
+        public TVector BlockBest;
+        public TVector BlockStart;
 
         /// <summary>Set when the reference maximum rises, cleared by the fold that rebases the doubles to it.</summary>
         public bool RaisedSinceFold;

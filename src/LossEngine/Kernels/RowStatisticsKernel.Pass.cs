@@ -45,6 +45,9 @@ internal static partial class RowStatisticsKernel
             ArgMax = TWidth.Indices,
             Best = TWidth.Create(float.MinValue),
             LogitSum = TWidth.Create(0f),
+            GroupBest = TWidth.Create(float.MinValue),
+            BlockBest = TWidth.Create(float.MinValue),
+            BlockStart = TWidth.Create(0f),
         };
         TVector margin = TWidth.Create(TMode.TracksAll ? StatisticsRescaleMargin : RescaleMargin);
 
@@ -59,13 +62,14 @@ internal static partial class RowStatisticsKernel
         byte* stackPad = stackalloc byte[StackPlacement.PadBytes((nuint)stackMark, StackPlacement.StatisticsOffset)];
         *stackPad = 0;
         ref T source = ref MemoryMarshal.GetReference(row);
+        nuint groupsEnd = length - (length % groupLength);
+        nuint nextFold = FoldInterval * groupLength;
         fixed (T* pinned = row)
         {
             // The groups run in a method of their own that makes no call, so that the JIT keeps the sums and the exp's
             // constants in registers; it returns at each group that needs a rare path, and at the first fold after one
             // (folds that need no rebasing it does itself).
             byte* prefetch = (byte*)pinned + (TMode.TracksAll ? SoftwarePrefetch.StatisticsDistanceBytes : SoftwarePrefetch.DistanceBytes);
-            nuint groupsEnd = length - (length % groupLength);
             if (groupsEnd > 0)
             {
                 float firstMax = LaneSums.StartingMaximum<T, TWidth, TVector>(ref source, groupsEnd, scaleVector);
@@ -73,7 +77,6 @@ internal static partial class RowStatisticsKernel
                 folded.Start(firstMax);
             }
 
-            nuint nextFold = FoldInterval * groupLength;
             nuint i = 0;
             var expConstants = SumExpConstants<TVector>.Create<TWidth>();
             bool pairsGroups = PairsGroups<T, TWidth, TVector, TMode, TShift>();
@@ -87,7 +90,7 @@ internal static partial class RowStatisticsKernel
                     i = RunGroupPairs<T, TWidth, TVector, TMode, TShift>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale);
                     if (i == nextFold)
                     {
-                        Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
+                        Fold<TWidth, TVector, TMode>(ref state, folded, logitSums, nextFold - (FoldInterval * groupLength));
                         nextFold += FoldInterval * groupLength;
                         continue;
                     }
@@ -108,7 +111,7 @@ internal static partial class RowStatisticsKernel
                     i += groupLength;
                     if (i == nextFold)
                     {
-                        Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
+                        Fold<TWidth, TVector, TMode>(ref state, folded, logitSums, nextFold - (FoldInterval * groupLength));
                         nextFold += FoldInterval * groupLength;
                     }
 
@@ -118,7 +121,7 @@ internal static partial class RowStatisticsKernel
                 i = RunGroups<T, TWidth, TVector, TMode, TShift>(ref state, ref bounds, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scaled, targetIndex);
                 if (i == nextFold)
                 {
-                    Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
+                    Fold<TWidth, TVector, TMode>(ref state, folded, logitSums, nextFold - (FoldInterval * groupLength));
                     nextFold += FoldInterval * groupLength;
                 }
                 else if (i < stop)
@@ -156,8 +159,8 @@ internal static partial class RowStatisticsKernel
             }
         }
 
-        Fold<TWidth, TVector, TMode>(ref state, folded, logitSums);
-        return Finish<T, TWidth, TVector, TMode, TShift>(ref state, folded, logitSums, row, target, scale);
+        Fold<TWidth, TVector, TMode>(ref state, folded, logitSums, nextFold - (FoldInterval * groupLength));
+        return Finish<T, TWidth, TVector, TMode, TShift>(ref state, folded, logitSums, row, target, scale, groupsEnd, FoldInterval * groupLength);
     }
 
     /// <summary>
@@ -199,6 +202,7 @@ internal static partial class RowStatisticsKernel
         TVector logitSum = state.LogitSum;
         int rankCount = state.RankCount;
         TVector rankLanes = TWidth.Create(0f);
+        TVector groupBest = state.GroupBest;
         SumExpConstants<TVector> k = constants;
 
         // Rank counts entries ranked above the target: x > x_t after it, x ≥ x_t before it. For finite x_t,
@@ -262,22 +266,13 @@ internal static partial class RowStatisticsKernel
 
                 if (TMode.TracksAll)
                 {
-                    if (TWidth.GreaterThanAny(groupMax, state.Best))
+                    // The groups' maximum per lane, without a branch: where the argmax lies is settled at the folds, to
+                    // within a block of groups, and at the finish (see CloseRecordBlock). A record test per group took
+                    // its branch in most of a row's first groups and mispredicted it, about 0.4 µs a row.
+                    groupBest = TWidth.MaxNative(groupBest, groupMax);
+                    if (TWidth.GreaterThanAny(groupMax, bounds.Trigger))
                     {
-                        // A new record in some lane: the exact maximum and its first index, inline and in index order
-                        // (in this mode a group is four plain loads). Records are O(log n) per lane, but early in a row
-                        // they come in most groups, and a return for each would cost short rows a fifth of their time.
-                        LaneSums.TrackArgMax<TWidth, TVector>(ref state.Best, ref state.ArgMax, x0, i);
-                        LaneSums.TrackArgMax<TWidth, TVector>(ref state.Best, ref state.ArgMax, x1, i + (nuint)count);
-                        LaneSums.TrackArgMax<TWidth, TVector>(ref state.Best, ref state.ArgMax, x2, i + (nuint)(2 * count));
-                        LaneSums.TrackArgMax<TWidth, TVector>(ref state.Best, ref state.ArgMax, x3, i + (nuint)(3 * count));
-
-                        // Only a record can pass the trigger: every lane's record is at most the maximum plus the margin,
-                        // since a value beyond that raises the maximum. So the common group makes one test, not two.
-                        if (TWidth.GreaterThanAny(groupMax, bounds.Trigger))
-                        {
-                            break;
-                        }
+                        break;
                     }
                 }
                 else if (TWidth.GreaterThanAny(groupMax, trigger))
@@ -406,10 +401,16 @@ internal static partial class RowStatisticsKernel
             }
 
             FoldWithoutRebase<TWidth, TVector, TMode>(ref sum, ref entropySum, ref logitSum, folded, logitSums);
+            if (TMode.TracksAll)
+            {
+                CloseRecordBlock<TWidth, TVector>(ref state, groupBest, foldAt - (FoldInterval * groupLength));
+            }
+
             foldAt += FoldInterval * groupLength;
         }
 
         nextFold = foldAt;
+        state.GroupBest = groupBest;
         if (foldsShift)
         {
             ToReference<TWidth, TVector, TMode>(ref state, ref bounds, ref sum, ref entropySum);
