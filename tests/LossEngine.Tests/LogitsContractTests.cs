@@ -138,6 +138,37 @@ public abstract class LogitsContractTests<T, TElement>
     }
 
     [Fact]
+    public void Statistics_ArgMaxIsLowestIndex_AmongTiesSeenByDifferentPaths()
+    {
+        // The main loop finds the argmax of its groups from per-lane maxima at the finish; groups stepped one vector at a
+        // time (a row's first finite group after a masked start, fp16 groups with an infinity) and the remaining vectors
+        // record theirs as they go. A tie between them goes to the lower index, whichever path saw it.
+        foreach (int maskedPrefix in new[] { 16, 32, 64, 128 })
+        {
+            foreach (int length in new[] { 3000, 40_000 })
+            {
+                var values = new float[length];
+                values.AsSpan().Fill(-1f);
+                values.AsSpan(0, maskedPrefix).Fill(float.NegativeInfinity);
+                int first = maskedPrefix + 3;
+                values[first] = 2f;
+                values[length / 2] = 2f;
+                values[length - 2] = 2f;
+                T[] row = Convert(values);
+                Assert.Equal(first, Logits.Statistics<T>(row, length - 1).ArgMax);
+
+                // A masked entry just before the first maximum (an infinity, so fp16 steps that group exactly).
+                values.AsSpan(0, maskedPrefix).Fill(-1f);
+                values[first] = -1f;
+                first = (length / 3) + 1;
+                values[first - 1] = float.NegativeInfinity;
+                values[first] = 2f;
+                Assert.Equal(first, Logits.Statistics<T>(Convert(values), length - 1).ArgMax);
+            }
+        }
+    }
+
+    [Fact]
     public void Statistics_RankAndArgMax_ForEveryTargetPosition_InRowsFullOfTies()
     {
         // Values from a set of three, so ties surround every target: the rank counts equal values before the target

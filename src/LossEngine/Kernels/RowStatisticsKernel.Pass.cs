@@ -118,7 +118,9 @@ internal static partial class RowStatisticsKernel
                     continue;
                 }
 
-                i = RunGroups<T, TWidth, TVector, TMode, TShift>(ref state, ref bounds, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scaled, targetIndex);
+                i = ReloadsWeights<T, TWidth, TVector, TMode, TShift>() && !scaled
+                    ? RunGroups<T, TWidth, TVector, TMode, TShift, UnitScale>(ref state, ref bounds, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scaled, targetIndex)
+                    : RunGroups<T, TWidth, TVector, TMode, TShift, RowScale>(ref state, ref bounds, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scaled, targetIndex);
                 if (i == nextFold)
                 {
                     Fold<TWidth, TVector, TMode>(ref state, folded, logitSums, nextFold - (FoldInterval * groupLength));
@@ -176,13 +178,15 @@ internal static partial class RowStatisticsKernel
     /// JIT keeps them in registers rather than rebuilding each at every use. The running sums come in and go out
     /// through <paramref name="state"/>, once per call.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe nuint RunGroups<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, ref GroupBounds<TVector> bounds, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, bool scaled, nuint targetIndex)
+    private static unsafe nuint RunGroups<T, TWidth, TVector, TMode, TShift, TScale>(ref LaneState<TVector> state, ref GroupBounds<TVector> bounds, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, bool scaledRow, nuint targetIndex)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
         where TShift : IShiftPolicy
+        where TScale : IScalePolicy
     {
+        bool scaled = TScale.MayScale && scaledRow;
         int count = TWidth.Count;
         nuint groupLength = (nuint)(GroupVectors * count);
         int bytesPerGroup = (int)groupLength * Unsafe.SizeOf<T>();
@@ -327,9 +331,11 @@ internal static partial class RowStatisticsKernel
                     }
 
                     // The entropy's weights x − M_f (M rounded to float) are off the exp's chain; the fold and the exit
-                    // add (M_f − m)·S to make them x − m.
+                    // add (M_f − m)·S to make them x − m. Where the row is read as it is (ReloadsWeights), they are taken
+                    // after the exp, negated, from the row again; otherwise before it, and held on the stack.
+                    bool reloadsWeights = ReloadsWeights<T, TWidth, TVector, TMode, TShift>() && !TScale.MayScale;
                     TVector w0 = default, w1 = default, w2 = default, w3 = default;
-                    if (TMode.TracksAll)
+                    if (TMode.TracksAll && !reloadsWeights)
                     {
                         w0 = TWidth.Subtract(x0, bounds.Shift);
                         w1 = TWidth.Subtract(x1, bounds.Shift);
@@ -339,7 +345,20 @@ internal static partial class RowStatisticsKernel
 
                     VectorMath.ExpForSumByEighthsFromMagic<TWidth, TVector>(ref x0, ref x1, ref x2, ref x3, TMode.TracksAll ? bounds.ShiftedMagic : shiftedMagic);
                     sum = TWidth.Add(sum, TWidth.Add(TWidth.Add(x0, x1), TWidth.Add(x2, x3)));
-                    if (TMode.TracksAll)
+                    if (reloadsWeights)
+                    {
+                        // M_f − x, with x a memory operand (an L1 hit): the negated weights, so the products are
+                        // subtracted.
+                        TVector shift = bounds.Shift;
+                        w0 = TWidth.Subtract(shift, VectorMath.Load<T, TWidth, TVector>(ref source, i));
+                        w1 = TWidth.Subtract(shift, VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)count));
+                        w2 = TWidth.Subtract(shift, VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)(2 * count)));
+                        w3 = TWidth.Subtract(shift, VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)(3 * count)));
+                        entropySum = TWidth.Subtract(entropySum, TWidth.Add(
+                            TWidth.MultiplyAdd(x0, w0, TWidth.Multiply(x1, w1)),
+                            TWidth.MultiplyAdd(x2, w2, TWidth.Multiply(x3, w3))));
+                    }
+                    else if (TMode.TracksAll)
                     {
                         entropySum = TWidth.Add(entropySum, TWidth.Add(
                             TWidth.MultiplyAdd(x0, w0, TWidth.Multiply(x1, w1)),
@@ -435,6 +454,20 @@ internal static partial class RowStatisticsKernel
         where TVector : unmanaged
         where TMode : IStatisticsMode =>
         typeof(TWidth) == typeof(Vector256Width) && (typeof(T) != typeof(Half) || TMode.TracksAll || TMode.TracksLogitSum) && Avx2.IsSupported && Fma.IsSupported;
+
+    /// <summary>Whether full statistics' main loop takes the entropy's weights from the row a second time, after the exp,
+    /// rather than holding them across it: f32 rows in the unclamped pass with the folded exp
+    /// (<see cref="FoldsShiftIntoExp{T, TWidth, TVector, TMode}"/>), when they are not scaled (<see cref="UnitScale"/>;
+    /// the loop then runs in an instantiation of its own). The held weights cost four stores and four loads a group,
+    /// since the four exps leave none of AVX2's sixteen registers free; the reloads cost four loads, folded into the
+    /// subtracts. The clamped pass holds them, as its weights are of the clamped logits.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool ReloadsWeights<T, TWidth, TVector, TMode, TShift>()
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+        where TShift : IShiftPolicy =>
+        TMode.TracksAll && typeof(T) == typeof(float) && !TShift.Clamps && FoldsShiftIntoExp<T, TWidth, TVector, TMode>();
 
     /// <summary>Sets the folded exp's bounds for the reference maximum m (see <see cref="FoldedReference"/>). False where
     /// |m| is beyond <see cref="FoldedReference.Limit"/> (float.MinValue included).</summary>
