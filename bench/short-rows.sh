@@ -4,9 +4,15 @@
 # build and the residency. "cached" holds about 1 MiB of rows per thread (at least two rows a thread), "streamed" 640
 # MiB. A per-row cost (dispatch, the row's setup and finish) shows as a lower element rate at the shorter rows.
 # Usage: bench/short-rows.sh SERIES ROUNDS NAME=DLL [NAME=DLL ...] > rows.jsonl
+# KERNELS="statistics:f32 statistics:bf16" picks the kernels and dtypes (default: statistics f32, compare f32 and
+# cross-entropy bf16).
 set -euo pipefail
 series=$1; rounds=$2; shift 2
 kernels=("statistics f32" "compare f32" "cross_entropy bf16")
+if [ -n "${KERNELS:-}" ]; then
+  kernels=()
+  for pair in $KERNELS; do kernels+=("${pair%%:*} ${pair#*:}"); done
+fi
 for config in "${kernels[@]}"; do
   read -r kernel dtype <<< "$config"
   bytes=4; [ "$dtype" = f32 ] || bytes=2

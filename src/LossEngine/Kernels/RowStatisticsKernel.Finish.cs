@@ -136,9 +136,8 @@ internal static partial class RowStatisticsKernel
 
     /// <summary>The per-lane running state as the rare paths, the remaining vectors and the fold see it. The main loop
     /// keeps the sums in locals and copies them in and out around those calls: a struct whose address reaches a call
-    /// stays in memory, and every add to it would then wait on a store and a load. The maximum, the records and their
-    /// indices, which change only on rare paths, it reads and writes here in full-statistics mode (see
-    /// <see cref="GroupBounds{TVector}"/>).</summary>
+    /// stays in memory, and every add to it would then wait on a store and a load. The maximum, which changes only on
+    /// rare paths, it reads here in full-statistics mode (see <see cref="GroupBounds{TVector}"/>).</summary>
     private struct LaneState<TVector>
         where TVector : unmanaged
     {
@@ -146,6 +145,8 @@ internal static partial class RowStatisticsKernel
         public TVector Sum;
         public TVector EntropySum;
         public int RankCount;
+
+        /// <summary>The exact maximum per lane and its first index, over the vectors outside the main loop.</summary>
         public TVector ArgMax;
         public TVector Best;
         public TVector LogitSum;
@@ -162,7 +163,7 @@ internal static partial class RowStatisticsKernel
 
     /// <summary>What the main loop compares its groups against, and the scale it multiplies them by. <see cref="RunGroups"/>
     /// sets the trigger and the rank threshold on entry (the threshold moves once, past the target) and in full-statistics
-    /// mode reads them from memory, as the compares' and multiplies' operands: there the loop's sums, records and four
+    /// mode reads them from memory, as the compares' and multiplies' operands: there the loop's sums, maxima and four
     /// exps need more than AVX2's 16 vector registers, the JIT gives every vector live across the loop a register, and
     /// held in registers these push the sums onto the stack, stored and reloaded in every group.</summary>
     private struct GroupBounds<TVector>

@@ -271,8 +271,9 @@ internal static partial class RowStatisticsKernel
                 if (TMode.TracksAll)
                 {
                     // The groups' maximum per lane, without a branch: where the argmax lies is settled at the folds, to
-                    // within a block of groups, and at the finish (see CloseRecordBlock). A record test per group took
-                    // its branch in most of a row's first groups and mispredicted it, about 0.4 µs a row.
+                    // within a block of groups, and at the finish (see CloseRecordBlock). A test for a new record in
+                    // each group would take its branch in most of a row's first groups, mispredicted: about 0.4 µs a
+                    // row (bench/results/kernels-amd-epyc-zen3-2vcpu.md, "Full statistics' records without a branch").
                     groupBest = TWidth.MaxNative(groupBest, groupMax);
                     if (TWidth.GreaterThanAny(groupMax, bounds.Trigger))
                     {

@@ -10,9 +10,10 @@ namespace LossEngine.Kernels;
 /// <remarks>
 /// <para>All lanes share a reference maximum m. The loop checks a group of four vectors against m plus a margin with
 /// one compare and takes the rescaling path only when some logit exceeds it; there m becomes the largest value seen,
-/// s ← s·e^(m_old−m_new) and t ← e^(m_old−m_new)·(t + (m_old−m_new)·s). In full-statistics mode the exact maximum and
-/// argmax are tracked per lane on new records (a strict compare, so the lowest index among equal maxima wins), which
-/// happen O(log n) times per lane.</para>
+/// s ← s·e^(m_old−m_new) and t ← e^(m_old−m_new)·(t + (m_old−m_new)·s). In full-statistics mode the main loop keeps
+/// each lane's maximum without a branch, the folds note the block of groups where it first rose to its value, and the
+/// finish reads that block again for the argmax's first index; vectors outside the main loop track exact maxima and
+/// indices on new records (a strict compare, so the lowest index among equal maxima wins).</para>
 /// <para>Float lane sums are folded into per-lane double sums every <see cref="FoldInterval"/> groups, so no float
 /// accumulator adds more than a few hundred terms; that, plus a final combination in double, is what keeps the error
 /// within the documented bound at V = 262144 where one float accumulator is off by ~1e-4.</para>
@@ -34,7 +35,7 @@ internal static partial class RowStatisticsKernel
     /// <summary>A lane's reference maximum m is only raised when a logit exceeds it by more than this. Terms e^(x−m) are
     /// then at most e^8 ≈ 3000, harmless for float sums folded every 128 terms, and after the first few vectors of a
     /// row almost nothing takes the rescaling path (its mispredicted branch and call cost ~40% of the time when every
-    /// new record took it). The exact maximum and argmax are tracked apart, inline, in full-statistics mode.</summary>
+    /// new record took it). The exact maximum and argmax are tracked apart in full-statistics mode.</summary>
     private const float RescaleMargin = 8f;
 
     /// <summary>The margin in full-statistics mode. The entropy log S − T/S is taken relative to the reference maximum,
