@@ -25,7 +25,9 @@ public static partial class Logits
         }
 
         ValidateTarget(target, reference.Length, nameof(target));
-        return RowKernels.Compare(reference, candidate, target, 1f, startClamped: false, out _);
+        ComparisonStatistics statistics = RowKernels.Compare(reference, candidate, target, 1f, SingleRowPassRuns.NextPairStartsClamped(), out bool retried);
+        SingleRowPassRuns.RecordPair(retried);
+        return statistics;
     }
 
     /// <summary>Compares two models' logits row by row over [rows, V] matrices, on all cores: see

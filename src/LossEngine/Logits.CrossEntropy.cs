@@ -1,4 +1,5 @@
 using LossEngine.Kernels;
+using LossEngine.Scoring;
 
 namespace LossEngine;
 
@@ -18,6 +19,8 @@ public static partial class Logits
     {
         ValidateRow(row, nameof(row));
         ValidateTarget(target, row.Length, nameof(target));
-        return RowKernels.CrossEntropy(row, target, 1f, 0f, 0f, startClamped: false, out _);
+        float loss = RowKernels.CrossEntropy(row, target, 1f, 0f, 0f, SingleRowPassRuns.NextRowStartsClamped(), out bool retried);
+        SingleRowPassRuns.RecordRow(retried);
+        return loss;
     }
 }

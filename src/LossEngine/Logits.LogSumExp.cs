@@ -1,4 +1,5 @@
 using LossEngine.Kernels;
+using LossEngine.Scoring;
 
 namespace LossEngine;
 
@@ -14,6 +15,8 @@ public static partial class Logits
         where T : unmanaged
     {
         ValidateRow(row, nameof(row));
-        return (float)RowKernels.Summarize<T, LogSumExpMode>(row, 0, 1f, startClamped: false, out _).LogSumExp;
+        RowSummary summary = RowKernels.Summarize<T, LogSumExpMode>(row, 0, 1f, SingleRowPassRuns.NextRowStartsClamped(), out bool retried);
+        SingleRowPassRuns.RecordRow(retried);
+        return (float)summary.LogSumExp;
     }
 }

@@ -1,4 +1,5 @@
 using LossEngine.Kernels;
+using LossEngine.Scoring;
 
 namespace LossEngine;
 
@@ -43,6 +44,7 @@ public static partial class Logits
             ThrowHelper.ThrowPartialOverlap(destinationName);
         }
 
-        RowKernels.Map<T, TMap>(row, destination);
+        RowKernels.Map<T, TMap>(row, destination, SingleRowPassRuns.NextRowStartsClamped(), out bool retried);
+        SingleRowPassRuns.RecordRow(retried);
     }
 }

@@ -1,4 +1,5 @@
 using LossEngine.Kernels;
+using LossEngine.Scoring;
 using LossEngine.Tests.Reference;
 
 namespace LossEngine.Tests;
@@ -299,6 +300,59 @@ public abstract class LogitsContractTests<T, TElement>
         Assert.Equal(retries, retried);
         Assert.Equal(retriedStatistics, RowKernels.Statistics<T>(masked, 1, 1f, startClamped: true, out bool retriedWhenClamped));
         Assert.False(retriedWhenClamped);
+    }
+
+    [Fact]
+    public void SingleRowCalls_AfterOneThatNeededTheRetry_StartClamped()
+    {
+        // A caller scoring a masked matrix one row at a time: after a call on a masked row needed the clamped retry, the
+        // calls after it on the thread start clamped, so each masked row is read once.
+        T[] masked = MaskedRow(3);
+        T[] clean = FarNegativeRow(3);
+        bool retries = (Logits.VectorWidthInBits == 512 || (Logits.VectorWidthInBits == 256 && System.Runtime.Intrinsics.X86.Fma.IsSupported)) && typeof(T) != typeof(Half);
+        RowKernels.Statistics<T>(masked, 1, 1f, startClamped: false, out bool statisticsRetry);
+        RowKernels.CrossEntropy<T>(masked, 1, 1f, 0f, 0f, startClamped: false, out bool lossRetry);
+        RowKernels.Summarize<T, LogSumExpMode>(masked, 0, 1f, startClamped: false, out bool logSumExpRetry);
+        RowKernels.Compare<T>(clean, masked, 1, 1f, startClamped: false, out bool pairRetry);
+        Assert.Equal(retries, statisticsRetry);
+        var probabilities = new float[masked.Length];
+        (string Call, bool Retries, Action Run)[] calls =
+        [
+            ("Statistics", statisticsRetry, () => Logits.Statistics<T>(masked, 1)),
+            ("CrossEntropy", lossRetry, () => Logits.CrossEntropy<T>(masked, 1)),
+            ("LogSumExp", logSumExpRetry, () => Logits.LogSumExp<T>(masked)),
+            ("Softmax", logSumExpRetry, () => Logits.Softmax<T>(masked, probabilities)),
+            ("LogSoftmax", logSumExpRetry, () => Logits.LogSoftmax<T>(masked, probabilities)),
+        ];
+        foreach ((string call, bool callRetries, Action run) in calls)
+        {
+            EndRuns();
+            run();
+            Assert.True(callRetries == SingleRowPassRuns.NextRowStartsClamped(), $"{call}: the next row's pass");
+            Assert.False(SingleRowPassRuns.NextPairStartsClamped(), $"{call}: the next pair's pass");
+        }
+
+        EndRuns();
+        Logits.Compare<T>(clean, masked, 1);
+        Assert.Equal(pairRetry, SingleRowPassRuns.NextPairStartsClamped());
+        Assert.False(SingleRowPassRuns.NextRowStartsClamped());
+
+        // A clean row starts the unclamped pass again once the run is used up.
+        EndRuns();
+        Logits.Statistics<T>(masked, 1);
+        for (int call = 0; call < ClampedPassRun.RowsAfterRetry; call++)
+        {
+            Logits.Statistics<T>(clean, 1);
+        }
+
+        Assert.False(SingleRowPassRuns.NextRowStartsClamped());
+
+        static void EndRuns()
+        {
+            while (SingleRowPassRuns.NextRowStartsClamped() || SingleRowPassRuns.NextPairStartsClamped())
+            {
+            }
+        }
     }
 
     [Fact]

@@ -15,7 +15,8 @@ internal static class RowKernels
     /// <param name="scale">Every logit is multiplied by this first (1/temperature).</param>
     /// <param name="startClamped">Skip the kernel's unclamped first try (see
     /// <see cref="RowStatisticsKernel.Compute{T, TWidth, TVector, TMode}"/>); the result is the same either way. A
-    /// single row starts unclamped; a batch starts the rows after a masked one clamped.</param>
+    /// batch starts the rows after a masked one clamped, and single-row calls the calls after one on the same thread
+    /// (<see cref="Scoring.SingleRowPassRuns"/>).</param>
     /// <param name="neededClampedRetry">Set when the unclamped try failed and the row was read again clamped.</param>
     public static RowSummary Summarize<T, TMode>(ReadOnlySpan<T> row, int target, float scale, bool startClamped, out bool neededClampedRetry)
         where T : unmanaged
@@ -106,14 +107,16 @@ internal static class RowKernels
     /// <summary>Writes map(x_i − max, log Σ e^(x−max)) for every element: softmax or log-softmax, in two reads.</summary>
     /// <param name="row">The logits, not empty.</param>
     /// <param name="destination">Exactly as long as the row; it may be the row's own memory for float rows.</param>
-    public static void Map<T, TMap>(ReadOnlySpan<T> row, Span<float> destination)
+    /// <param name="startClamped">Skip the log-sum-exp's unclamped first try (see <see cref="Summarize{T, TMode}"/>).</param>
+    /// <param name="neededClampedRetry">Set when the log-sum-exp's unclamped pass ran and failed.</param>
+    public static void Map<T, TMap>(ReadOnlySpan<T> row, Span<float> destination, bool startClamped, out bool neededClampedRetry)
         where T : unmanaged
         where TMap : IRowMap
     {
         // NaN, ±∞ and all −∞ rows make max or the log-sum non-finite, which turns every output into NaN. The reference
         // maximum may sit a little below the true one; (x − ref) − (LSE − ref) is the same quantity. LSE − ref is
         // taken as a loss is, so that rows of huge logits keep their log-sum.
-        RowSummary summary = Summarize<T, LogSumExpMode>(row, 0, 1f, startClamped: false, out _);
+        RowSummary summary = Summarize<T, LogSumExpMode>(row, 0, 1f, startClamped, out neededClampedRetry);
         float logSumOfShifted = (float)summary.LossOf(summary.MaxLogit);
         var call = new RowMapCall<T, TMap>(row, destination, summary.MaxLogit, logSumOfShifted);
         KernelDispatch.Run<RowMapCall<T, TMap>, bool>(ref call, row.Length);
