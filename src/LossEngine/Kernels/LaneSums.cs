@@ -100,9 +100,11 @@ internal static class LaneSums
         return (max, (int)-TWidth.MaxAcross(negatedIndex));
     }
 
-    /// <summary>The first index in [<paramref name="start"/>, <paramref name="end"/>) whose logit, read and scaled as the
-    /// kernels read it, is at least <paramref name="value"/>: where the kernels' main loops keep per-lane maxima without
-    /// indices, the first occurrence of a maximum inside the block of groups it was found in.</summary>
+    /// <summary>The first index in [<paramref name="start"/>, <paramref name="end"/>) (whole vectors) whose logit, read
+    /// and scaled as the kernels read it, is at least <paramref name="value"/>: where the kernels' main loops keep per-lane
+    /// maxima without indices, the first occurrence of a maximum inside the block of groups it was found in.</summary>
+    /// <remarks>The lanes are compared as the vector conversion gives them, never converted again one by one: a
+    /// scalar conversion can differ (fp16 subnormals, where the caller's thread flushes float subnormals to zero).</remarks>
     /// <exception cref="UnreachableException">No such logit in the range: the caller's records are inconsistent.</exception>
     public static int FirstIndexAtLeast<T, TWidth, TVector>(ReadOnlySpan<T> row, int start, int end, float value, float scale)
         where T : unmanaged
@@ -113,21 +115,20 @@ internal static class LaneSums
         TVector bound = TWidth.Create(value);
         TVector scaleVector = TWidth.Create(scale);
         int count = TWidth.Count;
-        int i = start;
-        for (; i + count <= end; i += count)
+        Span<float> lanes = stackalloc float[count];
+        for (int i = start; i + count <= end; i += count)
         {
             TVector x = TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref source, (nuint)i), scaleVector);
             if (TWidth.AnyLaneSet(TWidth.GreaterThanOrEqual(x, bound)))
             {
-                break;
-            }
-        }
-
-        for (; i < end; i++)
-        {
-            if (ElementConversion.ToSingle(row[i]) * scale >= value)
-            {
-                return i;
+                Store<TWidth, TVector>(x, lanes);
+                for (int lane = 0; lane < count; lane++)
+                {
+                    if (lanes[lane] >= value)
+                    {
+                        return i + lane;
+                    }
+                }
             }
         }
 

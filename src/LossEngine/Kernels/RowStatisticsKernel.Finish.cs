@@ -137,7 +137,8 @@ internal static partial class RowStatisticsKernel
     /// <summary>The per-lane running state as the rare paths, the remaining vectors and the fold see it. The main loop
     /// keeps the sums in locals and copies them in and out around those calls: a struct whose address reaches a call
     /// stays in memory, and every add to it would then wait on a store and a load. The maximum, which changes only on
-    /// rare paths, it reads here in full-statistics mode (see <see cref="GroupBounds{TVector}"/>).</summary>
+    /// rare paths, it reads here in full-statistics mode (see <see cref="GroupBounds{TVector}"/>), and its folds write
+    /// the argmax's block records here.</summary>
     private struct LaneState<TVector>
         where TVector : unmanaged
     {
@@ -146,7 +147,8 @@ internal static partial class RowStatisticsKernel
         public TVector EntropySum;
         public int RankCount;
 
-        /// <summary>The exact maximum per lane and its first index, over the vectors outside the main loop.</summary>
+        /// <summary>The exact maximum per lane and its first index, over the vectors the main loop does not take: groups
+        /// stepped one vector at a time, the remaining vectors and the tail.</summary>
         public TVector ArgMax;
         public TVector Best;
         public TVector LogitSum;

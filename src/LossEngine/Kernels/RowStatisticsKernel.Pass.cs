@@ -132,6 +132,13 @@ internal static partial class RowStatisticsKernel
                     {
                         StepGroupExactly<T, TWidth, TVector, TMode>(ref state, ref source, i, scaleVector, targetIndex, thresholdBefore, thresholdAfter, margin);
                         i += groupLength;
+                        if (i == nextFold)
+                        {
+                            // The next group may be stepped as well (a reference raised beyond the folded range), and
+                            // would carry i past the fold.
+                            Fold<TWidth, TVector, TMode>(ref state, folded, logitSums, nextFold - (FoldInterval * groupLength));
+                            nextFold += FoldInterval * groupLength;
+                        }
                     }
                     else
                     {
@@ -272,8 +279,7 @@ internal static partial class RowStatisticsKernel
                 {
                     // The groups' maximum per lane, without a branch: where the argmax lies is settled at the folds, to
                     // within a block of groups, and at the finish (see CloseRecordBlock). A test for a new record in
-                    // each group would take its branch in most of a row's first groups, mispredicted: about 0.4 µs a
-                    // row (bench/results/kernels-amd-epyc-zen3-2vcpu.md, "Full statistics' records without a branch").
+                    // each group would take its branch, mispredicted, in most of a row's first groups.
                     groupBest = TWidth.MaxNative(groupBest, groupMax);
                     if (TWidth.GreaterThanAny(groupMax, bounds.Trigger))
                     {

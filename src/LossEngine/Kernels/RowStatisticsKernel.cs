@@ -5,7 +5,8 @@ namespace LossEngine.Kernels;
 
 /// <summary>
 /// The single-pass row kernel: one read of the row yields max, Σ e^(x−max), and, in <see cref="AllStatisticsMode"/>,
-/// argmax, the target's rank and Σ e^(x−max)·(x−max) for the entropy.
+/// argmax, the target's rank and Σ e^(x−max)·(x−max) for the entropy (the argmax's first index reads one block of at
+/// most 32 groups again, at the finish).
 /// </summary>
 /// <remarks>
 /// <para>All lanes share a reference maximum m. The loop checks a group of four vectors against m plus a margin with
@@ -34,8 +35,8 @@ internal static partial class RowStatisticsKernel
 
     /// <summary>A lane's reference maximum m is only raised when a logit exceeds it by more than this. Terms e^(x−m) are
     /// then at most e^8 ≈ 3000, harmless for float sums folded every 128 terms, and after the first few vectors of a
-    /// row almost nothing takes the rescaling path (its mispredicted branch and call cost ~40% of the time when every
-    /// new record took it). The exact maximum and argmax are tracked apart in full-statistics mode.</summary>
+    /// row almost nothing takes the rescaling path (a mispredicted branch and a call on every new record would cost
+    /// ~40% of the time). The exact maximum and argmax are tracked apart in full-statistics mode.</summary>
     private const float RescaleMargin = 8f;
 
     /// <summary>The margin in full-statistics mode. The entropy log S − T/S is taken relative to the reference maximum,
@@ -44,7 +45,7 @@ internal static partial class RowStatisticsKernel
     private const float StatisticsRescaleMargin = 1f;
     private const int FoldInterval = 32;
 
-    /// <summary>Summarises one row in one read.</summary>
+    /// <summary>Summarises one row in one read (and one block of it again, for the argmax).</summary>
     /// <param name="row">The logits.</param>
     /// <param name="target">The target index (read only in <see cref="AllStatisticsMode"/>).</param>
     /// <param name="scale">Every logit is multiplied by this first (1/temperature); 1 skips the multiply.</param>

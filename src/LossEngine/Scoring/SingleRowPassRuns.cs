@@ -3,8 +3,8 @@ namespace LossEngine.Scoring;
 /// <summary>
 /// Which pass the single-row calls (<see cref="Logits.Statistics{T}(ReadOnlySpan{T}, int)"/>, cross-entropy,
 /// log-sum-exp, softmax and the comparison of two rows) start with, per thread: after a call on this thread needed the
-/// clamped retry, the next <see cref="ClampedPassRun.RowsAfterRetry"/> calls of the same kind start clamped, as a
-/// batch's rows do.
+/// clamped retry, the next <see cref="ClampedPassRun.RowsAfterRetry"/> calls start clamped, as a batch's rows do. The
+/// row calls share one run (a masked row is masked whichever of them reads it); comparisons keep their own.
 /// </summary>
 /// <remarks>A caller that scores a masked matrix one row at a time would otherwise read every row twice: once in the
 /// unclamped pass, which a −∞ fails at the end, and once clamped. Both passes give the same bits, so the results do not

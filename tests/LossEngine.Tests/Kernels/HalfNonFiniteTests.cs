@@ -1,4 +1,5 @@
 using LossEngine.Kernels;
+using LossEngine.Tests.Reference;
 
 namespace LossEngine.Tests.Kernels;
 
@@ -72,6 +73,32 @@ public sealed class HalfNonFiniteTests
                 }
             }
         }
+    }
+
+    [Fact]
+    public void AGroupWithAnInfinity_ThatRaisesTheMaximumBeyondTheFoldedRange_KeepsTheFolds()
+    {
+        // The group read exactly for its −∞ ends where the sums fold (1,024 elements at AVX2's width), and the maximum it
+        // raises, 5000, is beyond the range of AVX2's folded exp, so the groups after it are read exactly as well. The
+        // float lane sums must still fold every 32 groups: thousands of terms in a float lane would miss
+        // the entropy's bound (every term there is e^−4: its float rounding errs the same way at every add).
+        const int length = 60_000;
+        var random = new Random(5);
+        var row = new Half[length];
+        for (int i = 0; i < length; i++)
+        {
+            row[i] = i < 1024 ? (Half)((random.NextSingle() * 20f) - 10f) : (Half)4996f;
+        }
+
+        row[1018] = Half.NegativeInfinity;
+        row[1020] = (Half)5000f;
+        double[] widened = Array.ConvertAll(row, h => (double)(float)h);
+        TokenStatistics statistics = RowKernels.Statistics<Half>(row, 7, 1f, startClamped: false, out _);
+        double logSumExp = NaiveReference.LogSumExp(widened);
+        double entropy = NaiveReference.Entropy(widened);
+        Assert.True(Math.Abs(statistics.LogSumExp - logSumExp) <= NaiveReference.LogSumExpTolerance(logSumExp), $"log-sum-exp {statistics.LogSumExp:R} vs {logSumExp:R}");
+        Assert.True(Math.Abs(statistics.Entropy - entropy) <= NaiveReference.EntropyTolerance(entropy), $"entropy {statistics.Entropy:R} vs {entropy:R}");
+        Assert.Equal(1020, statistics.ArgMax);
     }
 
     /// <summary>Logits spread over [−60, 60], the largest finite fp16 magnitudes (±65504) in the first and last groups
