@@ -15,7 +15,8 @@ internal sealed unsafe class LogitBuffers : IDisposable
     /// <param name="rows">When given, exactly this many rows in one buffer (for cache-resident measurements).</param>
     /// <param name="offsetBytes">Where each buffer's first row starts past a 64-byte boundary (0 to 63; numpy's large
     /// arrays start 16 bytes past one).</param>
-    public LogitBuffers(string dtype, int vocab, long totalBytes, int? rows = null, int seed = 1234, int offsetBytes = 0)
+    /// <param name="masked">Every row holds one −∞, just after its target (a vocabulary mask).</param>
+    public LogitBuffers(string dtype, int vocab, long totalBytes, int? rows = null, int seed = 1234, int offsetBytes = 0, bool masked = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offsetBytes);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(offsetBytes, 63);
@@ -47,7 +48,21 @@ internal sealed unsafe class LogitBuffers : IDisposable
         }
 
         Targets = [.. Enumerable.Range(0, Rows).Select(r => (long)((r * 7919L) % vocab))];
+        Masked = masked && vocab > 1;
+        for (int row = 0; Masked && row < Rows; row++)
+        {
+            long column = (Targets[row] + 1) % vocab;
+            switch (dtype)
+            {
+                case "f32": ((float*)Row(row))[column] = float.NegativeInfinity; break;
+                case "f16": ((Half*)Row(row))[column] = Half.NegativeInfinity; break;
+                default: ((BFloat16*)Row(row))[column] = BFloat16.NegativeInfinity; break;
+            }
+        }
     }
+
+    /// <summary>Whether every row holds a −∞.</summary>
+    public bool Masked { get; }
 
     private readonly List<nint> _buffers = [];
 

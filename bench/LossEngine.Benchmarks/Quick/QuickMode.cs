@@ -9,11 +9,13 @@ using LossEngine.Formats;
 namespace LossEngine.Benchmarks.Quick;
 
 /// <summary>
-/// <c>quick [--threads N] [--vocab V] [--dtype f32|bf16|f16] [--kernel NAME] [--buffer-mib M] [--rows R] [--seconds S] [--offset-bytes B] [--stack-sweep] [--smoke]</c>:
+/// <c>quick [--threads N] [--vocab V] [--dtype f32|bf16|f16] [--kernel NAME] [--buffer-mib M] [--rows R] [--seconds S] [--offset-bytes B] [--masked] [--stack-sweep] [--smoke]</c>:
 /// one JSON line per kernel with its throughput, the read ceiling measured just before on the same buffers, and the
 /// kernel's max error against float64 on a sample of rows. Kernels: lse, cross_entropy, statistics, tensorprimitives
 /// (f32), naive (scalar double), c_peer (f32, when bench/native is built), compare (the fused KL of each row against a
 /// row of another buffer; GB/s counts both rows). The buffers start on a 64-byte boundary, or B bytes past one.
+/// <c>--masked</c> puts a −∞ in every row (lse and compare call the single-row API a row at a time; cross_entropy and
+/// statistics the batch API).
 /// <c>--stack-sweep</c> instead runs each kernel on one thread from frames moved down the stack 16 bytes at a time over
 /// more than a page, and reports the spread of its rate (<see cref="StackSweep"/>).
 /// </summary>
@@ -32,6 +34,7 @@ internal static unsafe class QuickMode
         int? rows = null;
         int offsetBytes = 0;
         bool stackSweep = false;
+        bool masked = false;
         for (int i = 0; i < args.Length; i++)
         {
             string value = i + 1 < args.Length ? args[i + 1] : string.Empty;
@@ -46,6 +49,7 @@ internal static unsafe class QuickMode
                 case "--offset-bytes": offsetBytes = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--seconds": seconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--stack-sweep": stackSweep = true; break;
+                case "--masked": masked = true; break;
                 case "--smoke": bufferMib = 4; seconds = 0; vocab = Math.Min(vocab, 4099); break;
                 default: Console.Error.WriteLine($"quick: unknown argument {args[i]}"); return 2;
             }
@@ -57,7 +61,7 @@ internal static unsafe class QuickMode
             return 2;
         }
 
-        using var buffers = new LogitBuffers(dtype, vocab, bufferMib << 20, rows, offsetBytes: offsetBytes);
+        using var buffers = new LogitBuffers(dtype, vocab, bufferMib << 20, rows, offsetBytes: offsetBytes, masked: masked);
         foreach (string name in kernel is null ? AllKernels : [kernel])
         {
             if ((name is "tensorprimitives" or "c_peer") && dtype != "f32")
@@ -81,7 +85,7 @@ internal static unsafe class QuickMode
             double rate = Measure(buffers, name, threads, name == "naive" ? Math.Min(seconds, 2) : seconds);
             double error = MaxError(buffers, name);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{{\"kernel\":\"{name}\",\"dtype\":\"{dtype}\",\"vocab\":{vocab},\"rows\":{buffers.Rows},\"threads\":{threads},\"gbps\":{rate / 1e9:F3},\"gelems\":{rate / buffers.ElementSize / 1e9:F3},\"ceiling_gbps\":{ceiling / 1e9:F3},\"ratio_to_ceiling\":{rate / ceiling:F3},\"max_abs_error\":{error:E2},\"simd_bits\":{Logits.VectorWidthInBits}{(offsetBytes == 0 ? string.Empty : $",\"offset_bytes\":{offsetBytes}")}}}"));
+                $"{{\"kernel\":\"{name}\",\"dtype\":\"{dtype}\",\"vocab\":{vocab},\"rows\":{buffers.Rows},\"threads\":{threads},\"gbps\":{rate / 1e9:F3},\"gelems\":{rate / buffers.ElementSize / 1e9:F3},\"ceiling_gbps\":{ceiling / 1e9:F3},\"ratio_to_ceiling\":{rate / ceiling:F3},\"max_abs_error\":{error:E2},\"simd_bits\":{Logits.VectorWidthInBits}{(offsetBytes == 0 ? string.Empty : $",\"offset_bytes\":{offsetBytes}")}{(masked ? ",\"masked\":true" : string.Empty)}}}"));
         }
 
         return 0;
