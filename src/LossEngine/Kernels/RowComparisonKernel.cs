@@ -306,8 +306,9 @@ internal static class RowComparisonKernel
             nuint stop = stepsTwo && i < doubleStepsEnd ? i + (2 * count) : end;
             for (; i < stop; i += count)
             {
-                TVector x = VectorMath.Load<T, TWidth, TVector>(ref a, i);
-                TVector y = VectorMath.Load<T, TWidth, TVector>(ref b, i);
+                // Both rows are pinned while the loop runs (see Compute).
+                TVector x = VectorMath.LoadPinned<T, TWidth, TVector>(ref a, i);
+                TVector y = VectorMath.LoadPinned<T, TWidth, TVector>(ref b, i);
                 if (scaled)
                 {
                     // Only with a temperature: the loop is compute-bound, and most calls have none.

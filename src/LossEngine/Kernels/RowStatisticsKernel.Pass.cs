@@ -514,7 +514,8 @@ internal static partial class RowStatisticsKernel
     /// <summary>Loads the four vectors of a main-loop group. Where only order-free sums are needed (log-sum-exp mode), a
     /// bf16 row is read as 32-bit words of two elements each and split with a shift (even elements) and a mask (odd
     /// elements): two instructions per vector instead of a cross-lane widening shuffle. The lanes then hold the group's
-    /// elements in a different order, which no sum notices.</summary>
+    /// elements in a different order, which no sum notices. Every caller runs inside <see cref="Compute{T, TWidth, TVector, TMode, TShift}"/>'s
+    /// <c>fixed</c> block, so the row is pinned, as <see cref="VectorMath.LoadPinned{T, TWidth, TVector}"/> needs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void LoadGroup<T, TWidth, TVector, TMode>(ref T source, nuint i, bool halfLeftScaledDown, out TVector x0, out TVector x1, out TVector x2, out TVector x3)
         where T : unmanaged
@@ -561,16 +562,16 @@ internal static partial class RowStatisticsKernel
                 return;
             }
 
-            x0 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref source, i);
-            x1 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref source, i + (nuint)count);
-            x2 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref source, i + (nuint)(2 * count));
-            x3 = VectorMath.LoadFiniteHalf<T, TWidth, TVector>(ref source, i + (nuint)(3 * count));
+            x0 = VectorMath.LoadFiniteHalfPinned<T, TWidth, TVector>(ref source, i);
+            x1 = VectorMath.LoadFiniteHalfPinned<T, TWidth, TVector>(ref source, i + (nuint)count);
+            x2 = VectorMath.LoadFiniteHalfPinned<T, TWidth, TVector>(ref source, i + (nuint)(2 * count));
+            x3 = VectorMath.LoadFiniteHalfPinned<T, TWidth, TVector>(ref source, i + (nuint)(3 * count));
             return;
         }
 
-        x0 = VectorMath.Load<T, TWidth, TVector>(ref source, i);
-        x1 = VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)count);
-        x2 = VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)(2 * count));
-        x3 = VectorMath.Load<T, TWidth, TVector>(ref source, i + (nuint)(3 * count));
+        x0 = VectorMath.LoadPinned<T, TWidth, TVector>(ref source, i);
+        x1 = VectorMath.LoadPinned<T, TWidth, TVector>(ref source, i + (nuint)count);
+        x2 = VectorMath.LoadPinned<T, TWidth, TVector>(ref source, i + (nuint)(2 * count));
+        x3 = VectorMath.LoadPinned<T, TWidth, TVector>(ref source, i + (nuint)(3 * count));
     }
 }

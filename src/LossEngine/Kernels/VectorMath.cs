@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using LossEngine.Kernels.Vectors;
 
@@ -566,6 +567,53 @@ internal static class VectorMath
         TVector half = TWidth.Floor(TWidth.Multiply(integralExponent, TWidth.Create(0.5f)));
         TVector rest = TWidth.Subtract(integralExponent, half);
         return TWidth.Multiply(TWidth.Multiply(p, TWidth.Pow2(half)), TWidth.Pow2(rest));
+    }
+
+    /// <summary>As <see cref="Load{T, TWidth, TVector}"/>, the same values in the same lanes, from a row the caller has
+    /// pinned (the kernels' main loops, inside their <c>fixed</c> blocks): bf16 at AVX2's width through
+    /// <see cref="LoadPinnedUpperHalves{T, TWidth, TVector}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector LoadPinned<T, TWidth, TVector>(ref T source, nuint elementOffset)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        typeof(T) == typeof(BFloat16) && typeof(TVector) == typeof(Vector256<float>) && Avx2.IsSupported
+            ? LoadPinnedUpperHalves<T, TWidth, TVector>(ref source, elementOffset)
+            : Load<T, TWidth, TVector>(ref source, elementOffset);
+
+    /// <summary>As <see cref="LoadFiniteHalf{T, TWidth, TVector}"/>, from a pinned row (see
+    /// <see cref="LoadPinnedUpperHalves{T, TWidth, TVector}"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector LoadFiniteHalfPinned<T, TWidth, TVector>(ref T source, nuint elementOffset)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        typeof(TVector) == typeof(Vector256<float>) && Avx2.IsSupported
+            ? FiniteHalfInUpperBitsToSingle<TWidth, TVector>(LoadPinnedUpperHalves<T, TWidth, TVector>(ref source, elementOffset))
+            : LoadFiniteHalf<T, TWidth, TVector>(ref source, elementOffset);
+
+    /// <summary>Count 16-bit elements (bf16 or fp16) of a pinned row, each in the upper half of its lane above 16 zero
+    /// bits: a bf16 is then its float. At AVX2's width that is one 16-byte load into both 128-bit halves
+    /// (<c>vbroadcasti128</c>, which takes no vector pipe) and one in-lane byte shuffle, where the widening move and the
+    /// shift take three pipe operations. The broadcast takes an address, hence the pinning: a reference into a row the GC
+    /// may move cannot become a pointer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe TVector LoadPinnedUpperHalves<T, TWidth, TVector>(ref T source, nuint elementOffset)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        if (typeof(TVector) == typeof(Vector256<float>) && Avx2.IsSupported)
+        {
+            byte* address = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref source, elementOffset));
+
+            // Lane k of each 128-bit half takes bytes 2k and 2k + 1 of its copy of the eight elements (elements 0–3 in
+            // the lower half, 4–7 in the upper) above two zero bytes. A constant in the expression, so the JIT reads it
+            // from its data section (a getter for it stayed a call).
+            Vector256<byte> widened = Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(address), Vector256.Create(
+                (byte)0x80, 0x80, 0, 1, 0x80, 0x80, 2, 3, 0x80, 0x80, 4, 5, 0x80, 0x80, 6, 7,
+                0x80, 0x80, 8, 9, 0x80, 0x80, 10, 11, 0x80, 0x80, 12, 13, 0x80, 0x80, 14, 15));
+            return Unsafe.As<Vector256<byte>, TVector>(ref widened);
+        }
+
+        return TWidth.ShiftLeftBits(TWidth.LoadWidenedBits(ref Unsafe.As<T, ushort>(ref source), elementOffset), 16);
     }
 
     /// <summary>Loads Count elements of <typeparamref name="T"/> (float, <see cref="Half"/> or <see cref="BFloat16"/>)
