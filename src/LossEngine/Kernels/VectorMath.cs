@@ -605,8 +605,8 @@ internal static class VectorMath
             byte* address = (byte*)Unsafe.AsPointer(ref Unsafe.Add(ref source, elementOffset));
 
             // Lane k of each 128-bit half takes bytes 2k and 2k + 1 of its copy of the eight elements (elements 0–3 in
-            // the lower half, 4–7 in the upper) above two zero bytes. A constant in the expression, so the JIT reads it
-            // from its data section (a getter for it stayed a call).
+            // the lower half, 4–7 in the upper) above two zero bytes. The constant is written in the expression, so the
+            // JIT reads it from its data section: behind a property getter it is a call in the loop.
             Vector256<byte> widened = Avx2.Shuffle(Avx2.BroadcastVector128ToVector256(address), Vector256.Create(
                 (byte)0x80, 0x80, 0, 1, 0x80, 0x80, 2, 3, 0x80, 0x80, 4, 5, 0x80, 0x80, 6, 7,
                 0x80, 0x80, 8, 9, 0x80, 0x80, 10, 11, 0x80, 0x80, 12, 13, 0x80, 0x80, 14, 15));
