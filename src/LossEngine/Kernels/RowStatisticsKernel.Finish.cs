@@ -55,6 +55,17 @@ internal static partial class RowStatisticsKernel
         }
     }
 
+    /// <summary>The fold at a grid point <paramref name="nextFold"/> (a multiple of <paramref name="blockLength"/>, the
+    /// elements of <see cref="FoldInterval"/> groups): it closes the block that ends there, and the next point follows.</summary>
+    private static void FoldAtGridPoint<TWidth, TVector, TMode>(ref LaneState<TVector> state, FoldedLanes folded, Span<double> logitSums, ref nuint nextFold, nuint blockLength)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode
+    {
+        Fold<TWidth, TVector, TMode>(ref state, folded, logitSums, nextFold - blockLength);
+        nextFold += blockLength;
+    }
+
     /// <summary>Ends a block of main-loop groups (the groups between two folds, which start at multiples of
     /// <see cref="FoldInterval"/> groups): each lane whose maximum over the groups rose in it records the block's start.
     /// A strict compare, so a lane's block is where its maximum first appeared.</summary>

@@ -90,8 +90,7 @@ internal static partial class RowStatisticsKernel
                     i = RunGroupPairs<T, TWidth, TVector, TMode, TShift>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale);
                     if (i == nextFold)
                     {
-                        Fold<TWidth, TVector, TMode>(ref state, folded, logitSums, nextFold - (FoldInterval * groupLength));
-                        nextFold += FoldInterval * groupLength;
+                        FoldAtGridPoint<TWidth, TVector, TMode>(ref state, folded, logitSums, ref nextFold, FoldInterval * groupLength);
                         continue;
                     }
 
@@ -111,8 +110,7 @@ internal static partial class RowStatisticsKernel
                     i += groupLength;
                     if (i == nextFold)
                     {
-                        Fold<TWidth, TVector, TMode>(ref state, folded, logitSums, nextFold - (FoldInterval * groupLength));
-                        nextFold += FoldInterval * groupLength;
+                        FoldAtGridPoint<TWidth, TVector, TMode>(ref state, folded, logitSums, ref nextFold, FoldInterval * groupLength);
                     }
 
                     continue;
@@ -123,8 +121,7 @@ internal static partial class RowStatisticsKernel
                     : RunGroups<T, TWidth, TVector, TMode, TShift, RowScale>(ref state, ref bounds, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scaled, targetIndex);
                 if (i == nextFold)
                 {
-                    Fold<TWidth, TVector, TMode>(ref state, folded, logitSums, nextFold - (FoldInterval * groupLength));
-                    nextFold += FoldInterval * groupLength;
+                    FoldAtGridPoint<TWidth, TVector, TMode>(ref state, folded, logitSums, ref nextFold, FoldInterval * groupLength);
                 }
                 else if (i < stop)
                 {
@@ -136,8 +133,7 @@ internal static partial class RowStatisticsKernel
                         {
                             // The next group may be stepped as well (a reference raised beyond the folded range), and
                             // would carry i past the fold.
-                            Fold<TWidth, TVector, TMode>(ref state, folded, logitSums, nextFold - (FoldInterval * groupLength));
-                            nextFold += FoldInterval * groupLength;
+                            FoldAtGridPoint<TWidth, TVector, TMode>(ref state, folded, logitSums, ref nextFold, FoldInterval * groupLength);
                         }
                     }
                     else
