@@ -266,23 +266,28 @@ internal static class RowComparisonKernel
         bool raised = false, stoppedToRaise = false;
         SumExpConstants<TVector> k = constants;
 
-        // Two vector pairs a step, so that four exps run interleaved, by the degree-5 polynomial, whose constants the
-        // loop holds in registers (the table of 2^(j/32) needs more registers than this loop has left). Not at AVX2's
-        // width, where 16 registers hold one pair's exps beside the sums: two pairs a step spilled there and ran slower
-        // (bench/results/kernels-amd-epyc-zen3-2vcpu.md). The test is on typeof, so that the compiler drops the loop
-        // there while it reads this method.
+        // Two vector pairs a step, under one test for new records (and, where the pass may meet q = 0 entries, for those):
+        // a pair that needs the rare path goes through the one-pair loop below. Except at AVX2's width the four exps run
+        // interleaved, by the degree-5 polynomial, whose constants the loop holds in registers (the table of 2^(j/32)
+        // needs more registers than this loop has left), and the rows are prefetched. At AVX2's width, with 16
+        // registers, four interleaved exps beside the sums spill (bench/results/kernels-amd-epyc-zen3-2vcpu.md): there
+        // the pairs go through the folded exps a row at a time (AccumulateFoldedTwo), without prefetch, which measured
+        // no gain at that width.
         nuint doubleStepsEnd = i + ((end - i) / (2 * count) * (2 * count));
-        bool stepsTwo = typeof(TWidth) != typeof(Vector256Width);
         while (true)
         {
-            for (; stepsTwo && i < doubleStepsEnd; i += 2 * count)
+            for (; i < doubleStepsEnd; i += 2 * count)
             {
-                SoftwarePrefetch.Lines<TWidth, TVector>(prefetchA + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
-                SoftwarePrefetch.Lines<TWidth, TVector>(prefetchB + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
-                TVector x0 = VectorMath.Load<T, TWidth, TVector>(ref a, i);
-                TVector y0 = VectorMath.Load<T, TWidth, TVector>(ref b, i);
-                TVector x1 = VectorMath.Load<T, TWidth, TVector>(ref a, i + count);
-                TVector y1 = VectorMath.Load<T, TWidth, TVector>(ref b, i + count);
+                if (typeof(TWidth) != typeof(Vector256Width))
+                {
+                    SoftwarePrefetch.Lines<TWidth, TVector>(prefetchA + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
+                    SoftwarePrefetch.Lines<TWidth, TVector>(prefetchB + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
+                }
+
+                TVector x0 = VectorMath.LoadPinned<T, TWidth, TVector>(ref a, i);
+                TVector y0 = VectorMath.LoadPinned<T, TWidth, TVector>(ref b, i);
+                TVector x1 = VectorMath.LoadPinned<T, TWidth, TVector>(ref a, i + count);
+                TVector y1 = VectorMath.LoadPinned<T, TWidth, TVector>(ref b, i + count);
                 if (scaled)
                 {
                     x0 = TWidth.Multiply(x0, scaleVector);
@@ -293,17 +298,29 @@ internal static class RowComparisonKernel
 
                 // The two pairs go one at a time through the single step below where either needs its rare path: that
                 // path written out here too put the fp16 loop past NativeAOT's inlining budget.
+                bool folds = typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported;
                 TVector rare = TWidth.BitwiseOr(TWidth.GreaterThan(TWidth.MaxNative(x0, x1), state.ReferenceBest), TWidth.GreaterThan(TWidth.MaxNative(y0, y1), state.CandidateBest));
-                rare = TWidth.BitwiseOr(rare, TWidth.BitwiseOr(MaybeUnsupported<TWidth, TVector>(x0, y0), MaybeUnsupported<TWidth, TVector>(x1, y1)));
+                if (TShift.Clamps || !folds)
+                {
+                    rare = TWidth.BitwiseOr(rare, TWidth.BitwiseOr(MaybeUnsupported<TWidth, TVector>(x0, y0), MaybeUnsupported<TWidth, TVector>(x1, y1)));
+                }
+
                 if (TWidth.AnyLaneSet(rare))
                 {
                     break;
                 }
 
-                AccumulateTwo<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, x0, y0, x1, y1, state.ReferenceMax, state.CandidateMax, k);
+                if (folds)
+                {
+                    AccumulateFoldedTwo<TWidth, TVector, TShift>(ref referenceSum, ref candidateSum, ref crossSum, x0, y0, x1, y1, ref bounds);
+                }
+                else
+                {
+                    AccumulateTwo<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, x0, y0, x1, y1, state.ReferenceMax, state.CandidateMax, k);
+                }
             }
 
-            nuint stop = stepsTwo && i < doubleStepsEnd ? i + (2 * count) : end;
+            nuint stop = i < doubleStepsEnd ? i + (2 * count) : end;
             for (; i < stop; i += count)
             {
                 // Both rows are pinned while the loop runs (see Compute).
@@ -469,6 +486,38 @@ internal static class RowComparisonKernel
         referenceSum = TWidth.Add(referenceSum, e);
         candidateSum = TWidth.Add(candidateSum, f);
         crossSum = TWidth.MultiplyAdd(e, difference, crossSum);
+    }
+
+    /// <summary>Two vector pairs through <see cref="AccumulateFolded"/>, the same operations giving each sum the same
+    /// terms in the same order, grouped by row: each bound is read once for both pairs and is then dead, where two
+    /// calls in a row would keep the first call's bounds alive, on the stack, for the second.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AccumulateFoldedTwo<TWidth, TVector, TShift>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector x0, TVector y0, TVector x1, TVector y1, ref PairBounds<TVector> bounds)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TShift : IShiftPolicy
+    {
+        TVector candidateWeight0 = TWidth.Subtract(y0, bounds.CandidateShift);
+        TVector candidateWeight1 = TWidth.Subtract(y1, bounds.CandidateShift);
+        if (TShift.Clamps)
+        {
+            x0 = TWidth.MaxNative(bounds.ReferenceFloor, x0);
+            x1 = TWidth.MaxNative(bounds.ReferenceFloor, x1);
+            y0 = TWidth.MaxNative(bounds.CandidateFloor, y0);
+            y1 = TWidth.MaxNative(bounds.CandidateFloor, y1);
+            candidateWeight0 = TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), candidateWeight0);
+            candidateWeight1 = TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), candidateWeight1);
+        }
+
+        TVector difference0 = TWidth.Subtract(TWidth.Subtract(x0, bounds.ReferenceShift), candidateWeight0);
+        TVector difference1 = TWidth.Subtract(TWidth.Subtract(x1, bounds.ReferenceShift), candidateWeight1);
+        TVector e0 = VectorMath.ExpForSumByEighthsFromMagic<TWidth, TVector>(x0, bounds.ReferenceMagic);
+        TVector e1 = VectorMath.ExpForSumByEighthsFromMagic<TWidth, TVector>(x1, bounds.ReferenceMagic);
+        referenceSum = TWidth.Add(TWidth.Add(referenceSum, e0), e1);
+        crossSum = TWidth.MultiplyAdd(e1, difference1, TWidth.MultiplyAdd(e0, difference0, crossSum));
+        TVector f0 = VectorMath.ExpForSumByEighthsFromMagic<TWidth, TVector>(y0, bounds.CandidateMagic);
+        TVector f1 = VectorMath.ExpForSumByEighthsFromMagic<TWidth, TVector>(y1, bounds.CandidateMagic);
+        candidateSum = TWidth.Add(TWidth.Add(candidateSum, f0), f1);
     }
 
     /// <summary>Adds the terms e = e^(a−m_a) and f = e^(b−m_b) of one vector pair to the sums.</summary>
