@@ -154,9 +154,9 @@ def quick(dll, env, args):
 def main_loop(kernel, dtype, width):
     """The kernel's main-loop method and the vectors it reads per iteration: bf16 and fp16 log-sum-exp and
     cross-entropy run two groups of four a step at 512 bits (RunGroupPairs), the rest one group (RunGroups); compare
-    (RunVectors) reads two vectors of each row at 512 and 128 bits and one of each at 256 (AVX2)."""
+    (RunVectors) reads two vectors of each row a step."""
     if kernel == "compare":
-        return "RunVectors", 2 if width == 256 else 4
+        return "RunVectors", 4
     if kernel in ("lse", "cross_entropy") and dtype != "f32" and width == 512:
         return "RunGroupPairs", 8
     return "RunGroups", 4
