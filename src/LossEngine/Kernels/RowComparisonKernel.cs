@@ -148,9 +148,10 @@ internal static class RowComparisonKernel
         nuint i = 0;
         fixed (T* pinnedReference = reference, pinnedCandidate = candidate)
         {
-            // Two rows stream side by side. Where two pairs a step run (not at 256 bits), each row is prefetched as the
-            // statistics kernel prefetches its row: on two Zen 5 threads the hardware prefetcher alone did not keep up
-            // (bench/results/kernels-amd-epyc-zen5-2vcpu.md).
+            // Two rows stream side by side, each prefetched as the statistics kernel prefetches its row. On two Zen 5
+            // threads the hardware prefetcher alone did not keep up (bench/results/kernels-amd-epyc-zen5-2vcpu.md); on
+            // Zen 3 it lost a fifth to a third of the rate where the two rows lay 128 MiB less 8 KiB apart
+            // (kernels-amd-epyc-zen3-2vcpu.md).
             byte* prefetchReference = (byte*)pinnedReference + SoftwarePrefetch.DistanceBytes;
             byte* prefetchCandidate = (byte*)pinnedCandidate + SoftwarePrefetch.DistanceBytes;
             bool foldsShift = FoldsShiftIntoExp<TWidth, TVector>();
@@ -269,20 +270,16 @@ internal static class RowComparisonKernel
         // Two vector pairs a step, under one test for new records (and, where the pass may meet q = 0 entries, for those):
         // a pair that needs the rare path goes through the one-pair loop below. Except at AVX2's width the four exps run
         // interleaved, by the degree-5 polynomial, whose constants the loop holds in registers (the table of 2^(j/32)
-        // needs more registers than this loop has left), and the rows are prefetched. At AVX2's width, with 16
-        // registers, four interleaved exps beside the sums spill (bench/results/kernels-amd-epyc-zen3-2vcpu.md): there
-        // the pairs go through the folded exps a row at a time (AccumulateFoldedTwo), without prefetch, which measured
-        // no gain at that width.
+        // needs more registers than this loop has left). At AVX2's width, with 16 registers, four interleaved exps
+        // beside the sums spill (bench/results/kernels-amd-epyc-zen3-2vcpu.md): there the pairs go through the folded
+        // exps a row at a time (AccumulateFoldedTwo).
         nuint doubleStepsEnd = i + ((end - i) / (2 * count) * (2 * count));
         while (true)
         {
             for (; i < doubleStepsEnd; i += 2 * count)
             {
-                if (typeof(TWidth) != typeof(Vector256Width))
-                {
-                    SoftwarePrefetch.Lines<TWidth, TVector>(prefetchA + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
-                    SoftwarePrefetch.Lines<TWidth, TVector>(prefetchB + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
-                }
+                SoftwarePrefetch.Lines<TWidth, TVector>(prefetchA + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
+                SoftwarePrefetch.Lines<TWidth, TVector>(prefetchB + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerDoubleStep);
 
                 TVector x0 = VectorMath.LoadPinned<T, TWidth, TVector>(ref a, i);
                 TVector y0 = VectorMath.LoadPinned<T, TWidth, TVector>(ref b, i);
