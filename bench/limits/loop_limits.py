@@ -47,6 +47,9 @@ import tempfile
 # The leading "v" is optional: the 128-bit level without AVX compiles to SSE's two-operand forms.
 FP = {"fp0", "fp1", "fp2", "fp3"}
 FMA = re.compile(r"^v?(f[n]?m(add|sub)\d+[ps][sd]|mul[ps][sd])$")
+ARM64_FMA = re.compile(r"^f(mla|mls|mul|madd|msub)$")
+# Jumps as the JIT's listings spell them: x64's jcc and jmp; ARM64's b, b<cond> (blo, bne, ...), cbz/cbnz, tbz/tbnz.
+BRANCH = re.compile(r"^(j[a-z]+|b|b\.?(eq|ne|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|cs|cc)|cbn?z|tbn?z)$")
 MODELS = {
     # AMD Zen 5, 512-bit and 256-bit instructions (bench/results/limits-amd-epyc-zen5-2vcpu.md).
     "zen5": {
@@ -186,8 +189,8 @@ def listing(path, kernel, dtype, width):
 
 def hot_path(chunk):
     """The instructions on the innermost loop's common path: of the backward jumps that close a loop (reached from
-    their target without leaving the range) and enclose no other such loop, the smallest range of those that hold the
-    most FMAs (the exps), less the
+    their target without leaving the range) and enclose no other such loop, the smallest range of those whose common
+    path holds the most FMAs (the exps), less the
     blocks that a forward conditional jump inside that range skips (the rare if-then blocks). Blocks the JIT moved out
     of the loop (the temperature's multiply) are outside the range."""
     lines = [l.split(";")[0].rstrip() for l in chunk.splitlines()]
@@ -197,13 +200,20 @@ def hot_path(chunk):
         if m:
             items.append((m.group(1), None, None))
             continue
-        m = re.match(r"^\s+([a-z][a-z0-9]*)\s*(.*)$", l)
+        m = re.match(r"^\s+([a-z][a-z0-9.]*)\s*(.*)$", l.split("//")[0].rstrip())
         if m and not l.strip().startswith(("RWD", "align")):
             items.append((None, m.group(1), m.group(2).replace("SHORT ", "")))
     position = {label: k for k, (label, _, _) in enumerate(items) if label}
     loops = []
     # Blocks after the epilogue are the cold ones the JIT moved out of line; their jumps back are not loops.
     epilogue = next((k for k, (_, op, _) in enumerate(items) if op == "ret"), len(items))
+
+    def target(op, args):
+        """The label a jump goes to (x64 jcc/jmp; ARM64 b, b.cond, cbz/cbnz, tbz/tbnz), or None."""
+        if not op or not BRANCH.match(op):
+            return None
+        label = args.split(",")[-1].strip()
+        return label if label in position else None
 
     def closes(start, end):
         """Whether the jump at `end` is reached from `start` without leaving the range: not so for a block the JIT
@@ -215,19 +225,39 @@ def hot_path(chunk):
             while k <= end and k not in seen:
                 seen.add(k)
                 _, op, args = items[k]
-                if op and op.startswith("j") and args in position and start <= position[args] <= end:
-                    todo.append(position[args])
-                if op in ("jmp", "ret"):
+                label = target(op, args)
+                if label and start <= position[label] <= end:
+                    todo.append(position[label])
+                if op in ("jmp", "b", "ret"):
                     break
                 k += 1
         return end in seen
 
-    for k, (_, op, args) in enumerate(items[:epilogue]):
-        if op and op.startswith("j") and args in position and position[args] < k:
-            body = items[position[args]:k + 1]
-            fmas = sum(1 for _, o, _ in body if o and FMA.match(o))
-            if fmas and closes(position[args], k):
-                loops.append((-fmas, k - position[args], position[args], k))
+    def common_path(start, end):
+        """The positions in [start, end] that no forward conditional jump inside the range skips."""
+        skipped = set()
+        for k in range(start, end + 1):
+            _, op, args = items[k]
+            label = target(op, args)
+            if label and op not in ("jmp", "b") and k < position[label] <= end:
+                skipped.update(range(k + 1, position[label]))
+        return [k for k in range(start, end + 1) if items[k][1] and k not in skipped]
+
+    def find_loops(end):
+        for k, (_, op, args) in enumerate(items[:end]):
+            label = target(op, args)
+            if label and position[label] < k:
+                # FMAs on the common path: the ARM64 JIT keeps rare blocks (a new record's rescaling, with exps of its
+                # own) inside the loop, where x64's moves them out of line.
+                fmas = sum(1 for j in common_path(position[label], k)
+                           if FMA.match(items[j][1]) or ARM64_FMA.match(items[j][1]))
+                if fmas and closes(position[label], k):
+                    loops.append((-fmas, k - position[label], position[label], k))
+
+    find_loops(epilogue)
+    if not loops:
+        # The ARM64 JIT may place a whole loop after the epilogue, entered by a jump.
+        find_loops(len(items))
     if not loops:
         return None
     # Innermost first: a loop that closes around another (the fold's outer loop, whose fold may hold an FMA of its own)
@@ -235,12 +265,7 @@ def hot_path(chunk):
     def encloses(loop):
         return any(other is not loop and loop[2] <= other[2] and other[3] < loop[3] for other in loops)
     _, _, start, end = min(loops, key=lambda loop: (encloses(loop), loop))
-    skipped = set()
-    for k in range(start, end + 1):
-        _, op, args = items[k]
-        if op and op.startswith("j") and op != "jmp" and args in position and k < position[args] <= end:
-            skipped.update(range(k + 1, position[args]))
-    return [(op, args) for k, (_, op, args) in enumerate(items[start:end + 1], start) if op and k not in skipped]
+    return [items[k][1:] for k in common_path(start, end)]
 
 
 def classify(op, args, model):
