@@ -27,6 +27,11 @@ internal static class VectorMath
     // integer (ties to even) in two cheap adds, where a rounding instruction costs two micro-ops on x64.
     internal const float RoundingMagic = 12582912f;
 
+    // The same magic plus the exponent bias: y = x·log2 e + BiasedRoundingMagic rounds as y with RoundingMagic does (the
+    // same binade, spacing 1), and its low nine bits hold n + 127, which shifted into the exponent field are the bits of
+    // 2^n. Raising y to at least RoundingMagic (n + 127 = 0: +0) keeps n + 127 from wrapping below zero.
+    internal const float BiasedRoundingMagic = RoundingMagic + 127f;
+
     // Degree-6 polynomial for e^r on [−ln2/2, ln2/2] with p(0) = 1, fitted for minimal relative error by Lawson-weighted
     // least squares (mpmath, 40 digits, 400 Chebyshev nodes); its own error is 2.0e-9, a thirtieth of a float ulp, so
     // the result's error is the Horner rounding, under 1 ulp.
@@ -166,18 +171,21 @@ internal static class VectorMath
             return ExpOfClampedArgument<TWidth, TVector>(x);
         }
 
-        TVector n = TWidth.Subtract(TWidth.MultiplyAdd(x, k.Log2E, k.RoundingMagic), k.RoundingMagic);
+        TVector y = TWidth.MultiplyAdd(x, k.Log2E, k.BiasedRoundingMagic);
+        TVector n = TWidth.Subtract(y, k.BiasedRoundingMagic);
         TVector r = TWidth.MultiplyAdd(n, k.MinusLn2, x);
         TVector p = TWidth.MultiplyAdd(k.S5, r, k.S4);
         p = TWidth.MultiplyAdd(p, r, k.S3);
         p = TWidth.MultiplyAdd(p, r, k.S2);
         p = TWidth.MultiplyAdd(p, r, k.S1);
         p = TWidth.MultiplyAdd(p, r, k.One);
-        return ScaleTermByPow2<TWidth, TVector>(p, n);
+        return ScaleTermByPow2<TWidth, TVector>(p, n, y);
     }
 
-    /// <summary>p·2^n for a term of a sum: <c>vscalefps</c> where the width has it; elsewhere one power of two built in
-    /// the exponent field with n raised to at least −127, where the exact scaling took two (and a floor, a subtract and a
+    /// <summary>p·2^n for a term of a sum, where y = x·log2 e + <see cref="BiasedRoundingMagic"/> and n = y − that magic:
+    /// <c>vscalefps</c> where the width has it; elsewhere one power of two built in the exponent field from y's bits,
+    /// raised to at least <see cref="RoundingMagic"/>'s (n + 127 = 0) and shifted left 23. That needs no conversion of n
+    /// to an integer and no add of the bias, and the exact scaling took two powers (and a floor, a subtract and a
     /// multiply more).</summary>
     /// <remarks>2^−127 built that way has an all-zero exponent field and mantissa: +0. So every term that would be
     /// subnormal (below e^−87.3) becomes exactly 0, where the exact scaling underflowed gradually; beside the row's
@@ -185,7 +193,7 @@ internal static class VectorMath
     /// no probability (the comparison kernel's unsupported mass). n ≤ 127 needs x ≤ 88, which the kernels keep (x − m is
     /// at most the rescale margin).</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TVector ScaleTermByPow2<TWidth, TVector>(TVector p, TVector n)
+    private static TVector ScaleTermByPow2<TWidth, TVector>(TVector p, TVector n, TVector y)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
@@ -194,8 +202,9 @@ internal static class VectorMath
             return TWidth.ScaleByPow2(p, n);
         }
 
-        // n in the right-hand slot: a NaN n stays NaN (see MaxNative), and p is NaN with it.
-        return TWidth.Multiply(p, TWidth.Pow2(TWidth.MaxNative(TWidth.Create(-127f), n)));
+        // Positive floats order as their bits do, so the float maximum is the floor on n + 127. A NaN y (x NaN) gives
+        // some power; p is NaN with it, and so is the term.
+        return TWidth.Multiply(p, TWidth.ShiftLeftBits(TWidth.MaxNative(TWidth.Create(RoundingMagic), y), 23));
     }
 
     /// <summary>The exp for sums through the 32-entry table of 2^(j/32) (see <see cref="TableRoundingMagic"/>); only
@@ -390,31 +399,35 @@ internal static class VectorMath
             return;
         }
 
-        ReduceFour<TWidth, TVector>(x0, x1, x2, x3, k.RoundingMagic, k, out _, out _, out _, out _, out TVector n0, out TVector n1, out TVector n2, out TVector n3, out TVector r0, out TVector r1, out TVector r2, out TVector r3);
-        TVector p0 = TWidth.MultiplyAdd(k.S5, r0, k.S4);
-        TVector p1 = TWidth.MultiplyAdd(k.S5, r1, k.S4);
-        TVector p2 = TWidth.MultiplyAdd(k.S5, r2, k.S4);
-        TVector p3 = TWidth.MultiplyAdd(k.S5, r3, k.S4);
-        p0 = TWidth.MultiplyAdd(p0, r0, k.S3);
-        p1 = TWidth.MultiplyAdd(p1, r1, k.S3);
-        p2 = TWidth.MultiplyAdd(p2, r2, k.S3);
-        p3 = TWidth.MultiplyAdd(p3, r3, k.S3);
-        p0 = TWidth.MultiplyAdd(p0, r0, k.S2);
-        p1 = TWidth.MultiplyAdd(p1, r1, k.S2);
-        p2 = TWidth.MultiplyAdd(p2, r2, k.S2);
-        p3 = TWidth.MultiplyAdd(p3, r3, k.S2);
-        p0 = TWidth.MultiplyAdd(p0, r0, k.S1);
-        p1 = TWidth.MultiplyAdd(p1, r1, k.S1);
-        p2 = TWidth.MultiplyAdd(p2, r2, k.S1);
-        p3 = TWidth.MultiplyAdd(p3, r3, k.S1);
-        p0 = TWidth.MultiplyAdd(p0, r0, k.One);
-        p1 = TWidth.MultiplyAdd(p1, r1, k.One);
-        p2 = TWidth.MultiplyAdd(p2, r2, k.One);
-        p3 = TWidth.MultiplyAdd(p3, r3, k.One);
-        x0 = ScaleTermByPow2<TWidth, TVector>(p0, n0);
-        x1 = ScaleTermByPow2<TWidth, TVector>(p1, n1);
-        x2 = ScaleTermByPow2<TWidth, TVector>(p2, n2);
-        x3 = ScaleTermByPow2<TWidth, TVector>(p3, n3);
+        ReduceFour<TWidth, TVector>(x0, x1, x2, x3, k.BiasedRoundingMagic, k, out TVector y0, out TVector y1, out TVector y2, out TVector y3, out TVector n0, out TVector n1, out TVector n2, out TVector n3, out TVector r0, out TVector r1, out TVector r2, out TVector r3);
+        // A new variable for each Horner step: NEON's FMLA overwrites its addend, so the JIT copies each step's constant
+        // into the register the step writes; with one variable reassigned per exp it also copied every result back into
+        // that variable's register (16 of the 127 instructions of the log-sum-exp loop;
+        // bench/results/limits-arm64-neoverse-n2-model.md).
+        TVector a0 = TWidth.MultiplyAdd(k.S5, r0, k.S4);
+        TVector a1 = TWidth.MultiplyAdd(k.S5, r1, k.S4);
+        TVector a2 = TWidth.MultiplyAdd(k.S5, r2, k.S4);
+        TVector a3 = TWidth.MultiplyAdd(k.S5, r3, k.S4);
+        TVector b0 = TWidth.MultiplyAdd(a0, r0, k.S3);
+        TVector b1 = TWidth.MultiplyAdd(a1, r1, k.S3);
+        TVector b2 = TWidth.MultiplyAdd(a2, r2, k.S3);
+        TVector b3 = TWidth.MultiplyAdd(a3, r3, k.S3);
+        TVector c0 = TWidth.MultiplyAdd(b0, r0, k.S2);
+        TVector c1 = TWidth.MultiplyAdd(b1, r1, k.S2);
+        TVector c2 = TWidth.MultiplyAdd(b2, r2, k.S2);
+        TVector c3 = TWidth.MultiplyAdd(b3, r3, k.S2);
+        TVector d0 = TWidth.MultiplyAdd(c0, r0, k.S1);
+        TVector d1 = TWidth.MultiplyAdd(c1, r1, k.S1);
+        TVector d2 = TWidth.MultiplyAdd(c2, r2, k.S1);
+        TVector d3 = TWidth.MultiplyAdd(c3, r3, k.S1);
+        TVector p0 = TWidth.MultiplyAdd(d0, r0, k.One);
+        TVector p1 = TWidth.MultiplyAdd(d1, r1, k.One);
+        TVector p2 = TWidth.MultiplyAdd(d2, r2, k.One);
+        TVector p3 = TWidth.MultiplyAdd(d3, r3, k.One);
+        x0 = ScaleTermByPow2<TWidth, TVector>(p0, n0, y0);
+        x1 = ScaleTermByPow2<TWidth, TVector>(p1, n1, y1);
+        x2 = ScaleTermByPow2<TWidth, TVector>(p2, n2, y2);
+        x3 = ScaleTermByPow2<TWidth, TVector>(p3, n3, y3);
     }
 
     /// <summary>The four-vector exp for sums through the 32-entry table of 2^(j/32) (see <see cref="TableRoundingMagic"/>),
@@ -723,7 +736,7 @@ internal readonly struct SumExpConstants<TVector>
 {
     public TVector Log2E { get; init; }
 
-    public TVector RoundingMagic { get; init; }
+    public TVector BiasedRoundingMagic { get; init; }
 
     public TVector MinusLn2 { get; init; }
 
@@ -754,7 +767,7 @@ internal readonly struct SumExpConstants<TVector>
         where TWidth : IVectorWidth<TVector> => new()
         {
             Log2E = TWidth.Create(VectorMath.Log2E),
-            RoundingMagic = TWidth.Create(VectorMath.RoundingMagic),
+            BiasedRoundingMagic = TWidth.Create(VectorMath.BiasedRoundingMagic),
             MinusLn2 = TWidth.Create(-VectorMath.Ln2),
             S1 = TWidth.Create(VectorMath.S1),
             S2 = TWidth.Create(VectorMath.S2),
