@@ -261,6 +261,13 @@ public abstract class LogitsContractTests<T, TElement>
         return Convert(values);
     }
 
+    /// <summary>Whether the row kernel tries a pass without the clamp first at this process's width: AVX-512, AVX2 with
+    /// FMA, and NEON (128 bits with a fused multiply-add).</summary>
+    private static bool TriesUnclampedStatistics =>
+        Logits.VectorWidthInBits == 512
+        || (Logits.VectorWidthInBits == 256 && System.Runtime.Intrinsics.X86.Fma.IsSupported)
+        || (Logits.VectorWidthInBits == 128 && System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported);
+
     /// <summary>A row with one −∞, which the unclamped pass cannot settle.</summary>
     private static T[] MaskedRow(int seed)
     {
@@ -272,8 +279,8 @@ public abstract class LogitsContractTests<T, TElement>
     [Fact]
     public void Statistics_AreBitIdentical_WhetherOrNotARowStartsClamped()
     {
-        // On AVX-512, and on AVX2 with FMA, the kernel first tries a pass that does not clamp x − m, and a batch starts
-        // the rows after a masked one with the clamped pass instead (elsewhere every pass clamps). Rows with far-negative but finite logits must
+        // On AVX-512, on AVX2 with FMA and on NEON, the kernel first tries a pass that does not clamp x − m, and a batch
+        // starts the rows after a masked one with the clamped pass instead (elsewhere every pass clamps). Rows with far-negative but finite logits must
         // give the same bits either way. Many rows, because a small difference between the passes would show only where
         // it tips a float rounding.
         for (int seed = 0; seed < 150; seed++)
@@ -295,7 +302,7 @@ public abstract class LogitsContractTests<T, TElement>
 
         // An fp16 group that holds an infinity is read again exactly and summed with the clamp, so a masked fp16 row
         // settles in the unclamped pass.
-        bool retries = (Logits.VectorWidthInBits == 512 || (Logits.VectorWidthInBits == 256 && System.Runtime.Intrinsics.X86.Fma.IsSupported)) && typeof(T) != typeof(Half);
+        bool retries = TriesUnclampedStatistics && typeof(T) != typeof(Half);
         TokenStatistics retriedStatistics = RowKernels.Statistics<T>(masked, 1, 1f, startClamped: false, out bool retried);
         Assert.Equal(retries, retried);
         Assert.Equal(retriedStatistics, RowKernels.Statistics<T>(masked, 1, 1f, startClamped: true, out bool retriedWhenClamped));
@@ -309,7 +316,7 @@ public abstract class LogitsContractTests<T, TElement>
         // calls after it on the thread start clamped, so each masked row is read once.
         T[] masked = MaskedRow(3);
         T[] clean = FarNegativeRow(3);
-        bool retries = (Logits.VectorWidthInBits == 512 || (Logits.VectorWidthInBits == 256 && System.Runtime.Intrinsics.X86.Fma.IsSupported)) && typeof(T) != typeof(Half);
+        bool retries = TriesUnclampedStatistics && typeof(T) != typeof(Half);
         RowKernels.Statistics<T>(masked, 1, 1f, startClamped: false, out bool statisticsRetry);
         RowKernels.CrossEntropy<T>(masked, 1, 1f, 0f, 0f, startClamped: false, out bool lossRetry);
         RowKernels.Summarize<T, LogSumExpMode>(masked, 0, 1f, startClamped: false, out bool logSumExpRetry);

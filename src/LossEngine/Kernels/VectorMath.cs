@@ -156,6 +156,19 @@ internal static class VectorMath
         : typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported ? ExpForSumByEighths<TWidth, TVector>(x)
         : ExpForSumByPolynomial<TWidth, TVector>(x, k);
 
+    /// <summary>Whether <see cref="ExpForSum{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> takes the degree-5
+    /// polynomial with its power of two from the rounding's bits (<see cref="ScaleTermByPow2"/>): with FMA, without
+    /// <c>vscalefps</c> and outside AVX2's table form: the 128-bit width on NEON, and on x64 with FMA (rows of 4–7
+    /// elements, which the wider widths do not take). Its term for an argument far below
+    /// the range is then +0, or a NaN where the reduced argument overflows the polynomial (arguments below about
+    /// −3·10^14), never a wrong finite value, which lets the row kernel skip its clamp as where <c>vscalefps</c>
+    /// scales (see UnclampedShift).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool FloorsPolynomialPower<TWidth, TVector>()
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        TWidth.FusesMultiplyAdd && !TWidth.ScalesAnyExponent && !(typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported);
+
     /// <summary><see cref="ExpForSum{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> by the degree-5
     /// polynomial at every width. Its temporaries are fewer than the table's, which matters to a loop that already
     /// keeps most registers busy (the comparison kernel's).</summary>

@@ -5,8 +5,8 @@ namespace LossEngine.Tests.Kernels;
 
 /// <summary>
 /// The row kernels' two passes: the one that does not clamp x − m first (AVX-512's vscalefps form in the log-sum-exp
-/// modes, AVX2's exp with the reference carried in its rounding magic in every mode and in the comparison) and the one
-/// that clamps. A batch starts
+/// modes, AVX2's exp with the reference carried in its rounding magic in every mode and in the comparison, NEON's
+/// polynomial with its power floored as bits in every mode of the row kernel) and the one that clamps. A batch starts
 /// rows clamped after a retry, so the two must give the same bits wherever the first succeeds, and both the float64
 /// log-sum-exp: with the reference anywhere from −4096 to beyond the folded exp's range, with logits far below it, and
 /// with masked (−∞) entries, in every dtype, at the widths this process accelerates.
@@ -53,10 +53,11 @@ public sealed class ShiftPassTests
     [Fact]
     public void RowsWithoutMasks_NeedNoRetry()
     {
-        // Far-below values are finite: the unclamped pass must take them (as exact zeros), not hand the row on.
+        // Far-below values are finite: the unclamped pass must take them (as exact zeros), not hand the row on. NEON's
+        // polynomial takes them down to about 3e14 below the maximum; its rows here reach 1e14 below.
         foreach (string kind in new[] { "plain", "far below" })
         {
-            float[] row = BuildRow(4099, 20f, kind);
+            float[] row = BuildRow(4099, 20f, kind, TriesUnclampedPolynomial ? 1e14f : 1e19f);
             RowKernels.Summarize<float, LogSumExpMode>(row, 0, 1f, startClamped: false, out bool retried);
             Assert.False(retried, kind);
             RowKernels.Statistics<float>(row, 0, 1f, startClamped: false, out retried);
@@ -66,6 +67,22 @@ public sealed class ShiftPassTests
             Assert.False(retried, kind + ", comparison");
         }
     }
+
+    [Fact]
+    public void NeonPolynomial_RetriesOnlyBeyondItsReach()
+    {
+        // Beyond about 3e14 below the maximum NEON's reduced argument overflows the polynomial: the unclamped pass's sum
+        // turns NaN, never a wrong finite value, and the row is read again clamped. Elsewhere those rows need no retry.
+        float[] row = BuildRow(4099, 20f, "far below", 1e19f);
+        TokenStatistics statistics = RowKernels.Statistics<float>(row, 0, 1f, startClamped: false, out bool retried);
+        Assert.Equal(TriesUnclampedPolynomial, retried);
+        Assert.Equal(statistics, RowKernels.Statistics<float>(row, 0, 1f, startClamped: true, out _));
+    }
+
+    /// <summary>Whether the row kernel's unclamped pass at this process's widest width is NEON's degree-5 polynomial with
+    /// its power of two floored as bits (VectorMath.FloorsPolynomialPower).</summary>
+    private static bool TriesUnclampedPolynomial =>
+        KernelDispatch.WidestAcceleratedBits == 128 && System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
 
     /// <summary>The comparison kernel's passes: the same bits from both for a reference row of each kind and a candidate
     /// near it with its maximum elsewhere, or beyond the folded exp's range while the reference is not (masks,
@@ -200,7 +217,7 @@ public sealed class ShiftPassTests
         Assert.True(smoothedUnclamped.Equals(smoothedClamped), $"{context}, scale {scale}, smoothed: {smoothedUnclamped}, {smoothedClamped}");
     }
 
-    private static float[] BuildRow(int length, float offset, string kind)
+    private static float[] BuildRow(int length, float offset, string kind, float farthestBelow = 1e19f)
     {
         var random = new Random(length + (int)(offset % 1000));
         var row = new float[length];
@@ -215,7 +232,7 @@ public sealed class ShiftPassTests
                 // Beyond where the exp's bits would wrap (about 265 below the reference).
                 for (int i = 5; i < length; i += 7)
                 {
-                    row[i] = offset - (300f * (1 + (i % 5))) - (i % 3 == 0 ? 1e6f : 0f) - (i % 13 == 0 ? 1e19f : 0f);
+                    row[i] = offset - (300f * (1 + (i % 5))) - (i % 3 == 0 ? 1e6f : 0f) - (i % 13 == 0 ? farthestBelow : 0f);
                 }
 
                 break;
