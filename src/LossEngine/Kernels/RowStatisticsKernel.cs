@@ -62,10 +62,10 @@ internal static partial class RowStatisticsKernel
         // With vscalefps, with AVX2's exp that carries m in its rounding magic (every mode except fp16 log-sum-exp
         // without label smoothing), and with NEON's polynomial whose power of two is floored as bits, the main loop can
         // skip clamping (see UnclampedShift); a row whose sums come out non-finite (a −∞ or far-negative logit, a NaN, a
-        // +∞) is then read again with the clamp, and only if that pass fails too does it go to the scalar path. Ordinary rows are read once. Both passes give bit-identical results wherever the
-        // unclamped one succeeds (its far-negative terms are exactly 0, as the clamped e^−105 is; ShiftPassTests holds
-        // them to it), so which one runs never shows in the output, and the choice can be left to a caller that knows
-        // the rows around this one.
+        // +∞) is then read again with the clamp, and only if that pass fails too does it go to the scalar path.
+        // Ordinary rows are read once. Both passes give bit-identical results wherever the unclamped one succeeds (its
+        // far-negative terms are exactly 0, as the clamped e^−105 is; ShiftPassTests holds them to it), so which one runs
+        // never shows in the output, and the choice can be left to a caller that knows the rows around this one.
         neededClampedRetry = false;
         if ((TWidth.ScalesAnyExponent || FoldsShiftIntoExp<T, TWidth, TVector, TMode>() || VectorMath.FloorsPolynomialPower<TWidth, TVector>()) && !startClamped)
         {

@@ -69,7 +69,13 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool AnyLaneSet(Vector128<float> mask) => Vector128.ExtractMostSignificantBits(mask) != 0;
+    public static bool AnyLaneSet(Vector128<float> mask) =>
+        // NEON has no move-mask: the JIT builds one from a shift per lane and an across-lanes add (five instructions and a
+        // constant), where a mask's lanes being all ones or zero lets a test of any lane against zero take a pairwise
+        // maximum and one move to a general register.
+        System.Runtime.Intrinsics.Arm.AdvSimd.Arm64.IsSupported
+            ? mask.AsUInt32() != Vector128<uint>.Zero
+            : Vector128.ExtractMostSignificantBits(mask) != 0;
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
