@@ -73,11 +73,12 @@ internal static class RowComparisonKernel
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        // At AVX2's width the exps carry the references in their rounding magic and the main loop clamps nothing (see
-        // UnclampedShift); a pair whose sums come out non-finite (a −∞ or far-negative logit in either row, a NaN, a
-        // +∞) is read again with the clamps, which give the same bits wherever the unclamped pass succeeds.
+        // At AVX2's width the exps carry the references in their rounding magic, and on NEON the polynomial floors its
+        // power as bits; there the main loop clamps nothing (see UnclampedShift): a pair whose sums come out non-finite
+        // (a −∞ or far-negative logit in either row, a NaN, a +∞) is read again with the clamps, which give the same bits
+        // wherever the unclamped pass succeeds.
         neededClampedRetry = false;
-        if (FoldsShiftIntoExp<TWidth, TVector>() && !startClamped)
+        if ((FoldsShiftIntoExp<TWidth, TVector>() || VectorMath.FloorsPolynomialPower<TWidth, TVector>()) && !startClamped)
         {
             if (Compute<T, TWidth, TVector, UnclampedShift>(reference, candidate, scale) is ComparisonSummary fast)
             {
@@ -297,7 +298,7 @@ internal static class RowComparisonKernel
                 // path written out here too put the fp16 loop past NativeAOT's inlining budget.
                 bool folds = typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported;
                 TVector rare = TWidth.BitwiseOr(TWidth.GreaterThan(TWidth.MaxNative(x0, x1), state.ReferenceBest), TWidth.GreaterThan(TWidth.MaxNative(y0, y1), state.CandidateBest));
-                if (TShift.Clamps || !folds)
+                if (TShift.Clamps)
                 {
                     rare = TWidth.BitwiseOr(rare, TWidth.BitwiseOr(MaybeUnsupported<TWidth, TVector>(x0, y0), MaybeUnsupported<TWidth, TVector>(x1, y1)));
                 }
@@ -313,7 +314,7 @@ internal static class RowComparisonKernel
                 }
                 else
                 {
-                    AccumulateTwo<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, x0, y0, x1, y1, state.ReferenceMax, state.CandidateMax, k);
+                    AccumulateTwo<TWidth, TVector, TShift>(ref referenceSum, ref candidateSum, ref crossSum, x0, y0, x1, y1, state.ReferenceMax, state.CandidateMax, k);
                 }
             }
 
@@ -367,7 +368,7 @@ internal static class RowComparisonKernel
                 }
                 else
                 {
-                    Accumulate<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, x, y, state.ReferenceMax, state.CandidateMax, k);
+                    Accumulate<TWidth, TVector, TShift>(ref referenceSum, ref candidateSum, ref crossSum, x, y, state.ReferenceMax, state.CandidateMax, k);
                 }
             }
 
@@ -406,23 +407,35 @@ internal static class RowComparisonKernel
         }
 
         state.UnsupportedMass = TWidth.BitwiseOr(state.UnsupportedMass, Unsupported<TWidth, TVector>(x, y));
-        Accumulate<TWidth, TVector>(ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, x, y, state.ReferenceMax, state.CandidateMax, SumExpConstants<TVector>.Create<TWidth>());
+        Accumulate<TWidth, TVector, ClampedShift>(ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, x, y, state.ReferenceMax, state.CandidateMax, SumExpConstants<TVector>.Create<TWidth>());
     }
 
     /// <summary>Adds two vector pairs' terms, as two <see cref="Accumulate"/> calls in a row would (the same operations
     /// in the same order), with the four exps interleaved.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AccumulateTwo<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector x0, TVector y0, TVector x1, TVector y1, TVector referenceMax, TVector candidateMax, in SumExpConstants<TVector> k)
+    private static void AccumulateTwo<TWidth, TVector, TShift>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector x0, TVector y0, TVector x1, TVector y1, TVector referenceMax, TVector candidateMax, in SumExpConstants<TVector> k)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
+        where TShift : IShiftPolicy
     {
+        // The clamped pass raises x − m to the exp's floor; the unclamped one (NEON) takes it as it is, since its exp
+        // gives a term of 0 or a non-finite sum for it (VectorMath.FloorsPolynomialPower): the same term wherever the sums
+        // stay finite. Written out, not a helper: each inlined call counts against the fp16 loop's inlining budget.
         TVector floor = TWidth.Create(VectorMath.ExpArgumentFloor);
-        TVector shiftedReference0 = TWidth.MaxNative(floor, TWidth.Subtract(x0, referenceMax));
+        TVector shiftedReference0 = TWidth.Subtract(x0, referenceMax);
         TVector shiftedCandidate0 = TWidth.Subtract(y0, candidateMax);
-        TVector shiftedReference1 = TWidth.MaxNative(floor, TWidth.Subtract(x1, referenceMax));
+        TVector shiftedReference1 = TWidth.Subtract(x1, referenceMax);
         TVector shiftedCandidate1 = TWidth.Subtract(y1, candidateMax);
-        TVector e0 = shiftedReference0, f0 = TWidth.MaxNative(floor, shiftedCandidate0);
-        TVector e1 = shiftedReference1, f1 = TWidth.MaxNative(floor, shiftedCandidate1);
+        TVector f0 = shiftedCandidate0, f1 = shiftedCandidate1;
+        if (TShift.Clamps)
+        {
+            shiftedReference0 = TWidth.MaxNative(floor, shiftedReference0);
+            shiftedReference1 = TWidth.MaxNative(floor, shiftedReference1);
+            f0 = TWidth.MaxNative(floor, f0);
+            f1 = TWidth.MaxNative(floor, f1);
+        }
+
+        TVector e0 = shiftedReference0, e1 = shiftedReference1;
         VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
         AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, e0, f0, shiftedReference0, shiftedCandidate0);
         AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, e1, f1, shiftedReference1, shiftedCandidate1);
@@ -430,14 +443,23 @@ internal static class RowComparisonKernel
 
     /// <summary>Adds one vector pair's terms, assuming no lane exceeds the running maxima.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector x, TVector y, TVector referenceMax, TVector candidateMax, in SumExpConstants<TVector> k)
+    private static void Accumulate<TWidth, TVector, TShift>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector x, TVector y, TVector referenceMax, TVector candidateMax, in SumExpConstants<TVector> k)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
+        where TShift : IShiftPolicy
     {
+        // Clamped only in the clamped pass, as in AccumulateTwo.
         TVector floor = TWidth.Create(VectorMath.ExpArgumentFloor);
-        TVector shiftedReference = TWidth.MaxNative(floor, TWidth.Subtract(x, referenceMax));
+        TVector shiftedReference = TWidth.Subtract(x, referenceMax);
         TVector shiftedCandidate = TWidth.Subtract(y, candidateMax);
-        TVector e = shiftedReference, f = TWidth.MaxNative(floor, shiftedCandidate);
+        TVector f = shiftedCandidate;
+        if (TShift.Clamps)
+        {
+            shiftedReference = TWidth.MaxNative(floor, shiftedReference);
+            f = TWidth.MaxNative(floor, f);
+        }
+
+        TVector e = shiftedReference;
 
         // The eighths form at AVX2's width, the polynomial elsewhere, tested as IVectorWidth.PowerOfEighths says: a width
         // property here would charge both forms to the loop's inlining budget, which the fp16 loop does not have

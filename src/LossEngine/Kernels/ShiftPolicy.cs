@@ -2,7 +2,7 @@ namespace LossEngine.Kernels;
 
 /// <summary>Whether the row kernels' main loops clamp x − m at the exp's floor before taking the exp (the statistics
 /// kernel at AVX-512, AVX2 and NEON, the comparison kernel at AVX2, where it clamps each row's logits at M − 105 and the
-/// candidate's weight at −3e38).</summary>
+/// candidate's weight at −3e38, and at NEON).</summary>
 /// <remarks>The clamp (one vector max per 16 logits, 7–12 % of the loop on Zen 4) exists for masked logits: without it a
 /// −∞ gives a NaN term and a finite x − m below about −2^24 a term the exp cannot reduce. With vscalefps those terms are
 /// either 0 (correct) or non-finite, never a wrong finite value, so the unclamped pass is exact whenever its sums are
