@@ -198,7 +198,7 @@ internal static class VectorMath
     /// <summary>p·2^n for a term of a sum, where y = x·log2 e + <see cref="BiasedRoundingMagic"/> and n = y − that magic:
     /// <c>vscalefps</c> where the width has it; elsewhere one power of two built in the exponent field from y's bits,
     /// raised to at least <see cref="RoundingMagic"/>'s (n + 127 = 0) and shifted left 23. That needs no conversion of n
-    /// to an integer and no add of the bias, and the exact scaling took two powers (and a floor, a subtract and a
+    /// to an integer and no add of the bias, where the exact scaling takes two powers (and a floor, a subtract and a
     /// multiply more).</summary>
     /// <remarks>2^−127 built that way has an all-zero exponent field and mantissa: +0. So every term that would be
     /// subnormal (below e^−87.3) becomes exactly 0, where the exact scaling underflowed gradually; beside the row's
@@ -414,8 +414,8 @@ internal static class VectorMath
 
         ReduceFour<TWidth, TVector>(x0, x1, x2, x3, k.BiasedRoundingMagic, k, out TVector y0, out TVector y1, out TVector y2, out TVector y3, out TVector n0, out TVector n1, out TVector n2, out TVector n3, out TVector r0, out TVector r1, out TVector r2, out TVector r3);
         // A new variable for each Horner step: NEON's FMLA overwrites its addend, so the JIT copies each step's constant
-        // into the register the step writes; with one variable reassigned per exp it also copied every result back into
-        // that variable's register (16 of the 127 instructions of the log-sum-exp loop;
+        // into the register the step writes; with one variable reassigned per exp it would also copy every result back
+        // into that variable's register (16 more instructions in a log-sum-exp loop of about 100;
         // bench/results/limits-arm64-neoverse-n2-model.md).
         TVector a0 = TWidth.MultiplyAdd(k.S5, r0, k.S4);
         TVector a1 = TWidth.MultiplyAdd(k.S5, r1, k.S4);
