@@ -280,9 +280,9 @@ public abstract class LogitsContractTests<T, TElement>
     public void Statistics_AreBitIdentical_WhetherOrNotARowStartsClamped()
     {
         // On AVX-512, on AVX2 with FMA and on NEON, the kernel first tries a pass that does not clamp x − m, and a batch
-        // starts the rows after a masked one with the clamped pass instead (elsewhere every pass clamps). Rows with far-negative but finite logits must
-        // give the same bits either way. Many rows, because a small difference between the passes would show only where
-        // it tips a float rounding.
+        // starts the rows after a masked one with the clamped pass instead (elsewhere every pass clamps). Rows with
+        // far-negative but finite logits must give the same bits either way. Many rows, because a small difference
+        // between the passes would show only where it tips a float rounding.
         for (int seed = 0; seed < 150; seed++)
         {
             T[] row = FarNegativeRow(seed);

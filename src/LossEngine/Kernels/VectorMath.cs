@@ -159,10 +159,10 @@ internal static class VectorMath
     /// <summary>Whether <see cref="ExpForSum{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> takes the degree-5
     /// polynomial with its power of two from the rounding's bits (<see cref="ScaleTermByPow2"/>): with FMA, without
     /// <c>vscalefps</c> and outside AVX2's table form: the 128-bit width on NEON, and on x64 with FMA (rows of 4–7
-    /// elements, which the wider widths do not take). Its term for an argument far below
-    /// the range is then +0, or a NaN where the reduced argument overflows the polynomial (arguments below about
-    /// −3·10^14), never a wrong finite value, which lets the row kernel skip its clamp as where <c>vscalefps</c>
-    /// scales (see UnclampedShift).</summary>
+    /// elements, which the wider widths do not take). Its term for an argument far below the range is then +0, or a NaN
+    /// where the reduced argument overflows the polynomial (arguments below about −3·10^14), never a wrong finite value,
+    /// which lets the row and comparison kernels skip their clamps as where <c>vscalefps</c> scales (see
+    /// UnclampedShift).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static bool FloorsPolynomialPower<TWidth, TVector>()
         where TWidth : IVectorWidth<TVector>
