@@ -305,6 +305,15 @@ internal static partial class RowStatisticsKernel
                             + TWidth.CountGreaterThan(x3, LaneThreshold<TWidth, TVector>(i + (nuint)(3 * count), targetIndex, bounds.RankThresholdBefore, bounds.RankThresholdAfter));
                         bounds.RankThreshold = bounds.RankThresholdAfter;
                     }
+                    else if (typeof(TWidth) == typeof(Vector512Width))
+                    {
+                        // At 512 bits a compare writes a mask register, and its count (kmovw, popcnt) runs on the
+                        // integer side, off the vector pipes that the exps fill; counting in the lanes would add a
+                        // mask-to-vector move and an add per vector on those pipes.
+                        TVector threshold = bounds.RankThreshold;
+                        rankCount += TWidth.CountGreaterThan(x0, threshold) + TWidth.CountGreaterThan(x1, threshold)
+                            + TWidth.CountGreaterThan(x2, threshold) + TWidth.CountGreaterThan(x3, threshold);
+                    }
                     else
                     {
                         // Counted in the vector lanes, as −1 per entry above: four compares and three adds, where a
@@ -441,7 +450,7 @@ internal static partial class RowStatisticsKernel
         state.Sum = sum;
         state.EntropySum = entropySum;
         state.LogitSum = logitSum;
-        state.RankCount = TMode.TracksAll ? rankCount - TWidth.SumIntegers(rankLanes) : rankCount;
+        state.RankCount = TMode.TracksAll && typeof(TWidth) != typeof(Vector512Width) ? rankCount - TWidth.SumIntegers(rankLanes) : rankCount;
         return i;
     }
 
