@@ -11,8 +11,9 @@ namespace LossEngine.Kernels;
 /// (compare) and up to 1.6× (full statistics) slower at the worst stack position of a sweep than at the median one, and
 /// the cache-line alignment moves it by 3–8 % in f32 and about 2 % in bf16 (bench/results/kernels-amd-epyc-zen3-2vcpu.md,
 /// "Stack placement"). Which loops spill is the JIT's choice: at 256 bits full statistics spills four vectors a group
-/// and the comparison loop none; a 16-byte vector cannot straddle a line of the 16-byte-aligned stack; 512 bits is not
-/// measured.
+/// and the comparison loop none; a 16-byte vector cannot straddle a line of the 16-byte-aligned stack. At 512 bits on
+/// Zen 5 the pair loops and full statistics spill a few vectors, and with this placement a sweep of the caller's stack
+/// moves no kernel by more than 6 % (bench/results/kernels-amd-epyc-zen5-2vcpu.md, "Stack placement at 512 bits").
 /// </summary>
 /// <remarks>
 /// A caller takes a <see cref="MarkBytes"/> stackalloc as its mark (a constant size over 32 bytes, which the JIT keeps
@@ -38,7 +39,8 @@ internal static class StackPlacement
     /// The offset for the comparison's loop. Which offset puts the spill slots on 32-byte boundaries depends on how the
     /// JIT lays out the loop's frame, so it is measured: on Zen 3, with seven vectors spilled an iteration at 256 bits,
     /// offsets 0 and 32 ran 3–8 % (f32) and about 2 % (bf16) faster than 16 and 48. The 256-bit loop of this JIT keeps
-    /// its vectors in registers, and 512 bits is not measured.
+    /// its vectors in registers; at 512 bits this offset and <see cref="StatisticsOffset"/> were swept as placed, not
+    /// against each other.
     /// </summary>
     public const int ComparisonOffset = 0;
 
