@@ -149,12 +149,13 @@ internal static class RowComparisonKernel
         nuint i = 0;
         fixed (T* pinnedReference = reference, pinnedCandidate = candidate)
         {
-            // Two rows stream side by side, each prefetched as the statistics kernel prefetches its row. On two Zen 5
-            // threads the hardware prefetcher alone did not keep up (bench/results/kernels-amd-epyc-zen5-2vcpu.md); on
-            // Zen 3 it lost a fifth to a third of the rate where the two rows lay 128 MiB less 8 KiB apart
-            // (kernels-amd-epyc-zen3-2vcpu.md).
-            byte* prefetchReference = (byte*)pinnedReference + SoftwarePrefetch.DistanceBytes;
-            byte* prefetchCandidate = (byte*)pinnedCandidate + SoftwarePrefetch.DistanceBytes;
+            // Two rows stream side by side, each prefetched a line at a time ahead of the loads (SoftwarePrefetch gives
+            // the distances). On two Zen 5 threads the hardware prefetcher alone did not keep up
+            // (bench/results/kernels-amd-epyc-zen5-2vcpu.md); on Zen 3 it lost a fifth to a third of the rate where the
+            // two rows lay 128 MiB less 8 KiB apart (kernels-amd-epyc-zen3-2vcpu.md).
+            int distance = typeof(TWidth) == typeof(Vector512Width) ? SoftwarePrefetch.ComparisonDistanceBytes : SoftwarePrefetch.DistanceBytes;
+            byte* prefetchReference = (byte*)pinnedReference + distance;
+            byte* prefetchCandidate = (byte*)pinnedCandidate + distance;
             bool foldsShift = FoldsShiftIntoExp<TWidth, TVector>();
             var bounds = new PairBounds<TVector> { ReferenceFor = float.NaN, CandidateFor = float.NaN };
             while (i < vectorsEnd)

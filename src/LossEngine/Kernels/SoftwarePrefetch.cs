@@ -14,11 +14,18 @@ internal static class SoftwarePrefetch
 
     /// <summary>The full-statistics pass prefetches further ahead. On two Zen 5 cores, streamed f32 statistics ran
     /// faster with 16 KiB than with 4 KiB in 7 of 8 alternating rounds (+13 % on average), while bf16 cross-entropy ran
-    /// up to 7 % slower with 16 KiB, so log-sum-exp, cross-entropy and compare keep 4 KiB
+    /// up to 7 % slower with 16 KiB, so log-sum-exp and cross-entropy keep 4 KiB
     /// (bench/results/kernels-amd-epyc-zen5-2vcpu.md, "Prefetch distance"). A likely reason, not measured (the machine
     /// had no hardware counters): the statistics loop issues about 1.7× the instructions per element of log-sum-exp,
     /// so its out-of-order window spans fewer bytes and leaves more of the misses to the prefetches.</summary>
     public const int StatisticsDistanceBytes = 16384;
+
+    /// <summary>The comparison prefetches both its rows this far ahead at 512 bits. On one Zen 5 core, streamed f32 rows
+    /// ran 1.08× (medians) with 16 KiB against 4 KiB, faster in 6 of 7 alternating rounds; two cores and bf16 moved
+    /// within their noise (1.01–1.02×) (bench/results/kernels-amd-epyc-zen5-2vcpu.md, "The comparison's prefetch
+    /// distance"). Its loop, like full statistics', issues about 1.7× the instructions per element of log-sum-exp. The
+    /// narrower widths keep <see cref="DistanceBytes"/>: they were not measured with this distance.</summary>
+    public const int ComparisonDistanceBytes = 16384;
 
     private const int CacheLineBytes = 64;
 
