@@ -23,8 +23,9 @@ internal static class SoftwarePrefetch
     /// <summary>The comparison prefetches both its rows this far ahead at 512 bits. On one Zen 5 core, streamed f32 rows
     /// ran 1.08× (medians) with 16 KiB against 4 KiB, faster in 6 of 7 alternating rounds; two cores and bf16 moved
     /// within their noise (1.01–1.02×) (bench/results/kernels-amd-epyc-zen5-2vcpu.md, "The comparison's prefetch
-    /// distance"). Its loop, like full statistics', issues about 1.7× the instructions per element of log-sum-exp. The
-    /// narrower widths keep <see cref="DistanceBytes"/>: they were not measured with this distance.</summary>
+    /// distance at 512 bits"). Its loop, like full statistics', issues about 1.5× the instructions per element of
+    /// log-sum-exp at that width. The narrower widths keep <see cref="DistanceBytes"/>: they were not measured with this
+    /// distance.</summary>
     public const int ComparisonDistanceBytes = 16384;
 
     private const int CacheLineBytes = 64;
