@@ -37,8 +37,8 @@ internal readonly record struct ComparisonSummary(
 /// rescales s_a and w (both kernels use <see cref="LaneSums"/> in the vectors and <see cref="FoldedLanes"/> in the
 /// doubles); a raised m_b shifts every (b−m_b) by δ_b, so w ← w − δ_b·s_a.</para>
 /// <para>q = 0 where p &gt; 0 (b = −∞, a finite) makes KL = +∞; that is tracked as a per-lane flag, because the term
-/// itself would read 0·∞ where both rows mask the same entry. (At AVX2's width the unclamped pass tracks no flag: a −∞
-/// candidate makes its sum NaN, and the clamped pass, which does, reads the rows again.) Rows with NaN, +∞, or a
+/// itself would read 0·∞ where both rows mask the same entry. (The unclamped pass that AVX-512, AVX2 and NEON try first
+/// tracks no flag: a −∞ candidate makes its sum NaN, and the clamped pass, which does, reads the rows again.) Rows with NaN, +∞, or a
 /// maximum at or below float.MinValue go to <see cref="SpecialRowComparison"/>.</para>
 /// </remarks>
 internal static class RowComparisonKernel
@@ -50,9 +50,11 @@ internal static class RowComparisonKernel
     // pairs like the property test's), as in the statistics kernel.
     private const int FoldInterval = 32;
 
-    // The weight (a−m_a) − (b−m_b) uses b−m_b (b − M_b,f in AVX2's clamped pass) clamped here instead of −∞, so 0·(…)
-    // stays 0 where both rows are masked.
-    private const float CandidateShiftFloor = -3e38f;
+    // The clamped pass's weight (a−m_a) − (b−m_b) uses b−m_b (b − M_b,f at AVX2's width) raised to this where it is −∞,
+    // so that 0·(…) stays 0 where both rows are masked. It is the lowest finite float, so that every finite b−m_b keeps
+    // its value, and the unclamped pass, which takes b−m_b as it is, gives the same weights wherever it succeeds: there
+    // a −∞ candidate makes the weight +∞, and the cross sum +∞ or NaN.
+    private const float CandidateShiftFloor = float.MinValue;
 
     /// <summary>A reference maximum is raised only when a value exceeds it by more than this, as in the statistics
     /// kernel's full-statistics mode: terms and weights then stay within e^1 and 1 of those a row's exact maxima give.
@@ -73,12 +75,12 @@ internal static class RowComparisonKernel
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        // At AVX2's width the exps carry the references in their rounding magic, and on NEON the polynomial floors its
-        // power as bits; there the main loop clamps nothing (see UnclampedShift): a pair whose sums come out non-finite
-        // (a −∞ or far-negative logit in either row, a NaN, a +∞) is read again with the clamps, which give the same bits
-        // wherever the unclamped pass succeeds.
+        // With vscalefps (AVX-512), where the exps carry the references in their rounding magic (AVX2), and where the
+        // polynomial floors its power as bits (NEON), the main loop clamps nothing and skips the q = 0 test (see
+        // UnclampedShift): a pair whose sums come out non-finite (a −∞ or far-negative logit in either row, a NaN, a +∞)
+        // is read again with the clamps, which give the same bits wherever the unclamped pass succeeds.
         neededClampedRetry = false;
-        if ((FoldsShiftIntoExp<TWidth, TVector>() || VectorMath.FloorsPolynomialPower<TWidth, TVector>()) && !startClamped)
+        if ((TWidth.ScalesAnyExponent || FoldsShiftIntoExp<TWidth, TVector>() || VectorMath.FloorsPolynomialPower<TWidth, TVector>()) && !startClamped)
         {
             if (Compute<T, TWidth, TVector, UnclampedShift>(reference, candidate, scale) is ComparisonSummary fast)
             {
@@ -419,9 +421,9 @@ internal static class RowComparisonKernel
         where TVector : unmanaged
         where TShift : IShiftPolicy
     {
-        // The clamped pass raises x − m to the exp's floor; the unclamped one (NEON) takes it as it is, since its exp
-        // gives a term of 0 or a non-finite sum for it (VectorMath.FloorsPolynomialPower): the same term wherever the sums
-        // stay finite. Written out, not a helper: each inlined call counts against the fp16 loop's inlining budget.
+        // The clamped pass raises x − m to the exp's floor; the unclamped one (AVX-512, NEON) takes it as it is, since its
+        // exp gives a term of 0 or a non-finite sum for it (vscalefps, or VectorMath.FloorsPolynomialPower): the same term
+        // wherever the sums stay finite. Written out, not a helper: each inlined call counts against the fp16 loop's inlining budget.
         TVector floor = TWidth.Create(VectorMath.ExpArgumentFloor);
         TVector shiftedReference0 = TWidth.Subtract(x0, referenceMax);
         TVector shiftedCandidate0 = TWidth.Subtract(y0, candidateMax);
@@ -438,8 +440,8 @@ internal static class RowComparisonKernel
 
         TVector e0 = shiftedReference0, e1 = shiftedReference1;
         VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
-        AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, e0, f0, shiftedReference0, shiftedCandidate0);
-        AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, e1, f1, shiftedReference1, shiftedCandidate1);
+        AddTerms<TWidth, TVector, TShift>(ref referenceSum, ref candidateSum, ref crossSum, e0, f0, shiftedReference0, shiftedCandidate0);
+        AddTerms<TWidth, TVector, TShift>(ref referenceSum, ref candidateSum, ref crossSum, e1, f1, shiftedReference1, shiftedCandidate1);
     }
 
     /// <summary>Adds one vector pair's terms, assuming no lane exceeds the running maxima.</summary>
@@ -476,7 +478,7 @@ internal static class RowComparisonKernel
             f = VectorMath.ExpForSumByPolynomial<TWidth, TVector>(f, k);
         }
 
-        AddTerms<TWidth, TVector>(ref referenceSum, ref candidateSum, ref crossSum, e, f, shiftedReference, shiftedCandidate);
+        AddTerms<TWidth, TVector, TShift>(ref referenceSum, ref candidateSum, ref crossSum, e, f, shiftedReference, shiftedCandidate);
     }
 
     /// <summary>Adds one vector pair's terms e = e^(a − M_a) and f = e^(b − M_b), with the exps' references in their
@@ -541,15 +543,20 @@ internal static class RowComparisonKernel
     }
 
     /// <summary>Adds the terms e = e^(a−m_a) and f = e^(b−m_b) of one vector pair to the sums.</summary>
+    /// <remarks>The unclamped pass takes the weight's b−m_b as it is, without the clamped pass's floor: it skips the
+    /// q = 0 test, and a −∞ candidate must poison its sums. Its term f is no help there at 512 bits: e^−∞ by the
+    /// polynomial reduces to a NaN scaled by 2^−∞, which <c>vscalefps</c> makes +0. The weight is then +∞, so the cross
+    /// sum turns +∞ (p &gt; 0) or NaN (both rows masked), and the clamped pass reads the rows again.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddTerms<TWidth, TVector>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector e, TVector f, TVector shiftedReference, TVector shiftedCandidate)
+    private static void AddTerms<TWidth, TVector, TShift>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector e, TVector f, TVector shiftedReference, TVector shiftedCandidate)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
+        where TShift : IShiftPolicy
     {
         referenceSum = TWidth.Add(referenceSum, e);
         candidateSum = TWidth.Add(candidateSum, f);
-        TVector difference = TWidth.Subtract(shiftedReference, TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), shiftedCandidate));
-        crossSum = TWidth.MultiplyAdd(e, difference, crossSum);
+        TVector candidateWeight = TShift.Clamps ? TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), shiftedCandidate) : shiftedCandidate;
+        crossSum = TWidth.MultiplyAdd(e, TWidth.Subtract(shiftedReference, candidateWeight), crossSum);
     }
 
     /// <summary>A cheap superset of <see cref="Unsupported"/> for the clamped main loop's test, in two operations where the exact

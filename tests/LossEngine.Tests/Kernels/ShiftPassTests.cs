@@ -4,9 +4,9 @@ using LossEngine.Tests.Reference;
 namespace LossEngine.Tests.Kernels;
 
 /// <summary>
-/// The row kernels' two passes: the one that does not clamp x − m first (AVX-512's vscalefps form in the log-sum-exp
-/// modes, AVX2's exp with the reference carried in its rounding magic in every mode and in the comparison, NEON's
-/// polynomial with its power floored as bits in every mode and in the comparison) and the one that clamps. A batch starts
+/// The row kernels' two passes: the one that does not clamp x − m first (AVX-512's vscalefps form in every mode and in
+/// the comparison, AVX2's exp with the reference carried in its rounding magic in every mode and in the comparison,
+/// NEON's polynomial with its power floored as bits in every mode and in the comparison) and the one that clamps. A batch starts
 /// rows clamped after a retry, so the two must give the same bits wherever the first succeeds, and both the float64
 /// log-sum-exp: with the reference anywhere from −4096 to beyond the folded exp's range, with logits far below it, and
 /// with masked (−∞) entries, in every dtype, at the widths this process accelerates.
@@ -53,8 +53,9 @@ public sealed class ShiftPassTests
     [Fact]
     public void RowsWithoutMasks_NeedNoRetry()
     {
-        // Far-below values are finite: the unclamped pass must take them (as exact zeros), not hand the row on. NEON's
-        // polynomial takes them down to about 3e14 below the maximum; its rows here reach 1e14 below.
+        // Far-below values are finite: the unclamped pass must take them (as exact zeros), not hand the row on. The
+        // degree-5 polynomial (NEON's everywhere, and the comparison's at 512 bits) takes them down to about 3e14 below
+        // the maximum; its rows here reach 1e14 below.
         foreach (string kind in new[] { "plain", "far below" })
         {
             float[] row = BuildRow(4099, 20f, kind, TriesUnclampedPolynomial ? 1e14f : 1e19f);
@@ -62,24 +63,26 @@ public sealed class ShiftPassTests
             Assert.False(retried, kind);
             RowKernels.Statistics<float>(row, 0, 1f, startClamped: false, out retried);
             Assert.False(retried, kind + ", statistics");
-            float[] candidate = Array.ConvertAll(row, v => v - 2f);
-            RowKernels.Compare<float>(row, candidate, 0, 1f, startClamped: false, out retried);
+            float[] reference = BuildRow(4099, 20f, kind, ComparisonTriesUnclampedPolynomial ? 1e14f : 1e19f);
+            float[] candidate = Array.ConvertAll(reference, v => v - 2f);
+            RowKernels.Compare<float>(reference, candidate, 0, 1f, startClamped: false, out retried);
             Assert.False(retried, kind + ", comparison");
         }
     }
 
     [Fact]
-    public void NeonPolynomial_RetriesOnlyBeyondItsReach()
+    public void UnclampedPolynomial_RetriesOnlyBeyondItsReach()
     {
-        // Beyond about 3e14 below the maximum NEON's reduced argument overflows the polynomial: the unclamped pass's sum
-        // turns NaN, never a wrong finite value, and the row is read again clamped. Elsewhere those rows need no retry.
+        // Beyond about 3e14 below the maximum the degree-5 polynomial's reduced argument overflows it: the unclamped
+        // pass's sum turns NaN or infinite, never a wrong finite value, and the row is read again clamped. Elsewhere
+        // (the table exps of the row kernel at 512 bits and of AVX2) those rows need no retry.
         float[] row = BuildRow(4099, 20f, "far below", 1e19f);
         TokenStatistics statistics = RowKernels.Statistics<float>(row, 0, 1f, startClamped: false, out bool retried);
         Assert.Equal(TriesUnclampedPolynomial, retried);
         Assert.Equal(statistics, RowKernels.Statistics<float>(row, 0, 1f, startClamped: true, out _));
         float[] candidate = Array.ConvertAll(row, v => v - 2f);
         ComparisonStatistics comparison = RowKernels.Compare<float>(row, candidate, 0, 1f, startClamped: false, out retried);
-        Assert.Equal(TriesUnclampedPolynomial, retried);
+        Assert.Equal(ComparisonTriesUnclampedPolynomial, retried);
         Assert.True(comparison.Equals(RowKernels.Compare<float>(row, candidate, 0, 1f, startClamped: true, out _)), "comparison");
     }
 
@@ -87,6 +90,11 @@ public sealed class ShiftPassTests
     /// its power of two floored as bits (VectorMath.FloorsPolynomialPower).</summary>
     private static bool TriesUnclampedPolynomial =>
         KernelDispatch.WidestAcceleratedBits == 128 && System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+
+    /// <summary>Whether the comparison kernel's unclamped pass is the degree-5 polynomial: NEON's, or at 512 bits the
+    /// polynomial scaled by vscalefps.</summary>
+    private static bool ComparisonTriesUnclampedPolynomial =>
+        TriesUnclampedPolynomial || (KernelDispatch.WidestAcceleratedBits == 512 && System.Runtime.Intrinsics.X86.Avx512F.IsSupported);
 
     /// <summary>The comparison kernel's passes: the same bits from both for a reference row of each kind and a candidate
     /// near it with its maximum elsewhere, or beyond the folded exp's range while the reference is not (masks,
@@ -107,11 +115,12 @@ public sealed class ShiftPassTests
                 foreach (float scale in new[] { 1f, 0.5f })
                 {
                     // The unclamped pass fails on a −∞ or a logit below about −2·10^20, where it runs: where both
-                    // references are within the folded exp's range. On NEON it runs on every pair and fails from about
-                    // 3·10^14 below a reference (the far-below rows reach 1e19), and the masks at a row's start reach
-                    // it too (the folded loop leaves vectors before a row's first finite logit to the single step).
+                    // references are within the folded exp's range. With the polynomial (NEON, and 512 bits) it runs on
+                    // every pair and fails from about 3·10^14 below a reference (the far-below rows reach 1e19), and the
+                    // masks at a row's start reach it too (the folded loop leaves vectors before a row's first finite
+                    // logit to the single step).
                     bool folds = TriesUnclampedComparison && Math.Abs(referenceOffset * scale) < 4000f && Math.Abs(candidateOffset * scale) < 4000f;
-                    bool neon = TriesUnclampedPolynomial;
+                    bool neon = ComparisonTriesUnclampedPolynomial;
                     bool retries = (folds && kind is "masked" or "float range") || (neon && kind is "masked" or "float range" or "far below" or "masked start");
                     string context = $"{kind} at {offset}, candidate at {candidateOffset}, {length}";
                     AssertComparisonPasses(reference, candidate, scale, retries, context + ", f32");
@@ -127,8 +136,8 @@ public sealed class ShiftPassTests
 
     /// <summary>A candidate masked (−∞) where the reference is not makes KL +∞ from both passes: in a vector of the main
     /// loop, in a vector that raises the reference (which the folded loop hands to the single step, so the unclamped pass
-    /// succeeds there; NEON's loop raises in place, and retries), and in the masked tail (which the single step takes
-    /// too).</summary>
+    /// succeeds there; the polynomial loops of NEON and 512 bits raise in place, and retry), and in the masked tail (which
+    /// the single step takes too).</summary>
     [Theory]
     [InlineData(2001, false, true, true)]
     [InlineData(1501, true, false, true)]
@@ -147,7 +156,7 @@ public sealed class ShiftPassTests
         ComparisonStatistics clamped = RowKernels.Compare<float>(reference, candidate, 0, 1f, startClamped: true, out _);
         Assert.Equal(float.PositiveInfinity, unclamped.KlDivergence);
         Assert.True(unclamped.Equals(clamped), $"unclamped {unclamped}, clamped {clamped}");
-        Assert.Equal((TriesUnclampedComparison && inTheFoldedLoop) || (TriesUnclampedPolynomial && inTheMainLoop), retried);
+        Assert.Equal((TriesUnclampedComparison && inTheFoldedLoop) || (ComparisonTriesUnclampedPolynomial && inTheMainLoop), retried);
     }
 
     /// <summary>Whether the comparison kernel tries its folded unclamped pass first at this process's widths (AVX2 with
