@@ -250,8 +250,9 @@ internal static class RowComparisonKernel
     }
 
     /// <summary>The main loop: vector pairs from <paramref name="i"/> up to <paramref name="end"/>; raises of the lane
-    /// maxima happen inline and set <see cref="PairState{TVector}.RaisedSinceFold"/>. Returns <paramref name="end"/>,
-    /// or, where the exps carry the references in their magic, the first vector that would raise one.</summary>
+    /// maxima happen inline and set <see cref="PairState{TVector}.RaisedSinceFold"/>. Returns <paramref name="end"/>;
+    /// where the exps carry the references in their magic, the first vector that would raise one; at 512 bits, the odd
+    /// last vector of an odd count.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static unsafe nuint RunVectors<T, TWidth, TVector, TShift>(ref PairState<TVector> state, ref PairBounds<TVector> bounds, in SumExpConstants<TVector> constants, ref T a, ref T b, byte* prefetchA, byte* prefetchB, nuint i, nuint end, bool scaled, in TVector scaleVector)
         where T : unmanaged
@@ -272,11 +273,11 @@ internal static class RowComparisonKernel
         SumExpConstants<TVector> k = constants;
 
         // Two vector pairs a step, under one test for new records (and, where the pass may meet q = 0 entries, for those):
-        // a pair that needs the rare path goes through the one-pair loop below. Except at AVX2's width the four exps run
-        // interleaved, by the degree-5 polynomial, whose constants the loop holds in registers (the table of 2^(j/32)
-        // needs more registers than this loop has left). At AVX2's width, with 16 registers, four interleaved exps
-        // beside the sums spill (bench/results/kernels-amd-epyc-zen3-2vcpu.md): there the pairs go through the folded
-        // exps a row at a time (AccumulateFoldedTwo).
+        // at 512 bits the step takes a rare pair's records itself; elsewhere a pair that needs the rare path goes
+        // through the one-pair loop below. Except at AVX2's width the four exps run interleaved, with their constants
+        // held in registers: at 512 bits by the table of 2^(j/32), elsewhere by the degree-5 polynomial. At AVX2's width,
+        // with 16 registers, four interleaved exps beside the sums spill (bench/results/kernels-amd-epyc-zen3-2vcpu.md):
+        // there the pairs go through the folded exps a row at a time (AccumulateFoldedTwo).
         nuint doubleStepsEnd = i + ((end - i) / (2 * count) * (2 * count));
         while (true)
         {
@@ -308,7 +309,24 @@ internal static class RowComparisonKernel
 
                 if (TWidth.AnyLaneSet(rare))
                 {
-                    break;
+                    if (typeof(TWidth) != typeof(Vector512Width))
+                    {
+                        break;
+                    }
+
+                    // At 512 bits the records of both pairs are taken here, and a raise moves both references once, to
+                    // the larger of the pairs' maxima. Sending the pairs to the one-pair loop would cost this loop the
+                    // JIT's inlining budget for the table exp (see AccumulateTwo); taking them here, it has no one-pair
+                    // loop at all.
+                    LaneSums.TrackArgMax<TWidth, TVector>(ref state.ReferenceBest, ref state.ReferenceArgMax, x0, i);
+                    LaneSums.TrackArgMax<TWidth, TVector>(ref state.ReferenceBest, ref state.ReferenceArgMax, x1, i + count);
+                    LaneSums.TrackArgMax<TWidth, TVector>(ref state.CandidateBest, ref state.CandidateArgMax, y0, i);
+                    LaneSums.TrackArgMax<TWidth, TVector>(ref state.CandidateBest, ref state.CandidateArgMax, y1, i + count);
+                    raised |= RaiseBeyondMargin<TWidth, TVector>(ref state.ReferenceMax, ref state.CandidateMax, ref referenceSum, ref candidateSum, ref crossSum, TWidth.MaxNative(x0, x1), TWidth.MaxNative(y0, y1));
+                    if (TShift.Clamps)
+                    {
+                        state.UnsupportedMass = TWidth.BitwiseOr(state.UnsupportedMass, TWidth.BitwiseOr(Unsupported<TWidth, TVector>(x0, y0), Unsupported<TWidth, TVector>(x1, y1)));
+                    }
                 }
 
                 if (folds)
@@ -319,6 +337,12 @@ internal static class RowComparisonKernel
                 {
                     AccumulateTwo<TWidth, TVector, TShift>(ref referenceSum, ref candidateSum, ref crossSum, x0, y0, x1, y1, state.ReferenceMax, state.CandidateMax, k);
                 }
+            }
+
+            if (typeof(TWidth) == typeof(Vector512Width))
+            {
+                // An odd last vector goes back to the caller, which steps it through StepAt.
+                break;
             }
 
             nuint stop = i < doubleStepsEnd ? i + (2 * count) : end;
@@ -413,8 +437,11 @@ internal static class RowComparisonKernel
         Accumulate<TWidth, TVector, ClampedShift>(ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, x, y, state.ReferenceMax, state.CandidateMax, SumExpConstants<TVector>.Create<TWidth>());
     }
 
-    /// <summary>Adds two vector pairs' terms, as two <see cref="Accumulate"/> calls in a row would (the same operations
-    /// in the same order), with the four exps interleaved.</summary>
+    /// <summary>Adds two vector pairs' terms, with the four exps interleaved: as two <see cref="Accumulate"/> calls in a
+    /// row would (the same operations in the same order), except at 512 bits, where the exps take the table of 2^(j/32)
+    /// (<see cref="VectorMath.ExpForSum{TWidth, TVector}(ref TVector, ref TVector, ref TVector, ref TVector, in SumExpConstants{TVector})"/>)
+    /// instead of the degree-5 polynomial: three steps fewer on each exp's chain, which is what this loop waits on
+    /// (bench/results/kernels-amd-epyc-zen5-2vcpu.md).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AccumulateTwo<TWidth, TVector, TShift>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector x0, TVector y0, TVector x1, TVector y1, TVector referenceMax, TVector candidateMax, in SumExpConstants<TVector> k)
         where TWidth : IVectorWidth<TVector>
@@ -438,10 +465,24 @@ internal static class RowComparisonKernel
             f1 = TWidth.MaxNative(floor, f1);
         }
 
+        // The width's test written out as a type test, which the other widths' loops fold without spending inlining
+        // budget on it (NativeAOT's fp16 loops at 128 and 256 bits have none to spare).
         TVector e0 = shiftedReference0, e1 = shiftedReference1;
-        VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
-        AddTerms<TWidth, TVector, TShift>(ref referenceSum, ref candidateSum, ref crossSum, e0, f0, shiftedReference0, shiftedCandidate0);
-        AddTerms<TWidth, TVector, TShift>(ref referenceSum, ref candidateSum, ref crossSum, e1, f1, shiftedReference1, shiftedCandidate1);
+        if (typeof(TWidth) == typeof(Vector512Width) && Avx512F.IsSupported)
+        {
+            TVector d0 = TWidth.Subtract(shiftedReference0, TShift.Clamps ? TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), shiftedCandidate0) : shiftedCandidate0);
+            TVector d1 = TWidth.Subtract(shiftedReference1, TShift.Clamps ? TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), shiftedCandidate1) : shiftedCandidate1);
+            VectorMath.ExpForSum<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
+            referenceSum = TWidth.Add(TWidth.Add(referenceSum, e0), e1);
+            candidateSum = TWidth.Add(TWidth.Add(candidateSum, f0), f1);
+            crossSum = TWidth.MultiplyAdd(e1, d1, TWidth.MultiplyAdd(e0, d0, crossSum));
+        }
+        else
+        {
+            VectorMath.ExpForSumByPolynomial<TWidth, TVector>(ref e0, ref f0, ref e1, ref f1, k);
+            AddTerms<TWidth, TVector, TShift>(ref referenceSum, ref candidateSum, ref crossSum, e0, f0, shiftedReference0, shiftedCandidate0);
+            AddTerms<TWidth, TVector, TShift>(ref referenceSum, ref candidateSum, ref crossSum, e1, f1, shiftedReference1, shiftedCandidate1);
+        }
     }
 
     /// <summary>Adds one vector pair's terms, assuming no lane exceeds the running maxima.</summary>
@@ -544,8 +585,8 @@ internal static class RowComparisonKernel
 
     /// <summary>Adds the terms e = e^(a−m_a) and f = e^(b−m_b) of one vector pair to the sums.</summary>
     /// <remarks>The unclamped pass takes the weight's b−m_b as it is, without the clamped pass's floor: it skips the
-    /// q = 0 test, and a −∞ candidate must poison its sums. Its term f is no help there at 512 bits: e^−∞ by the
-    /// polynomial reduces to a NaN scaled by 2^−∞, which <c>vscalefps</c> makes +0. The weight is then +∞, so the cross
+    /// q = 0 test, and a −∞ candidate must poison its sums. Its term f is no help there at 512 bits: e^−∞ reduces to
+    /// a NaN scaled by 2^−∞, which <c>vscalefps</c> makes +0. The weight is then +∞, so the cross
     /// sum turns +∞ (p &gt; 0) or NaN (both rows masked), and the clamped pass reads the rows again.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddTerms<TWidth, TVector, TShift>(ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector e, TVector f, TVector shiftedReference, TVector shiftedCandidate)

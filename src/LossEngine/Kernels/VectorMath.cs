@@ -170,8 +170,8 @@ internal static class VectorMath
         TWidth.FusesMultiplyAdd && !TWidth.ScalesAnyExponent && !(typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported);
 
     /// <summary><see cref="ExpForSum{TWidth, TVector}(TVector, in SumExpConstants{TVector})"/> by the degree-5
-    /// polynomial at every width. Its temporaries are fewer than the table's, which matters to a loop that already
-    /// keeps most registers busy (the comparison kernel's).</summary>
+    /// polynomial at every width: the comparison kernel's single steps, which stay out of its 512-bit main loop's
+    /// registers and inlining budget by taking no table.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector ExpForSumByPolynomial<TWidth, TVector>(TVector x, in SumExpConstants<TVector> k)
         where TWidth : IVectorWidth<TVector>

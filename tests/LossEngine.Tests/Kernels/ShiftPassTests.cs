@@ -53,9 +53,8 @@ public sealed class ShiftPassTests
     [Fact]
     public void RowsWithoutMasks_NeedNoRetry()
     {
-        // Far-below values are finite: the unclamped pass must take them (as exact zeros), not hand the row on. The
-        // degree-5 polynomial (NEON's everywhere, and the comparison's at 512 bits) takes them down to about 3e14 below
-        // the maximum; its rows here reach 1e14 below.
+        // Far-below values are finite: the unclamped pass must take them (as exact zeros), not hand the row on. NEON's
+        // degree-5 polynomial takes them down to about 3e14 below the maximum; its rows here reach 1e14 below.
         foreach (string kind in new[] { "plain", "far below" })
         {
             float[] row = BuildRow(4099, 20f, kind, TriesUnclampedPolynomial ? 1e14f : 1e19f);
@@ -73,9 +72,9 @@ public sealed class ShiftPassTests
     [Fact]
     public void UnclampedPolynomial_RetriesOnlyBeyondItsReach()
     {
-        // Beyond about 3e14 below the maximum the degree-5 polynomial's reduced argument overflows it: the unclamped
+        // Beyond about 3e14 below the maximum NEON's reduced argument overflows the degree-5 polynomial: the unclamped
         // pass's sum turns NaN or infinite, never a wrong finite value, and the row is read again clamped. Elsewhere
-        // (the table exps of the row kernel at 512 bits and of AVX2) those rows need no retry.
+        // (the table exps of 512 bits and of AVX2) those rows need no retry.
         float[] row = BuildRow(4099, 20f, "far below", 1e19f);
         TokenStatistics statistics = RowKernels.Statistics<float>(row, 0, 1f, startClamped: false, out bool retried);
         Assert.Equal(TriesUnclampedPolynomial, retried);
@@ -91,10 +90,14 @@ public sealed class ShiftPassTests
     private static bool TriesUnclampedPolynomial =>
         KernelDispatch.WidestAcceleratedBits == 128 && System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
 
-    /// <summary>Whether the comparison kernel's unclamped pass is the degree-5 polynomial: NEON's, or at 512 bits the
-    /// polynomial scaled by vscalefps.</summary>
-    private static bool ComparisonTriesUnclampedPolynomial =>
-        TriesUnclampedPolynomial || (KernelDispatch.WidestAcceleratedBits == 512 && System.Runtime.Intrinsics.X86.Avx512F.IsSupported);
+    /// <summary>Whether the comparison kernel's unclamped pass is NEON's degree-5 polynomial (at 512 bits its two-pair
+    /// loop takes the table of 2^(j/32), as the row kernel does, and reaches as far below).</summary>
+    private static bool ComparisonTriesUnclampedPolynomial => TriesUnclampedPolynomial;
+
+    /// <summary>Whether the comparison kernel tries its unclamped pass at 512 bits (vscalefps), where a −∞ in the main
+    /// loop fails it.</summary>
+    private static bool ComparisonTriesUnclampedScaled =>
+        KernelDispatch.WidestAcceleratedBits == 512 && System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
 
     /// <summary>The comparison kernel's passes: the same bits from both for a reference row of each kind and a candidate
     /// near it with its maximum elsewhere, or beyond the folded exp's range while the reference is not (masks,
@@ -120,14 +123,18 @@ public sealed class ShiftPassTests
                     // masks at a row's start reach it too (the folded loop leaves vectors before a row's first finite
                     // logit to the single step).
                     bool folds = TriesUnclampedComparison && Math.Abs(referenceOffset * scale) < 4000f && Math.Abs(candidateOffset * scale) < 4000f;
+                    // At 512 bits the table exp takes the far-below logits (to about 10^20 below) as NEON's polynomial
+                    // does not.
                     bool neon = ComparisonTriesUnclampedPolynomial;
-                    bool retries = (folds && kind is "masked" or "float range") || (neon && kind is "masked" or "float range" or "far below" or "masked start");
+                    bool scaled = ComparisonTriesUnclampedScaled;
+                    bool retries = (folds && kind is "masked" or "float range") || (neon && kind is "masked" or "float range" or "far below" or "masked start")
+                        || (scaled && kind is "masked" or "float range" or "masked start");
                     string context = $"{kind} at {offset}, candidate at {candidateOffset}, {length}";
                     AssertComparisonPasses(reference, candidate, scale, retries, context + ", f32");
                     AssertComparisonPasses(Array.ConvertAll(reference, v => (BFloat16)v), Array.ConvertAll(candidate, v => (BFloat16)v), scale, retries, context + ", bf16");
 
                     // fp16 holds up to 65504: beyond it (the far-below and float-range logits) it holds −∞, a mask.
-                    bool halfRetries = (folds && kind is "masked" or "float range" or "far below") || (neon && kind is "masked" or "float range" or "far below" or "masked start");
+                    bool halfRetries = ((folds || scaled) && kind is "masked" or "float range" or "far below") || ((neon || scaled) && kind is "masked" or "float range" or "far below" or "masked start");
                     AssertComparisonPasses(Array.ConvertAll(reference, v => (Half)v), Array.ConvertAll(candidate, v => (Half)v), scale, halfRetries, context + ", fp16");
                 }
             }
@@ -156,7 +163,7 @@ public sealed class ShiftPassTests
         ComparisonStatistics clamped = RowKernels.Compare<float>(reference, candidate, 0, 1f, startClamped: true, out _);
         Assert.Equal(float.PositiveInfinity, unclamped.KlDivergence);
         Assert.True(unclamped.Equals(clamped), $"unclamped {unclamped}, clamped {clamped}");
-        Assert.Equal((TriesUnclampedComparison && inTheFoldedLoop) || (ComparisonTriesUnclampedPolynomial && inTheMainLoop), retried);
+        Assert.Equal((TriesUnclampedComparison && inTheFoldedLoop) || ((ComparisonTriesUnclampedPolynomial || ComparisonTriesUnclampedScaled) && inTheMainLoop), retried);
     }
 
     /// <summary>Whether the comparison kernel tries its folded unclamped pass first at this process's widths (AVX2 with
