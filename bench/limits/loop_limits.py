@@ -17,12 +17,15 @@ Usage: /usr/bin/python3 bench/limits/loop_limits.py BENCHMARKS_DLL PIPES_JSONL [
   prints the loop's instructions, classes and pipe bound (no rates).
        /usr/bin/python3 bench/limits/loop_limits.py --table loops.jsonl   (the Markdown table of bench/results)
 
-Pipe models (MODELS below), each as pipes.c measures it on that core; model=zen5 or model=zen3 picks one, otherwise
+Pipe models (MODELS below), each as pipes.c measures it on that core; model=zen5, zen3 or spr picks one, otherwise
 the CPUID family and model on pipes.c's clock line do (Zen 3: family 25, models 0x00-0x0f and 0x20-0x5f; Zen 5: family
-26), and Zen 5's is the default for any other core:
+26; Intel: family 6), and Zen 5's is the default for any other core:
   zen5 (AVX-512, `./pipes`): two FMA pipes, two add pipes (add, max, shifts, conversions), permutes on one of each,
     vscalefps on both add pipes at once, compares into mask registers on one FMA and one add pipe, bitwise operations
     and integer adds anywhere.
+  spr (AVX-512, `./pipes`, Intel family 6): two pipes (ports 0 and 5) for every 512-bit instruction; shifts on port 0
+    only, permutes, widening moves and compares into a mask register on port 5 only. Measure 512-bit loops only
+    (bits=512): the core's 256- and 128-bit instructions have a third port that this model leaves out.
   zen3 (AVX2, `./pipes --avx2`): two FMA pipes (FMA, multiply, vblendvps), two add pipes (add, subtract, max, float
     compares into a vector), shifts and in-lane shuffles on one FMA pipe and one add pipe (fp1, fp2), bitwise
     operations, integer adds and integer maximums anywhere; a lane-crossing permute (vpermd, vpermps) takes one op on
@@ -48,6 +51,7 @@ import tempfile
 # The leading "v" is optional: the 128-bit level without AVX compiles to SSE's two-operand forms.
 FP = {"fp0", "fp1", "fp2", "fp3"}
 FMA = re.compile(r"^v?(f[n]?m(add|sub)\d+[ps][sd]|mul[ps][sd])$")
+FUSED = re.compile(r"^v?f[n]?m(add|sub)\d+[ps][sd]$")
 ARM64_FMA = re.compile(r"^f(mla|mls|mul|madd|msub)$")
 # Jumps as the JIT's listings spell them: x64's jcc and jmp; ARM64's b, b<cond> (blo, bne, ...), cbz/cbnz, tbz/tbnz.
 BRANCH = re.compile(r"^(j[a-z]+|b|b\.?(eq|ne|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|cs|cc)|cbn?z|tbn?z)$")
@@ -75,6 +79,36 @@ MODELS = {
                                    r"|^v?extract|^v?insert")),
         ],
         "labels": ("fma", "add", "scalef", "compare", "permute", "logic"),
+    },
+    # Intel Sapphire Rapids (Golden Cove), 512-bit instructions (bench/results/limits-intel-xeon-spr-2vcpu.md): two
+    # vector ports, 0 and 5, take every 512-bit instruction. FMAs, multiplies, adds, maximums, vscalefps and bitwise
+    # operations issue on either (FMA beside add: 24 in 12 cycles); shifts only on port 0; permutes, vpermi2ps, widening
+    # moves and compares into a mask register only on port 5 (compare beside permute: 24 in 24 cycles, shift beside
+    # permute: 24 in 12). Conversions and rounding go to port 0, as Intel's optimization manual places them; pipes.c
+    # does not measure them, and no 512-bit main loop has one.
+    "spr": {
+        "pipes": ("p0", "p5"),
+        "classes": {
+            "fma": [(1, {"p0", "p5"})],
+            "add": [(1, {"p0", "p5"})],
+            "scalef": [(1, {"p0", "p5"})],
+            "shift": [(1, {"p0"})],
+            "permute": [(1, {"p5"})],
+            "compare": [(1, {"p5"})],
+            "logic": [(1, {"p0", "p5"})],
+        },
+        "rules": [
+            ("scalef", re.compile(r"^vscalefps$")),
+            ("fma", FMA),
+            ("compare", re.compile(r"^v?(p?cmp)")),
+            ("add", re.compile(r"^v?(add|sub|max|min)[ps][sd]$")),
+            ("shift", re.compile(r"^v?p(sll|srl|sra)v?[dqw]$|^v?cvt|^v?round|^vrndscale")),
+            ("logic", re.compile(r"^v?(p?and|p?andn|p?or|p?xor)[ps]?[sdq]?$|^vpternlog|^vblendm|^vpblendm|^v?p?blendv"
+                                 r"|^v?p(add|sub)[dq]$")),
+            ("permute", re.compile(r"^v?perm|^v?pmovzx|^v?pmovsx|^vbroadcast[^ ]* zmm\d+, zmm|^v?shuf|^v?unpck"
+                                   r"|^v?extract|^v?insert")),
+        ],
+        "labels": ("fma", "add", "scalef", "shift", "compare", "permute", "logic"),
     },
     # AMD Zen 3, 256-bit instructions (pipes.c --avx2): four FP pipes, the transfer to the integer side ("fpint") and
     # the store of vector data ("fpst").
@@ -137,6 +171,9 @@ def model_for_cpu(family, model):
     """The pipe model measured on this core's generation, or None."""
     if family == 26:
         return "zen5"
+    if family == 6:
+        # Intel's AVX-512 server cores; the VM measured here reports model 167 for a Sapphire Rapids.
+        return "spr"
     if family == 25 and (model < 0x10 or 0x20 <= model < 0x60):
         return "zen3"
     return None
@@ -249,9 +286,11 @@ def hot_path(chunk):
             label = target(op, args)
             if label and position[label] < k:
                 # FMAs on the common path: the ARM64 JIT keeps rare blocks (a new record's rescaling, with exps of its
-                # own) inside the loop, where x64's moves them out of line.
+                # own) inside the loop, where x64's moves them out of line. Fused ones only on x64: where the JIT
+                # closes the loop twice, once through the temperature's multiplies (x · scale − max) and once through
+                # the plain subtraction, the multiplies must not make the temperature's loop look like the exps' own.
                 fmas = sum(1 for j in common_path(position[label], k)
-                           if FMA.match(items[j][1]) or ARM64_FMA.match(items[j][1]))
+                           if FUSED.match(items[j][1]) or ARM64_FMA.match(items[j][1]))
                 if fmas and closes(position[label], k):
                     loops.append((-fmas, k - position[label], position[label], k))
 
@@ -375,7 +414,7 @@ def pipes_and_model(pipes_path, only):
     if model is None:
         cpu = (f"CPU family {clock['cpu_family']} model {clock['cpu_model']}" if "cpu_family" in clock
                else "the core (PIPES_JSONL's clock line names none)")
-        print(f"loop_limits: no pipe model measured for {cpu}; using Zen 5's (model=zen3 or model=zen5 picks one)",
+        print(f"loop_limits: no pipe model measured for {cpu}; using Zen 5's (model=zen3, zen5 or spr picks one)",
               file=sys.stderr)
         model = "zen5"
     if model not in MODELS:
