@@ -6,6 +6,7 @@ LossEngine quick mode (rows from 1 GiB of logits, drawn from the same distributi
 """
 import argparse
 import json
+import sys
 import time
 
 import numpy as np
@@ -66,7 +67,14 @@ def main():
             ("torch_logsumexp", lambda x: torch.logsumexp(x, dim=1),
              lambda: torch.logsumexp(logits[sample], dim=1).double()),
         ):
-            rate = measure(fn)
+            try:
+                rate = measure(fn)
+            except RuntimeError as e:
+                # Some builds have no CPU kernel for a dtype (Debian's torch 1.13: log_softmax over float16). Say so
+                # and go on, so that the table still has LossEngine's rows and the peer's other kernels.
+                print(f"torch_cross_entropy.py: {name} over {args.dtype} does not run in torch {torch.__version__}: {e}",
+                      file=sys.stderr, flush=True)
+                continue
             error = float((value() - reference).abs().max())
             print(json.dumps({"kernel": name, "dtype": args.dtype, "vocab": args.vocab, "rows": rows, "threads": args.threads,
                               "gbps": round(rate / 1e9, 3), "gelems": round(rate / element / 1e9, 3),
