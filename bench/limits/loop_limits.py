@@ -55,6 +55,13 @@ FUSED = re.compile(r"^v?f[n]?m(add|sub)\d+[ps][sd]$")
 ARM64_FMA = re.compile(r"^f(mla|mls|mul|madd|msub)$")
 # Jumps as the JIT's listings spell them: x64's jcc and jmp; ARM64's b, b<cond> (blo, bne, ...), cbz/cbnz, tbz/tbnz.
 BRANCH = re.compile(r"^(j[a-z]+|b|b\.?(eq|ne|hs|lo|mi|pl|vs|vc|hi|ls|ge|lt|gt|le|cs|cc)|cbn?z|tbn?z)$")
+# Classes both AVX-512 models name alike.
+SCALEF = re.compile(r"^vscalefps$")
+MASK_COMPARE = re.compile(r"^v?(p?cmp)")
+BITWISE = re.compile(r"^v?(p?and|p?andn|p?or|p?xor)[ps]?[sdq]?$|^vpternlog|^vblendm|^vpblendm|^v?p?blendv"
+                     r"|^v?p(add|sub)[dq]$")
+PERMUTE = re.compile(r"^v?perm|^v?pmovzx|^v?pmovsx|^vbroadcast[^ ]* zmm\d+, zmm|^v?shuf|^v?unpck|^v?extract"
+                     r"|^v?insert")
 MODELS = {
     # AMD Zen 5, 512-bit and 256-bit instructions (bench/results/limits-amd-epyc-zen5-2vcpu.md).
     "zen5": {
@@ -69,14 +76,12 @@ MODELS = {
             "logic": [(1, FP)],
         },
         "rules": [
-            ("scalef", re.compile(r"^vscalefps$")),
+            ("scalef", SCALEF),
             ("fma", FMA),
-            ("compare", re.compile(r"^v?(p?cmp)")),
+            ("compare", MASK_COMPARE),
             ("add", re.compile(r"^v?(add|sub|max|min)[ps][sd]$|^v?p(sll|srl|sra)[dqw]$|^v?cvt|^v?round|^vrndscale")),
-            ("logic", re.compile(r"^v?(p?and|p?andn|p?or|p?xor)[ps]?[sdq]?$|^vpternlog|^vblendm|^vpblendm|^v?p?blendv"
-                                 r"|^v?p(add|sub)[dq]$")),
-            ("permute", re.compile(r"^v?perm|^v?pmovzx|^v?pmovsx|^vbroadcast[^ ]* zmm\d+, zmm|^v?shuf|^v?unpck"
-                                   r"|^v?extract|^v?insert")),
+            ("logic", BITWISE),
+            ("permute", PERMUTE),
         ],
         "labels": ("fma", "add", "scalef", "compare", "permute", "logic"),
     },
@@ -98,15 +103,13 @@ MODELS = {
             "logic": [(1, {"p0", "p5"})],
         },
         "rules": [
-            ("scalef", re.compile(r"^vscalefps$")),
+            ("scalef", SCALEF),
             ("fma", FMA),
-            ("compare", re.compile(r"^v?(p?cmp)")),
+            ("compare", MASK_COMPARE),
             ("add", re.compile(r"^v?(add|sub|max|min)[ps][sd]$")),
             ("shift", re.compile(r"^v?p(sll|srl|sra)v?[dqw]$|^v?cvt|^v?round|^vrndscale")),
-            ("logic", re.compile(r"^v?(p?and|p?andn|p?or|p?xor)[ps]?[sdq]?$|^vpternlog|^vblendm|^vpblendm|^v?p?blendv"
-                                 r"|^v?p(add|sub)[dq]$")),
-            ("permute", re.compile(r"^v?perm|^v?pmovzx|^v?pmovsx|^vbroadcast[^ ]* zmm\d+, zmm|^v?shuf|^v?unpck"
-                                   r"|^v?extract|^v?insert")),
+            ("logic", BITWISE),
+            ("permute", PERMUTE),
         ],
         "labels": ("fma", "add", "scalef", "shift", "compare", "permute", "logic"),
     },
