@@ -301,7 +301,7 @@ internal static class RowComparisonKernel
                 // The two pairs go one at a time through the single step below where either needs its rare path: that
                 // path written out here too put the fp16 loop past NativeAOT's inlining budget.
                 bool folds = typeof(TWidth) == typeof(Vector256Width) && Avx2.IsSupported && Fma.IsSupported;
-                TVector rare = TWidth.BitwiseOr(TWidth.GreaterThan(TWidth.MaxNative(x0, x1), state.ReferenceBest), TWidth.GreaterThan(TWidth.MaxNative(y0, y1), state.CandidateBest));
+                TVector rare = TWidth.BitwiseOr(TWidth.GreaterThan(TWidth.MaxNative(x0, x1), state.ReferenceBar), TWidth.GreaterThan(TWidth.MaxNative(y0, y1), state.CandidateBar));
                 if (TShift.Clamps)
                 {
                     rare = TWidth.BitwiseOr(rare, TWidth.BitwiseOr(MaybeUnsupported<TWidth, TVector>(x0, y0), MaybeUnsupported<TWidth, TVector>(x1, y1)));
@@ -322,6 +322,7 @@ internal static class RowComparisonKernel
                     LaneSums.TrackArgMax<TWidth, TVector>(ref state.ReferenceBest, ref state.ReferenceArgMax, x1, i + count);
                     LaneSums.TrackArgMax<TWidth, TVector>(ref state.CandidateBest, ref state.CandidateArgMax, y0, i);
                     LaneSums.TrackArgMax<TWidth, TVector>(ref state.CandidateBest, ref state.CandidateArgMax, y1, i + count);
+                    state.RaiseBars<TWidth>();
                     raised |= RaiseBeyondMargin<TWidth, TVector>(ref state.ReferenceMax, ref state.CandidateMax, ref referenceSum, ref candidateSum, ref crossSum, TWidth.MaxNative(x0, x1), TWidth.MaxNative(y0, y1));
                     if (TShift.Clamps)
                     {
@@ -366,7 +367,7 @@ internal static class RowComparisonKernel
                 // live across the loop a register, and held there beside the sums and two exps at 256 bits they push
                 // the sums onto the stack, to be stored and reloaded in every iteration. The unclamped pass needs no
                 // q = 0 test: there a −∞ candidate makes its sum NaN, and the clamped pass reads the rows again.
-                TVector rare = TWidth.BitwiseOr(TWidth.GreaterThan(x, state.ReferenceBest), TWidth.GreaterThan(y, state.CandidateBest));
+                TVector rare = TWidth.BitwiseOr(TWidth.GreaterThan(x, state.ReferenceBar), TWidth.GreaterThan(y, state.CandidateBar));
                 if (TWidth.AnyLaneSet(TShift.Clamps ? TWidth.BitwiseOr(rare, MaybeUnsupported<TWidth, TVector>(x, y)) : rare))
                 {
                     // FoldsShiftIntoExp's test written out, not the local (see its summary). A raise there moves the
@@ -381,6 +382,7 @@ internal static class RowComparisonKernel
 
                     LaneSums.TrackArgMax<TWidth, TVector>(ref state.ReferenceBest, ref state.ReferenceArgMax, x, i);
                     LaneSums.TrackArgMax<TWidth, TVector>(ref state.CandidateBest, ref state.CandidateArgMax, y, i);
+                    state.RaiseBars<TWidth>();
                     if (!folds)
                     {
                         raised |= RaiseBeyondMargin<TWidth, TVector>(ref state.ReferenceMax, ref state.CandidateMax, ref referenceSum, ref candidateSum, ref crossSum, x, y);
@@ -426,10 +428,11 @@ internal static class RowComparisonKernel
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        if (TWidth.GreaterThanAny(x, state.ReferenceBest) || TWidth.GreaterThanAny(y, state.CandidateBest))
+        if (TWidth.GreaterThanAny(x, state.ReferenceBar) || TWidth.GreaterThanAny(y, state.CandidateBar))
         {
             LaneSums.TrackArgMax<TWidth, TVector>(ref state.ReferenceBest, ref state.ReferenceArgMax, x, start);
             LaneSums.TrackArgMax<TWidth, TVector>(ref state.CandidateBest, ref state.CandidateArgMax, y, start);
+            state.RaiseBars<TWidth>();
             state.RaisedSinceFold |= RaiseBeyondMargin<TWidth, TVector>(ref state.ReferenceMax, ref state.CandidateMax, ref state.ReferenceSum, ref state.CandidateSum, ref state.CrossSum, x, y);
         }
 
@@ -751,8 +754,26 @@ internal static class RowComparisonKernel
         public TVector CandidateArgMax = indices;
         public TVector UnsupportedMass = zero;
 
+        /// <summary>The largest of <see cref="ReferenceBest"/>'s lanes, in every lane: the bar a vector must pass to take
+        /// the record path. Only a value above every value before it can be the row's first maximum, so the lanes below
+        /// it need not be recorded; against each lane's own maximum, 16 lanes at 512 bits met a record in most of a
+        /// short row's vectors.</summary>
+        public TVector ReferenceBar = lowest;
+
+        /// <summary>As <see cref="ReferenceBar"/>, of <see cref="CandidateBest"/>.</summary>
+        public TVector CandidateBar = lowest;
+
         /// <summary>Set when a reference rises, cleared by the fold that rebases the doubles to it.</summary>
         public bool RaisedSinceFold;
+
+        /// <summary>Raises both bars to the largest lane maxima, after the records were taken.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void RaiseBars<TWidth>()
+            where TWidth : IVectorWidth<TVector>
+        {
+            ReferenceBar = TWidth.Create(TWidth.MaxAcross(ReferenceBest));
+            CandidateBar = TWidth.Create(TWidth.MaxAcross(CandidateBest));
+        }
     }
 
     /// <summary>Where the exps carry the references in their rounding magic (<see cref="FoldsShiftIntoExp"/>): per row the
@@ -776,3 +797,4 @@ internal static class RowComparisonKernel
         public bool Valid;
     }
 }
+

@@ -313,6 +313,41 @@ public abstract class BatchScoringContractTests<T, TElement>
     }
 
     [Fact]
+    public void Compare_ArgMaxes_AreTheFirstOfTiedMaxima_AfterLowerRecordsInOtherLanes()
+    {
+        // Each row climbs to its maximum 30 through records in other lanes and vectors (29, 29.75, 29.875: exact in every
+        // element type), then repeats the maximum in later groups, other lanes and the remainder (4099 = 256 vectors of
+        // 16 + 3): the first index must win in both rows, whether or not a later lane holds a lower record of its own.
+        int[][] placements = [[700, 1500, 2100, 4097], [4097, 4098], [63, 64, 65, 4000], [1, 17, 33, 49], [2000, 1999]];
+        foreach (float temperature in new[] { 1f, 0.7f })
+        {
+            for (int p = 0; p < placements.Length; p++)
+            {
+                int[] referencePlaces = placements[p];
+                int[] candidatePlaces = placements[(p + 2) % placements.Length];
+                float[] a = new RowCase(4099, 5, 0, 2, 0, 0, false, 0).BuildSingles();
+                float[] b = [.. a.Select((v, i) => v + (0.5f * MathF.Cos(i)))];
+                foreach ((float[] row, int[] places) in new[] { (a, referencePlaces), (b, candidatePlaces) })
+                {
+                    int first = places.Min();
+                    row[(first + 3) / 2] = 29f;
+                    row[first > 40 ? 3 * first / 4 : first + 1] = 29.75f;
+                    row[first > 40 ? 9 : 4098 - (first % 7)] = first > 40 ? 29.75f : 29.875f;
+                    foreach (int place in places)
+                    {
+                        row[place] = 30f;
+                    }
+                }
+
+                var results = new ComparisonStatistics[1];
+                Logits.Compare(new ReadOnlySpan2D<T>(Convert(a), 1, 4099), new ReadOnlySpan2D<T>(Convert(b), 1, 4099), [5], results, new ScoringOptions { Temperature = temperature });
+                Assert.Equal(referencePlaces.Min(), results[0].ReferenceArgMax);
+                Assert.Equal(candidatePlaces.Min(), results[0].CandidateArgMax);
+            }
+        }
+    }
+
+    [Fact]
     public void Compare_WithTemperature_EqualsComparingHalvedRows()
     {
         (float[] values, int[] targets) = new MatrixCase(6, 77, 4, 3, 0, 0).Build();
