@@ -9,7 +9,7 @@ using LossEngine.Formats;
 namespace LossEngine.Benchmarks.Quick;
 
 /// <summary>
-/// <c>quick [--threads N] [--vocab V] [--dtype f32|bf16|f16] [--kernel NAME] [--buffer-mib M] [--rows R] [--seconds S] [--offset-bytes B] [--masked] [--stack-sweep] [--smoke]</c>:
+/// <c>quick [--threads N] [--vocab V] [--dtype f32|bf16|f16] [--kernel NAME] [--buffer-mib M] [--rows R] [--seconds S] [--offset-bytes B] [--masked] [--stack-sweep] [--versus-vocab V2] [--smoke]</c>:
 /// one JSON line per kernel with its throughput, the read ceiling measured just before on the same buffers, and the
 /// kernel's max error against float64 on a sample of rows. Kernels: lse, cross_entropy, statistics, tensorprimitives
 /// (f32), naive (scalar double), c_peer (f32, when bench/native is built), compare (the fused KL of each row against a
@@ -18,6 +18,8 @@ namespace LossEngine.Benchmarks.Quick;
 /// statistics the batch API).
 /// <c>--stack-sweep</c> instead runs each kernel on one thread from frames moved down the stack 16 bytes at a time over
 /// more than a page, and reports the spread of its rate (<see cref="StackSweep"/>).
+/// <c>--versus-vocab V2</c> instead measures the per-row cost: rows of V and of V2 alternate in one process
+/// (<see cref="RowCost"/>).
 /// </summary>
 internal static unsafe class QuickMode
 {
@@ -35,6 +37,7 @@ internal static unsafe class QuickMode
         int offsetBytes = 0;
         bool stackSweep = false;
         bool masked = false;
+        int? versusVocab = null;
         for (int i = 0; i < args.Length; i++)
         {
             string value = i + 1 < args.Length ? args[i + 1] : string.Empty;
@@ -50,15 +53,28 @@ internal static unsafe class QuickMode
                 case "--seconds": seconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--stack-sweep": stackSweep = true; break;
                 case "--masked": masked = true; break;
+                case "--versus-vocab": versusVocab = int.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--smoke": bufferMib = 4; seconds = 0; vocab = Math.Min(vocab, 4099); break;
                 default: Console.Error.WriteLine($"quick: unknown argument {args[i]}"); return 2;
             }
         }
 
-        if (dtype is not ("f32" or "f16" or "bf16") || threads < 1 || vocab < 1 || offsetBytes is < 0 or > 63)
+        if (dtype is not ("f32" or "f16" or "bf16") || threads < 1 || vocab < 1 || versusVocab < 1 || offsetBytes is < 0 or > 63)
         {
-            Console.Error.WriteLine("quick: --dtype f32|bf16|f16, --threads ≥ 1, --vocab ≥ 1, --offset-bytes 0 to 63");
+            Console.Error.WriteLine("quick: --dtype f32|bf16|f16, --threads ≥ 1, --vocab ≥ 1, --versus-vocab ≥ 1, --offset-bytes 0 to 63");
             return 2;
+        }
+
+        if (versusVocab is int otherVocab)
+        {
+            if (kernel is null or "tensorprimitives" or "naive" or "c_peer" || stackSweep || masked)
+            {
+                Console.Error.WriteLine("quick: --versus-vocab takes one --kernel of lse, cross_entropy, statistics or compare, without --stack-sweep or --masked");
+                return 2;
+            }
+
+            Console.WriteLine(RowCost.Measure(dtype, kernel, vocab, otherVocab, threads, bufferMib << 20, rows, offsetBytes, Math.Max(seconds, 0.2)));
+            return 0;
         }
 
         using var buffers = new LogitBuffers(dtype, vocab, bufferMib << 20, rows, offsetBytes: offsetBytes, masked: masked);
@@ -165,7 +181,8 @@ internal static unsafe class QuickMode
         return RunRows(buffers, kernel, 0, rows) + pad[0];
     }
 
-    private static void Pass(LogitBuffers buffers, string kernel, int threads, int rows)
+    /// <summary>The first <paramref name="rows"/> rows on <paramref name="threads"/> threads, each a contiguous range.</summary>
+    internal static void Pass(LogitBuffers buffers, string kernel, int threads, int rows)
     {
         int perThread = (rows + threads - 1) / threads;
         double[] sinks = new double[threads];
