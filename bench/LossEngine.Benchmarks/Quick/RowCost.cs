@@ -20,12 +20,10 @@ internal static class RowCost
     /// many rows of <paramref name="vocab"/> (cache-resident); without it, <paramref name="totalBytes"/> each (streamed).</summary>
     public static string Measure(string dtype, string kernel, int vocab, int versusVocab, int threads, long totalBytes, int? rows, int offsetBytes, double seconds)
     {
-        int elementSize = dtype == "f32" ? 4 : 2;
         int? versusRows = rows is int r ? (int)Math.Max(1, (((long)r * vocab) + versusVocab - 1) / versusVocab) : null;
         using var first = new LogitBuffers(dtype, vocab, totalBytes, rows, offsetBytes: offsetBytes);
         using var second = new LogitBuffers(dtype, versusVocab, totalBytes, versusRows, offsetBytes: offsetBytes);
-        LogitBuffers[] buffers = [first, second];
-        foreach (LogitBuffers b in buffers)
+        foreach (LogitBuffers b in (LogitBuffers[])[first, second])
         {
             QuickMode.Pass(b, kernel, threads, Math.Min(b.Rows, 4 * threads)); // warm-up: JIT and page mapping of code
         }
@@ -42,7 +40,7 @@ internal static class RowCost
         firstRates.Add(Slice(first, kernel, threads));
         var ratios = secondRates.Select((rate, i) => rate / ((firstRates[i] + firstRates[i + 1]) / 2)).ToList();
         return string.Create(CultureInfo.InvariantCulture,
-            $"{{\"kernel\":\"{kernel}\",\"dtype\":\"{dtype}\",\"vocab\":{vocab},\"versus_vocab\":{versusVocab},\"rows\":{first.Rows},\"versus_rows\":{second.Rows},\"threads\":{threads},\"residency\":\"{(rows is null ? "streamed" : "cached")}\",\"gelems\":{Median(firstRates) / elementSize / 1e9:F3},\"versus_gelems\":{Median(secondRates) / elementSize / 1e9:F3},\"rate_ratio\":{Median(ratios):F3},\"rate_ratio_p25\":{Quantile(ratios, 0.25):F3},\"rate_ratio_p75\":{Quantile(ratios, 0.75):F3},\"rounds\":{ratios.Count},\"simd_bits\":{Logits.VectorWidthInBits}}}");
+            $"{{\"kernel\":\"{kernel}\",\"dtype\":\"{dtype}\",\"vocab\":{vocab},\"versus_vocab\":{versusVocab},\"rows\":{first.Rows},\"versus_rows\":{second.Rows},\"threads\":{threads},\"residency\":\"{(rows is null ? "streamed" : "cached")}\",\"gelems\":{Median(firstRates) / first.ElementSize / 1e9:F3},\"versus_gelems\":{Median(secondRates) / second.ElementSize / 1e9:F3},\"rate_ratio\":{Median(ratios):F3},\"rate_ratio_p25\":{Quantile(ratios, 0.25):F3},\"rate_ratio_p75\":{Quantile(ratios, 0.75):F3},\"rounds\":{ratios.Count},\"simd_bits\":{Logits.VectorWidthInBits}}}");
     }
 
     /// <summary>Bytes per second over whole passes of every row, until the slice's time is spent.</summary>

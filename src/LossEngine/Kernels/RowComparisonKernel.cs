@@ -797,4 +797,3 @@ internal static class RowComparisonKernel
         public bool Valid;
     }
 }
-
