@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using LossEngine.Kernels.Vectors;
@@ -14,7 +15,8 @@ namespace LossEngine.Kernels;
 /// <remarks><see cref="FoldedLanes"/> holds the double side the float sums are folded into.</remarks>
 internal static class LaneSums
 {
-    /// <summary>The shared reference maximum a row starts from: the largest of its first vectors (up to four, read
+    /// <summary>The largest value a row's shared reference maximum starts from (kernels with a margin of 1 start
+    /// <see cref="WithHeadroom"/> of it): the largest of its first vectors (up to four, read
     /// exactly as the kernel reads them, fp16 too; <paramref name="vectorsEnd"/> is where the row's whole vectors end),
     /// scaled, and no lower than float.MinValue, where the lanes would otherwise start. Starting there, the first
     /// vectors do not leave the main loop to raise it and the first fold has nothing to rebase, which is most of a short
@@ -37,6 +39,27 @@ internal static class LaneSums
 
         return MathF.Max(TWidth.MaxAcross(TWidth.Multiply(max, scale)), float.MinValue);
     }
+
+    /// <summary>The shared reference a kernel with a small rescale margin takes for the largest value seen so far: that
+    /// value plus the margin. The row's maximum is at least that value and at most the margin above the reference (or it
+    /// would raise again), so the reference stays within the margin of it either way, as the entropy's and the KL's
+    /// rounding need; and a raise covers twice the margin above the values seen, which halves how often rows whose
+    /// values spread out slowly (two or three times a row of normally spread logits) leave the main loop to raise and
+    /// then rebase at the next fold.</summary>
+    /// <remarks>Where the sum would overflow float, the value itself.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float WithHeadroom(float largest, float margin)
+    {
+        float raised = largest + margin;
+        return float.IsFinite(raised) ? raised : largest;
+    }
+
+    /// <summary>A shared reference after a raise that may not concern it (the comparison raises both rows' references
+    /// when either row's values pass its own): <see cref="WithHeadroom"/> of the largest value where that value is above
+    /// the reference, else the reference as it was, which must not climb by the margin at every raise of the other.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float RaisedReference(float reference, float largest, float margin) =>
+        largest > reference ? WithHeadroom(largest, margin) : reference;
 
     /// <summary>Moves the lane sums to raised maxima: δ = max(m_old − m_new, floor) ≤ 0, s ← s·e^δ and
     /// w ← e^δ·(w + δ·s).</summary>
@@ -104,7 +127,10 @@ internal static class LaneSums
     /// and scaled as the kernels read it, is at least <paramref name="value"/>: where the kernels' main loops keep per-lane
     /// maxima without indices, the first occurrence of a maximum inside the block of groups it was found in.</summary>
     /// <remarks>The lanes are compared as the vector conversion gives them, never converted again one by one: a
-    /// scalar conversion can differ (fp16 subnormals, where the caller's thread flushes float subnormals to zero).</remarks>
+    /// scalar conversion can differ (fp16 subnormals, where the caller's thread flushes float subnormals to zero).
+    /// The scan reads up to a block of groups every row, a fixed cost that short rows feel, so it tests four vectors at a
+    /// time with one branch, and only the four that hold the value are looked at one by one. Each vector is compared on
+    /// its own (no maximum of the four first), so a NaN in one cannot hide a match in another.</remarks>
     /// <exception cref="UnreachableException">No such logit in the range: the caller's records are inconsistent.</exception>
     public static int FirstIndexAtLeast<T, TWidth, TVector>(ReadOnlySpan<T> row, int start, int end, float value, float scale)
         where T : unmanaged
@@ -114,24 +140,56 @@ internal static class LaneSums
         ref T source = ref MemoryMarshal.GetReference(row);
         TVector bound = TWidth.Create(value);
         TVector scaleVector = TWidth.Create(scale);
-        int count = TWidth.Count;
-        Span<float> lanes = stackalloc float[count];
-        for (int i = start; i + count <= end; i += count)
+        nuint count = (nuint)TWidth.Count;
+        nuint i = (nuint)start;
+        nuint stop = (nuint)end;
+        for (; i + (GroupVectors * count) <= stop; i += GroupVectors * count)
         {
-            TVector x = TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref source, (nuint)i), scaleVector);
-            if (TWidth.AnyLaneSet(TWidth.GreaterThanOrEqual(x, bound)))
+            TVector atLeast = TWidth.BitwiseOr(
+                TWidth.BitwiseOr(AtLeast<T, TWidth, TVector>(ref source, i, scaleVector, bound), AtLeast<T, TWidth, TVector>(ref source, i + count, scaleVector, bound)),
+                TWidth.BitwiseOr(AtLeast<T, TWidth, TVector>(ref source, i + (2 * count), scaleVector, bound), AtLeast<T, TWidth, TVector>(ref source, i + (3 * count), scaleVector, bound)));
+            if (TWidth.AnyLaneSet(atLeast))
             {
-                Store<TWidth, TVector>(x, lanes);
-                for (int lane = 0; lane < count; lane++)
-                {
-                    if (lanes[lane] >= value)
-                    {
-                        return i + lane;
-                    }
-                }
+                break;
             }
         }
 
-        throw new UnreachableException($"No logit at least {value} in [{start}, {end}).");
+        for (; i + count <= stop; i += count)
+        {
+            TVector atLeast = AtLeast<T, TWidth, TVector>(ref source, i, scaleVector, bound);
+            if (TWidth.AnyLaneSet(atLeast))
+            {
+                return (int)i + FirstLaneSet<TWidth, TVector>(atLeast);
+            }
+        }
+
+        return ThrowNoIndexAtLeast(value, start, end);
     }
+
+    /// <summary>The vectors a group of the main loops holds; <see cref="FirstIndexAtLeast"/> scans a group a step.</summary>
+    private const int GroupVectors = 4;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TVector AtLeast<T, TWidth, TVector>(ref T source, nuint index, TVector scale, TVector bound)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        TWidth.GreaterThanOrEqual(TWidth.Multiply(VectorMath.Load<T, TWidth, TVector>(ref source, index), scale), bound);
+
+    /// <summary>The lowest lane of a mask that has one set.</summary>
+    private static int FirstLaneSet<TWidth, TVector>(TVector mask)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        Span<float> lanes = stackalloc float[TWidth.Count];
+        Store<TWidth, TVector>(TWidth.ConditionalSelect(mask, TWidth.Create(1f), TWidth.Create(0f)), lanes);
+        return lanes.IndexOf(1f);
+    }
+
+    /// <summary>Out of line, so that the scan's loop keeps its values in registers rather than on the stack for the
+    /// message.</summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int ThrowNoIndexAtLeast(float value, int start, int end) =>
+        throw new UnreachableException($"No logit at least {value} in [{start}, {end}).");
 }

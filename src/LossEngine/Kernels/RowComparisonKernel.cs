@@ -132,10 +132,10 @@ internal static class RowComparisonKernel
         nuint vectorsEnd = length - (length % (nuint)count);
         if (vectorsEnd > 0)
         {
-            // The references start at the first vectors' maxima, so those vectors do not raise them and the first fold
-            // has nothing to rebase.
-            float referenceStart = LaneSums.StartingMaximum<T, TWidth, TVector>(ref a, vectorsEnd, scaleVector);
-            float candidateStart = LaneSums.StartingMaximum<T, TWidth, TVector>(ref b, vectorsEnd, scaleVector);
+            // The references start at the margin above the first vectors' maxima, so those vectors do not raise them
+            // and the first fold has nothing to rebase.
+            float referenceStart = LaneSums.WithHeadroom(LaneSums.StartingMaximum<T, TWidth, TVector>(ref a, vectorsEnd, scaleVector), RescaleMargin);
+            float candidateStart = LaneSums.WithHeadroom(LaneSums.StartingMaximum<T, TWidth, TVector>(ref b, vectorsEnd, scaleVector), RescaleMargin);
             (state.ReferenceMax, state.CandidateMax) = (TWidth.Create(referenceStart), TWidth.Create(candidateStart));
             referenceLanes.Start(referenceStart);
             candidateLanes.Start(candidateStart);
@@ -620,8 +620,9 @@ internal static class RowComparisonKernel
         where TVector : unmanaged =>
         TWidth.BitwiseAnd(TWidth.LessThan(y, TWidth.Create(float.MinValue)), TWidth.GreaterThan(x, TWidth.Create(float.NegativeInfinity)));
 
-    /// <summary>Raises both shared references to the largest value seen where x or y exceeds its reference by more than
-    /// the margin: rescales the sums to the new references and moves the cross sum with the candidate's shift. Returns
+    /// <summary>Raises both shared references, each to the margin above the largest value its row has shown where that
+    /// is above it (<see cref="LaneSums.RaisedReference"/>), where x or y exceeds its reference by more than the margin:
+    /// rescales the sums to the new references and moves the cross sum with the candidate's shift. Returns
     /// whether it raised.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool RaiseBeyondMargin<TWidth, TVector>(ref TVector referenceMax, ref TVector candidateMax, ref TVector referenceSum, ref TVector candidateSum, ref TVector crossSum, TVector x, TVector y)
@@ -634,13 +635,13 @@ internal static class RowComparisonKernel
         }
 
         TVector oldReference = referenceMax;
-        TVector newReference = TWidth.Create(TWidth.MaxAcross(TWidth.MaxNative(oldReference, x)));
+        TVector newReference = TWidth.Create(LaneSums.RaisedReference(TWidth.MaxAcross(oldReference), TWidth.MaxAcross(TWidth.MaxNative(oldReference, x)), RescaleMargin));
         LaneSums.Rescale<TWidth, TVector>(oldReference, newReference, ref referenceSum, ref crossSum);
         referenceMax = newReference;
 
         // A raised m_b shifts every weight (a−m_a) − (b−m_b) by δ_b, which moves w by −δ_b·s_a.
         TVector oldCandidate = candidateMax;
-        TVector newCandidate = TWidth.Create(TWidth.MaxAcross(TWidth.MaxNative(oldCandidate, y)));
+        TVector newCandidate = TWidth.Create(LaneSums.RaisedReference(TWidth.MaxAcross(oldCandidate), TWidth.MaxAcross(TWidth.MaxNative(oldCandidate, y)), RescaleMargin));
         TVector deltaCandidate = TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), TWidth.Subtract(oldCandidate, newCandidate));
         crossSum = TWidth.Subtract(crossSum, TWidth.Multiply(deltaCandidate, referenceSum));
         LaneSums.Rescale<TWidth, TVector>(oldCandidate, newCandidate, ref candidateSum);

@@ -73,6 +73,7 @@ internal static partial class RowStatisticsKernel
             if (groupsEnd > 0)
             {
                 float firstMax = LaneSums.StartingMaximum<T, TWidth, TVector>(ref source, groupsEnd, scaleVector);
+                firstMax = TMode.TracksAll ? LaneSums.WithHeadroom(firstMax, StatisticsRescaleMargin) : firstMax;
                 state.Max = TWidth.Create(firstMax);
                 folded.Start(firstMax);
             }

@@ -41,10 +41,12 @@ internal static partial class RowStatisticsKernel
         where TVector : unmanaged
         where TMode : IStatisticsMode
     {
-        // Every lane takes the same new reference: the largest value seen in any lane. The margin keeps each term below
+        // Every lane takes the same new reference: the largest value seen in any lane (in full statistics, the margin
+        // above it: LaneSums.WithHeadroom). The margin keeps each term below
         // e^8 either way, and with one reference for all lanes a fold rebases them with one exp and the finish combines
         // them with none (an exp per lane per row dominated short rows).
-        TVector newMax = TWidth.Create(TWidth.MaxAcross(TWidth.MaxNative(state.Max, x)));
+        float largest = TWidth.MaxAcross(TWidth.MaxNative(state.Max, x));
+        TVector newMax = TWidth.Create(TMode.TracksAll ? LaneSums.WithHeadroom(largest, StatisticsRescaleMargin) : largest);
         if (TMode.TracksAll)
         {
             LaneSums.Rescale<TWidth, TVector>(state.Max, newMax, ref state.Sum, ref state.EntropySum);

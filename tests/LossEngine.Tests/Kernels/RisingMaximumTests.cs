@@ -49,6 +49,77 @@ public sealed class RisingMaximumTests
         }
     }
 
+    [Theory]
+    [InlineData(4099, true)]
+    [InlineData(4099, false)]
+    [InlineData(300, true)]
+    public void OneRowRisingPastAFlatOne_GivesTheReferenceComparison(int length, bool referenceRises)
+    {
+        // One row climbs 0.05 an element, 200 over 4099, so it raises its reference a hundred times or more; the other
+        // stays in [−6, 6]. The comparison raises both references together, and the flat row's must stay where its
+        // values are: were it lifted by the margin at every raise, its terms e^(b − m_b) would sink to subnormals.
+        float[] rising = BuildRow(length, seed: length);
+        for (int i = 0; i < length; i++)
+        {
+            rising[i] += 0.05f * i * (4099f / length);
+        }
+
+        float[] flat = BuildRow(length, seed: length + 1);
+        (float[] reference, float[] candidate) = referenceRises ? (rising, flat) : (flat, rising);
+        int target = length / 3;
+        foreach (float scale in new[] { 1f, 0.5f })
+        {
+            double[] a = Array.ConvertAll(reference, v => (double)v * scale);
+            double[] b = Array.ConvertAll(candidate, v => (double)v * scale);
+            double kl = NaiveReference.KlDivergence(a, b);
+            double lseA = NaiveReference.LogSumExp(a), lseB = NaiveReference.LogSumExp(b);
+            foreach (bool startClamped in new[] { false, true })
+            {
+                string context = $"{(referenceRises ? "reference" : "candidate")} rising over {length}, scale {scale}, {(startClamped ? "clamped" : "unclamped")}";
+                ComparisonStatistics result = RowKernels.Compare<float>(reference, candidate, target, scale, startClamped, out _);
+                Assert.True(Math.Abs(result.KlDivergence - kl) <= 2e-6 + (1e-6 * kl), $"{context}: KL {result.KlDivergence}, expected {kl}");
+                Assert.True(
+                    Math.Abs(result.ReferenceLoss - (lseA - a[target])) <= NaiveReference.LossTolerance(lseA, lseA - a[target]),
+                    $"{context}: reference loss {result.ReferenceLoss}, expected {lseA - a[target]}");
+                Assert.True(
+                    Math.Abs(result.CandidateLoss - (lseB - b[target])) <= NaiveReference.LossTolerance(lseB, lseB - b[target]),
+                    $"{context}: candidate loss {result.CandidateLoss}, expected {lseB - b[target]}");
+                Assert.Equal(NaiveReference.ArgMax(a), result.ReferenceArgMax);
+                Assert.Equal(NaiveReference.ArgMax(b), result.CandidateArgMax);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(300)]
+    [InlineData(4099)]
+    public void AMaximumRisingPastTheStatisticsMargin_GivesTheReferenceEntropy(int length)
+    {
+        // Every 37 elements the values climb by 1.5: past full statistics' margin of 1 but not always past the
+        // margin above a reference that took the margin as headroom, so raises come at every step or every other.
+        float[] row = BuildRow(length, seed: length);
+        for (int i = 0; i < length; i++)
+        {
+            row[i] += 1.5f * (i / 37) * (300f / length);
+        }
+
+        int target = length / 2;
+        foreach (float scale in new[] { 1f, 0.5f })
+        {
+            double[] values = Array.ConvertAll(row, v => (double)v * scale);
+            double lse = NaiveReference.LogSumExp(values);
+            double entropy = NaiveReference.Entropy(values);
+            foreach (bool startClamped in new[] { false, true })
+            {
+                string context = $"staircase of {length}, scale {scale}, {(startClamped ? "clamped" : "unclamped")}";
+                RowSummary summary = RowKernels.Summarize<float, AllStatisticsMode>(row, target, scale, startClamped, out _);
+                Assert.True(Math.Abs(summary.LogSumExp - lse) <= NaiveReference.LogSumExpTolerance(lse), $"{context}: log-sum-exp {summary.LogSumExp}, expected {lse}");
+                Assert.True(Math.Abs(summary.Entropy - entropy) <= NaiveReference.EntropyTolerance(entropy), $"{context}: entropy {summary.Entropy}, expected {entropy}");
+                Assert.Equal(NaiveReference.ArgMax(values), summary.ArgMax);
+            }
+        }
+    }
+
     private static void AssertEveryDtype(float[] row, float scale, string context)
     {
         // The reference is taken of the values each dtype holds, so that only the kernel's error is measured.
