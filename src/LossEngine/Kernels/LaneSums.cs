@@ -55,11 +55,14 @@ internal static class LaneSums
     }
 
     /// <summary>A shared reference after a raise that may not concern it (the comparison raises both rows' references
-    /// when either row's values pass its own): <see cref="WithHeadroom"/> of the largest value where that value is above
-    /// the reference, else the reference as it was, which must not climb by the margin at every raise of the other.</summary>
+    /// when either row's values pass its own): <see cref="WithHeadroom"/> of the largest lane of
+    /// <paramref name="x"/> where some lane is above the reference, else the reference as it was, which must not climb
+    /// by the margin at every raise of the other row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float RaisedReference(float reference, float largest, float margin) =>
-        largest > reference ? WithHeadroom(largest, margin) : reference;
+    public static TVector RaisedReference<TWidth, TVector>(TVector reference, TVector x, float margin)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        TWidth.GreaterThanAny(x, reference) ? TWidth.Create(WithHeadroom(TWidth.MaxAcross(x), margin)) : reference;
 
     /// <summary>Moves the lane sums to raised maxima: δ = max(m_old − m_new, floor) ≤ 0, s ← s·e^δ and
     /// w ← e^δ·(w + δ·s).</summary>

@@ -621,7 +621,7 @@ internal static class RowComparisonKernel
         TWidth.BitwiseAnd(TWidth.LessThan(y, TWidth.Create(float.MinValue)), TWidth.GreaterThan(x, TWidth.Create(float.NegativeInfinity)));
 
     /// <summary>Raises both shared references, each to the margin above the largest value its row has shown where that
-    /// is above it (<see cref="LaneSums.RaisedReference"/>), where x or y exceeds its reference by more than the margin:
+    /// is above it (<see cref="LaneSums.RaisedReference{TWidth, TVector}"/>), where x or y exceeds its reference by more than the margin:
     /// rescales the sums to the new references and moves the cross sum with the candidate's shift. Returns
     /// whether it raised.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -635,13 +635,13 @@ internal static class RowComparisonKernel
         }
 
         TVector oldReference = referenceMax;
-        TVector newReference = TWidth.Create(LaneSums.RaisedReference(TWidth.MaxAcross(oldReference), TWidth.MaxAcross(TWidth.MaxNative(oldReference, x)), RescaleMargin));
+        TVector newReference = LaneSums.RaisedReference<TWidth, TVector>(oldReference, x, RescaleMargin);
         LaneSums.Rescale<TWidth, TVector>(oldReference, newReference, ref referenceSum, ref crossSum);
         referenceMax = newReference;
 
         // A raised m_b shifts every weight (a−m_a) − (b−m_b) by δ_b, which moves w by −δ_b·s_a.
         TVector oldCandidate = candidateMax;
-        TVector newCandidate = TWidth.Create(LaneSums.RaisedReference(TWidth.MaxAcross(oldCandidate), TWidth.MaxAcross(TWidth.MaxNative(oldCandidate, y)), RescaleMargin));
+        TVector newCandidate = LaneSums.RaisedReference<TWidth, TVector>(oldCandidate, y, RescaleMargin);
         TVector deltaCandidate = TWidth.MaxNative(TWidth.Create(CandidateShiftFloor), TWidth.Subtract(oldCandidate, newCandidate));
         crossSum = TWidth.Subtract(crossSum, TWidth.Multiply(deltaCandidate, referenceSum));
         LaneSums.Rescale<TWidth, TVector>(oldCandidate, newCandidate, ref candidateSum);
