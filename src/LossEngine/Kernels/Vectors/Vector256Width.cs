@@ -170,5 +170,11 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
 
     /// <summary>For j = 0…7, the fraction bits of 2^(j/8) (every fourth entry of <see cref="VectorMath.Exp2Fractions"/>,
     /// whose exponent field is 127) less j·2^20, as a constant vector, which the lookup reads from memory.</summary>
-    internal static Vector256<int> Exp2EighthsFractionBitsLessIndex => Vector256.Create(0, -289342, -509968, -655657, -719629, -694486, -572163, -343865);
+    /// <remarks>Marked for inlining: in the comparison's AVX2 loop the JIT's budget ran out before this getter, and
+    /// each call there spilled the loop's vectors around it.</remarks>
+    internal static Vector256<int> Exp2EighthsFractionBitsLessIndex
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Vector256.Create(0, -289342, -509968, -655657, -719629, -694486, -572163, -343865);
+    }
 }
