@@ -186,17 +186,7 @@ public sealed class ShiftPassTests
             return;
         }
 
-        double kl = NaiveReference.KlDivergence(a, b);
-        Assert.True(Math.Abs(clamped.KlDivergence - kl) <= 2e-6 + (1e-6 * kl), $"{context}, scale {scale}: KL {clamped.KlDivergence}, expected {kl}");
-        double lseA = NaiveReference.LogSumExp(a), lseB = NaiveReference.LogSumExp(b);
-        Assert.True(
-            Math.Abs(clamped.ReferenceLoss - (lseA - a[target])) <= NaiveReference.LossTolerance(lseA, lseA - a[target]),
-            $"{context}, scale {scale}: reference loss {clamped.ReferenceLoss}, expected {lseA - a[target]}");
-        Assert.True(
-            Math.Abs(clamped.CandidateLoss - (lseB - b[target])) <= NaiveReference.LossTolerance(lseB, lseB - b[target]),
-            $"{context}, scale {scale}: candidate loss {clamped.CandidateLoss}, expected {lseB - b[target]}");
-        Assert.Equal(NaiveReference.ArgMax(a), clamped.ReferenceArgMax);
-        Assert.Equal(NaiveReference.ArgMax(b), clamped.CandidateArgMax);
+        ComparisonAssert.MatchesReference(clamped, a, b, target, $"{context}, scale {scale}");
     }
 
     private static void AssertPasses<T>(T[] row, double[] values, float scale, string context)
