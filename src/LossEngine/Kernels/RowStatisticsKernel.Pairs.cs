@@ -69,6 +69,16 @@ internal static partial class RowStatisticsKernel
         TVector halfBound = TWidth.Create(VectorMath.HalfNonFiniteBound / VectorMath.HalfRebias);
         TVector negativeHalfBound = TWidth.Create(-VectorMath.HalfNonFiniteBound / VectorMath.HalfRebias);
 
+        // An unscaled pair leaves the loop where some element passes the trigger t (or, in fp16, is an infinity or NaN).
+        // For t ≥ 0 that is a test of the raw words as 16-bit integers, in fewer instructions than the float maximum (and
+        // fp16's minimum) of the pair's eight vectors: a positive element passes t exactly where its pattern, read as a
+        // signed integer, is above the largest pattern whose value is at most t; a positive infinity or NaN is above
+        // every finite pattern; and a negative fp16 infinity or NaN is 0xFC00 or above read unsigned.
+        float triggerValue = TWidth.MaxAcross(trigger);
+        bool testsWords = !scaled && triggerValue >= 0f;
+        TVector wordThreshold = TWidth.Create(BitConverter.UInt32BitsToSingle(0x0001_0001u * (uint)(testsWords ? LargestPatternAtMost<T>(triggerValue) : 0)));
+        TVector lastFiniteNegativeHalf = TWidth.Create(BitConverter.UInt32BitsToSingle(0xFBFF_FBFFu));
+
         nuint foldAt = nextFold;
         bool foldsHere = !state.RaisedSinceFold;
         while (true)
@@ -78,32 +88,49 @@ internal static partial class RowStatisticsKernel
             {
                 SoftwarePrefetch.Lines<TWidth, TVector>(prefetch + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerGroup);
                 SoftwarePrefetch.Lines<TWidth, TVector>(prefetch + ((i + groupLength) * (nuint)Unsafe.SizeOf<T>()), bytesPerGroup);
-                LoadGroup<T, TWidth, TVector, TMode>(ref source, i, halfRebiasInShift, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
-                LoadGroup<T, TWidth, TVector, TMode>(ref source, i + groupLength, halfRebiasInShift, out TVector x4, out TVector x5, out TVector x6, out TVector x7);
-                TVector pairMax = TWidth.MaxNative(
-                    TWidth.MaxNative(TWidth.MaxNative(x0, x1), TWidth.MaxNative(x2, x3)),
-                    TWidth.MaxNative(TWidth.MaxNative(x4, x5), TWidth.MaxNative(x6, x7)));
-                if (typeof(T) == typeof(Half))
+                ref float words = ref Unsafe.As<T, float>(ref Unsafe.Add(ref source, i));
+                TVector w0 = TWidth.LoadSingle(ref words, 0);
+                TVector w1 = TWidth.LoadSingle(ref words, (nuint)count);
+                TVector w2 = TWidth.LoadSingle(ref words, (nuint)(2 * count));
+                TVector w3 = TWidth.LoadSingle(ref words, (nuint)(3 * count));
+                if (testsWords)
                 {
-                    TVector pairMin = TWidth.MinNative(
-                        TWidth.MinNative(TWidth.MinNative(x0, x1), TWidth.MinNative(x2, x3)),
-                        TWidth.MinNative(TWidth.MinNative(x4, x5), TWidth.MinNative(x6, x7)));
-                    if (TWidth.GreaterThanAny(pairMax, halfBound) || TWidth.GreaterThanAny(negativeHalfBound, pairMin))
+                    if (TWidth.GreaterThanAnyInt16(TWidth.MaxInt16(TWidth.MaxInt16(w0, w1), TWidth.MaxInt16(w2, w3)), wordThreshold)
+                        || (typeof(T) == typeof(Half) && TWidth.GreaterThanAnyUInt16(TWidth.MaxUInt16(TWidth.MaxUInt16(w0, w1), TWidth.MaxUInt16(w2, w3)), lastFiniteNegativeHalf)))
                     {
                         break;
                     }
-
-                    pairMax = TWidth.Multiply(pairMax, halfRebias);
                 }
 
-                if (scaled)
+                SplitWords<T, TWidth, TVector>(w0, w1, halfRebiasInShift, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
+                SplitWords<T, TWidth, TVector>(w2, w3, halfRebiasInShift, out TVector x4, out TVector x5, out TVector x6, out TVector x7);
+                if (!testsWords)
                 {
-                    pairMax = TWidth.Multiply(pairMax, scaleVector);
-                }
+                    TVector pairMax = TWidth.MaxNative(
+                        TWidth.MaxNative(TWidth.MaxNative(x0, x1), TWidth.MaxNative(x2, x3)),
+                        TWidth.MaxNative(TWidth.MaxNative(x4, x5), TWidth.MaxNative(x6, x7)));
+                    if (typeof(T) == typeof(Half))
+                    {
+                        TVector pairMin = TWidth.MinNative(
+                            TWidth.MinNative(TWidth.MinNative(x0, x1), TWidth.MinNative(x2, x3)),
+                            TWidth.MinNative(TWidth.MinNative(x4, x5), TWidth.MinNative(x6, x7)));
+                        if (TWidth.GreaterThanAny(pairMax, halfBound) || TWidth.GreaterThanAny(negativeHalfBound, pairMin))
+                        {
+                            break;
+                        }
 
-                if (TWidth.GreaterThanAny(pairMax, trigger))
-                {
-                    break;
+                        pairMax = TWidth.Multiply(pairMax, halfRebias);
+                    }
+
+                    if (scaled)
+                    {
+                        pairMax = TWidth.Multiply(pairMax, scaleVector);
+                    }
+
+                    if (TWidth.GreaterThanAny(pairMax, trigger))
+                    {
+                        break;
+                    }
                 }
 
                 if (scaled)
@@ -171,5 +198,25 @@ internal static partial class RowStatisticsKernel
         nextFold = foldAt;
         state.Sum = sum;
         return i;
+    }
+
+    /// <summary>The largest bf16 or fp16 pattern (<typeparamref name="T"/>) whose value is at most
+    /// <paramref name="value"/> (≥ 0, or −0): a positive element of that type is above <paramref name="value"/> exactly
+    /// where its pattern is above this one.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int LargestPatternAtMost<T>(float value)
+    {
+        // A non-negative float rounded toward zero: bf16 keeps its upper 16 bits; fp16 its exponent rebiased and the top
+        // 10 bits of its mantissa, or below fp16's smallest normal the multiple of 2^−24 (the subnormals' step) under it.
+        uint bits = BitConverter.SingleToUInt32Bits(value) & 0x7FFF_FFFF;
+        if (typeof(T) == typeof(BFloat16))
+        {
+            return (int)(bits >> 16);
+        }
+
+        const int largestFiniteHalf = 0x7BFF;
+        return value >= 65504f ? largestFiniteHalf
+            : value >= 6.103515625e-05f /* 2^−14 */ ? (int)((bits >> 13) - ((127 - 15) << 10))
+            : (int)(value * 16777216f /* 2^24 */);
     }
 }

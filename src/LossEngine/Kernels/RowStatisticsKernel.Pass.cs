@@ -530,44 +530,17 @@ internal static partial class RowStatisticsKernel
         where TMode : IStatisticsMode
     {
         int count = TWidth.Count;
-        if (typeof(T) == typeof(BFloat16) && !TMode.TracksAll && count > 1)
+        if ((typeof(T) == typeof(BFloat16) || typeof(T) == typeof(Half)) && !TMode.TracksAll && count > 1)
         {
             ref float words = ref Unsafe.As<T, float>(ref Unsafe.Add(ref source, i));
-            TVector low = TWidth.LoadSingle(ref words, 0);
-            TVector high = TWidth.LoadSingle(ref words, (nuint)count);
-            TVector upperHalf = TWidth.Create(BitConverter.UInt32BitsToSingle(0xFFFF0000));
-            x0 = TWidth.ShiftLeftBits(low, 16);
-            x1 = TWidth.BitwiseAnd(low, upperHalf);
-            x2 = TWidth.ShiftLeftBits(high, 16);
-            x3 = TWidth.BitwiseAnd(high, upperHalf);
+            SplitWords<T, TWidth, TVector>(TWidth.LoadSingle(ref words, 0), TWidth.LoadSingle(ref words, (nuint)count), halfLeftScaledDown, out x0, out x1, out x2, out x3);
             return;
         }
 
         if (typeof(T) == typeof(Half) && count > 1)
         {
-            // fp16 through the conversion for finite values (RunGroups sends groups with an infinity or NaN elsewhere):
-            // split from 32-bit words as bf16 is where order is free, widened in index order otherwise.
-            if (!TMode.TracksAll)
-            {
-                ref float words = ref Unsafe.As<T, float>(ref Unsafe.Add(ref source, i));
-                TVector low = TWidth.LoadSingle(ref words, 0);
-                TVector high = TWidth.LoadSingle(ref words, (nuint)count);
-                if (halfLeftScaledDown)
-                {
-                    x0 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(TWidth.ShiftLeftBits(low, 16));
-                    x1 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(low);
-                    x2 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(TWidth.ShiftLeftBits(high, 16));
-                    x3 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(high);
-                    return;
-                }
-
-                x0 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(low, 16));
-                x1 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(low);
-                x2 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(high, 16));
-                x3 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(high);
-                return;
-            }
-
+            // fp16 through the conversion for finite values (RunGroups sends groups with an infinity or NaN elsewhere),
+            // widened in index order.
             x0 = VectorMath.LoadFiniteHalfPinned<T, TWidth, TVector>(ref source, i);
             x1 = VectorMath.LoadFiniteHalfPinned<T, TWidth, TVector>(ref source, i + (nuint)count);
             x2 = VectorMath.LoadFiniteHalfPinned<T, TWidth, TVector>(ref source, i + (nuint)(2 * count));
@@ -579,5 +552,41 @@ internal static partial class RowStatisticsKernel
         x1 = VectorMath.LoadPinned<T, TWidth, TVector>(ref source, i + (nuint)count);
         x2 = VectorMath.LoadPinned<T, TWidth, TVector>(ref source, i + (nuint)(2 * count));
         x3 = VectorMath.LoadPinned<T, TWidth, TVector>(ref source, i + (nuint)(3 * count));
+    }
+
+    /// <summary>A group's four vectors from its 2·Count 32-bit words of two bf16 or fp16 elements each (<paramref name="low"/>
+    /// and <paramref name="high"/>), where order is free: the even elements (lower halves) moved up with a shift, the odd
+    /// ones kept in place. fp16 goes through the conversion for finite values, at 2^−112 of its size where
+    /// <paramref name="halfLeftScaledDown"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SplitWords<T, TWidth, TVector>(TVector low, TVector high, bool halfLeftScaledDown, out TVector x0, out TVector x1, out TVector x2, out TVector x3)
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+    {
+        if (typeof(T) == typeof(Half))
+        {
+            if (halfLeftScaledDown)
+            {
+                x0 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(TWidth.ShiftLeftBits(low, 16));
+                x1 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(low);
+                x2 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(TWidth.ShiftLeftBits(high, 16));
+                x3 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(high);
+                return;
+            }
+
+            x0 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(low, 16));
+            x1 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(low);
+            x2 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(high, 16));
+            x3 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(high);
+            return;
+        }
+
+        // bf16 is the upper half of a binary32.
+        TVector upperHalf = TWidth.Create(BitConverter.UInt32BitsToSingle(0xFFFF0000));
+        x0 = TWidth.ShiftLeftBits(low, 16);
+        x1 = TWidth.BitwiseAnd(low, upperHalf);
+        x2 = TWidth.ShiftLeftBits(high, 16);
+        x3 = TWidth.BitwiseAnd(high, upperHalf);
     }
 }

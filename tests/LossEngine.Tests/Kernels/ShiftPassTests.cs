@@ -27,6 +27,11 @@ public sealed class ShiftPassTests
         { 12f, "masked" },
         { -700f, "masked" },
         { 4090f, "rising past the limit" },
+
+        // The 2-byte pair loop tests its words against a trigger (m + 8) at or above 0, its floats below: rows rising
+        // wholly below zero, and through it.
+        { -60f, "rising past the limit" },
+        { -10f, "rising past the limit" },
         { float.MinValue, "masked start" },
     };
 

@@ -79,6 +79,20 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
     /// <summary>The sum of the lanes read as 32-bit integers.</summary>
     static abstract int SumIntegers(TVector value);
 
+    /// <summary>The lanes read as 16-bit signed integers, two to a float lane: the larger of each pair. The raw words of
+    /// a bf16 or fp16 row hold the elements so; a positive element's pattern orders as its value does.</summary>
+    static abstract TVector MaxInt16(TVector left, TVector right);
+
+    /// <summary>As <see cref="MaxInt16"/>, the integers unsigned.</summary>
+    static abstract TVector MaxUInt16(TVector left, TVector right);
+
+    /// <summary>Whether any 16-bit signed integer of <paramref name="left"/> is greater than its counterpart in
+    /// <paramref name="right"/>.</summary>
+    static abstract bool GreaterThanAnyInt16(TVector left, TVector right);
+
+    /// <summary>As <see cref="GreaterThanAnyInt16"/>, the integers unsigned.</summary>
+    static abstract bool GreaterThanAnyUInt16(TVector left, TVector right);
+
     /// <summary>The largest lane; NaN when any lane is NaN. For the rare and per-row paths (a raised reference maximum,
     /// a row's first maximum), where a store and a scalar loop cost more than the reduction.</summary>
     static abstract float MaxAcross(TVector value);

@@ -81,6 +81,31 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
     public static int SumIntegers(float value) => BitConverter.SingleToInt32Bits(value);
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxInt16(float left, float right) =>
+        Words(Math.Max(Lower(left), Lower(right)), Math.Max(Upper(left), Upper(right)));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxUInt16(float left, float right) =>
+        Words(Math.Max((ushort)Lower(left), (ushort)Lower(right)), Math.Max((ushort)Upper(left), (ushort)Upper(right)));
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool GreaterThanAnyInt16(float left, float right) => Lower(left) > Lower(right) || Upper(left) > Upper(right);
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool GreaterThanAnyUInt16(float left, float right) =>
+        (ushort)Lower(left) > (ushort)Lower(right) || (ushort)Upper(left) > (ushort)Upper(right);
+
+    private static short Lower(float lane) => (short)BitConverter.SingleToUInt32Bits(lane);
+
+    private static short Upper(float lane) => (short)(BitConverter.SingleToUInt32Bits(lane) >> 16);
+
+    private static float Words(int lower, int upper) => BitConverter.UInt32BitsToSingle((ushort)lower | ((uint)(ushort)upper << 16));
+
+    /// <inheritdoc/>
     public static float MaxAcross(float value) => value;
 
     /// <inheritdoc/>

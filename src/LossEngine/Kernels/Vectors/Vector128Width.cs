@@ -87,6 +87,22 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MaxInt16(Vector128<float> left, Vector128<float> right) => Vector128.Max(left.AsInt16(), right.AsInt16()).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MaxUInt16(Vector128<float> left, Vector128<float> right) => Vector128.Max(left.AsUInt16(), right.AsUInt16()).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool GreaterThanAnyInt16(Vector128<float> left, Vector128<float> right) => Vector128.GreaterThanAny(left.AsInt16(), right.AsInt16());
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool GreaterThanAnyUInt16(Vector128<float> left, Vector128<float> right) => Vector128.GreaterThanAny(left.AsUInt16(), right.AsUInt16());
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector128<float> value)
     {
         if (!Vector128.EqualsAll(value, value))

@@ -81,6 +81,22 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MaxInt16(Vector256<float> left, Vector256<float> right) => Vector256.Max(left.AsInt16(), right.AsInt16()).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MaxUInt16(Vector256<float> left, Vector256<float> right) => Vector256.Max(left.AsUInt16(), right.AsUInt16()).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool GreaterThanAnyInt16(Vector256<float> left, Vector256<float> right) => Vector256.GreaterThanAny(left.AsInt16(), right.AsInt16());
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool GreaterThanAnyUInt16(Vector256<float> left, Vector256<float> right) => Vector256.GreaterThanAny(left.AsUInt16(), right.AsUInt16());
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector256<float> value) =>
         Vector256.EqualsAll(value, value)
             ? Vector128Width.MaxAcross(Vector128.MaxNative(value.GetLower(), value.GetUpper()))

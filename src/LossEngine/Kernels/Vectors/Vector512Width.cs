@@ -81,6 +81,22 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
 
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MaxInt16(Vector512<float> left, Vector512<float> right) => Vector512.Max(left.AsInt16(), right.AsInt16()).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MaxUInt16(Vector512<float> left, Vector512<float> right) => Vector512.Max(left.AsUInt16(), right.AsUInt16()).AsSingle();
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool GreaterThanAnyInt16(Vector512<float> left, Vector512<float> right) => Vector512.GreaterThanAny(left.AsInt16(), right.AsInt16());
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool GreaterThanAnyUInt16(Vector512<float> left, Vector512<float> right) => Vector512.GreaterThanAny(left.AsUInt16(), right.AsUInt16());
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float MaxAcross(Vector512<float> value) =>
         Vector512.EqualsAll(value, value)
             ? Vector256Width.MaxAcross(Vector256.MaxNative(value.GetLower(), value.GetUpper()))
