@@ -35,12 +35,13 @@ internal static partial class RowStatisticsKernel
     /// The results are the bits <see cref="RunGroups"/> gives: the same operations on each vector, and each group added
     /// to the sums as there, the first group of a pair before the second.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe nuint RunGroupPairs<T, TWidth, TVector, TMode, TShift>(ref LaneState<TVector> state, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, float scale)
+    private static unsafe nuint RunGroupPairs<T, TWidth, TVector, TMode, TShift, TTest>(ref LaneState<TVector> state, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, float scale)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
         where TShift : IShiftPolicy
+        where TTest : IPairTest
     {
         if (!PairsGroups<T, TWidth, TVector, TMode, TShift>())
         {
@@ -52,7 +53,9 @@ internal static partial class RowStatisticsKernel
         int count = TWidth.Count;
         nuint groupLength = (nuint)(GroupVectors * count);
         int bytesPerGroup = (int)groupLength * Unsafe.SizeOf<T>();
-        bool scaled = scale != 1f;
+        // The word test runs only where the caller saw a scale of 1 and t ≥ 0 (UsesWordTest).
+        bool testsWords = TTest.OnWords;
+        bool scaled = !testsWords && scale != 1f;
         TVector scaleVector = TWidth.Create(scale);
 
         TVector max = state.Max;
@@ -69,14 +72,7 @@ internal static partial class RowStatisticsKernel
         TVector halfBound = TWidth.Create(VectorMath.HalfNonFiniteBound / VectorMath.HalfRebias);
         TVector negativeHalfBound = TWidth.Create(-VectorMath.HalfNonFiniteBound / VectorMath.HalfRebias);
 
-        // An unscaled pair leaves the loop where some element passes the trigger t (or, in fp16, is an infinity or NaN).
-        // For t ≥ 0 that is a test of the raw words as 16-bit integers, in fewer instructions than the float maximum (and
-        // fp16's minimum) of the pair's eight vectors: a positive element passes t exactly where its pattern, read as a
-        // signed integer, is above the largest pattern whose value is at most t; a positive infinity or NaN is above
-        // every finite pattern; and a negative fp16 infinity or NaN is 0xFC00 or above read unsigned.
-        float triggerValue = TWidth.MaxAcross(trigger);
-        bool testsWords = !scaled && triggerValue >= 0f;
-        TVector wordThreshold = TWidth.Create(BitConverter.UInt32BitsToSingle(0x0001_0001u * (uint)(testsWords ? LargestPatternAtMost<T>(triggerValue) : 0)));
+        TVector wordThreshold = TWidth.Create(BitConverter.UInt32BitsToSingle(0x0001_0001u * (uint)(testsWords ? LargestPatternAtMost<T>(TWidth.MaxAcross(trigger)) : 0)));
         TVector lastFiniteNegativeHalf = TWidth.Create(BitConverter.UInt32BitsToSingle(0xFBFF_FBFFu));
 
         nuint foldAt = nextFold;
@@ -199,6 +195,20 @@ internal static partial class RowStatisticsKernel
         state.Sum = sum;
         return i;
     }
+
+    /// <summary>
+    /// Whether <see cref="RunGroupPairs"/> may test its pairs on their raw words (<see cref="WordPairTest"/>): rows read
+    /// as they are, and a trigger t = m + 8 at or above 0. A pair leaves the loop where some element passes t (or, in
+    /// fp16, is an infinity or NaN). Read as 16-bit signed integers, the positive elements order as their values, so a
+    /// positive element passes t exactly where its pattern is above the largest pattern whose value is at most t, and a
+    /// positive infinity or NaN is above every finite pattern; a negative fp16 infinity or NaN is 0xFC00 or above read
+    /// unsigned. Negative elements never pass a t ≥ 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool UsesWordTest<TWidth, TVector>(TVector max, float scale)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        scale == 1f && TWidth.MaxAcross(TWidth.Add(max, TWidth.Create(RescaleMargin))) >= 0f;
 
     /// <summary>The largest bf16 or fp16 pattern (<typeparamref name="T"/>) whose value is at most
     /// <paramref name="value"/> (≥ 0, or −0): a positive element of that type is above <paramref name="value"/> exactly

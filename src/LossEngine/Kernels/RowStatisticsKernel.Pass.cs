@@ -88,7 +88,9 @@ internal static partial class RowStatisticsKernel
                 nuint stop = groupsEnd;
                 if (pairsGroups)
                 {
-                    i = RunGroupPairs<T, TWidth, TVector, TMode, TShift>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale);
+                    i = UsesWordTest<TWidth, TVector>(state.Max, scale)
+                        ? RunGroupPairs<T, TWidth, TVector, TMode, TShift, WordPairTest>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale)
+                        : RunGroupPairs<T, TWidth, TVector, TMode, TShift, FloatPairTest>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale);
                     if (i == nextFold)
                     {
                         FoldAtGridPoint<TWidth, TVector, TMode>(ref state, folded, logitSums, ref nextFold, FoldInterval * groupLength);
