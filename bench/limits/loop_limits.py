@@ -24,7 +24,8 @@ the CPUID family and model on pipes.c's clock line do (Zen 3: family 25, models 
     vscalefps on both add pipes at once, compares into mask registers on one FMA and one add pipe, bitwise operations
     and integer adds anywhere.
   spr (AVX-512, `./pipes`, Intel family 6): two pipes (ports 0 and 5) for every 512-bit instruction; shifts on port 0
-    only, permutes, widening moves and compares into a mask register on port 5 only. Measure 512-bit loops only
+    only, as are the 16-bit integer maximums (vpmaxsw, vpmaxuw: one a cycle, and not beside shifts), permutes, widening
+    moves and compares into a mask register (vpcmpgtw too) on port 5 only; vpmaddwd on either port. Measure 512-bit loops only
     (bits=512): the core's 256- and 128-bit instructions have a third port that this model leaves out.
   zen3 (AVX2, `./pipes --avx2`): two FMA pipes (FMA, multiply, vblendvps), two add pipes (add, subtract, max, float
     compares into a vector), shifts and in-lane shuffles on one FMA pipe and one add pipe (fp1, fp2), bitwise
@@ -89,7 +90,8 @@ MODELS = {
     # vector ports, 0 and 5, take every 512-bit instruction. FMAs, multiplies, adds, maximums, vscalefps and bitwise
     # operations issue on either (FMA beside add: 24 in 12 cycles); shifts only on port 0; permutes, vpermi2ps, widening
     # moves and compares into a mask register only on port 5 (compare beside permute: 24 in 24 cycles, shift beside
-    # permute: 24 in 12). Conversions and rounding go to port 0, as Intel's optimization manual places them; pipes.c
+    # permute: 24 in 12). The 16-bit maximums take port 0 (vpmaxsw beside shifts: 24 in 24 cycles, beside permutes 24 in
+    # 14), vpmaddwd either port (beside shifts and beside permutes: 24 in 12.5). Conversions and rounding go to port 0, as Intel's optimization manual places them; pipes.c
     # does not measure them, and no 512-bit main loop has one.
     "spr": {
         "pipes": ("p0", "p5"),
@@ -101,17 +103,19 @@ MODELS = {
             "permute": [(1, {"p5"})],
             "compare": [(1, {"p5"})],
             "logic": [(1, {"p0", "p5"})],
+            "multiply-add-words": [(1, {"p0", "p5"})],
         },
         "rules": [
             ("scalef", SCALEF),
             ("fma", FMA),
             ("compare", MASK_COMPARE),
             ("add", re.compile(r"^v?(add|sub|max|min)[ps][sd]$")),
-            ("shift", re.compile(r"^v?p(sll|srl|sra)v?[dqw]$|^v?cvt|^v?round|^vrndscale")),
+            ("shift", re.compile(r"^v?p(sll|srl|sra)v?[dqw]$|^v?cvt|^v?round|^vrndscale|^vp(max|min)[su]w$")),
+            ("multiply-add-words", re.compile(r"^vpmaddwd$")),
             ("logic", BITWISE),
             ("permute", PERMUTE),
         ],
-        "labels": ("fma", "add", "scalef", "shift", "compare", "permute", "logic"),
+        "labels": ("fma", "add", "scalef", "shift", "compare", "permute", "logic", "multiply-add-words"),
     },
     # AMD Zen 3, 256-bit instructions (pipes.c --avx2): four FP pipes, the transfer to the integer side ("fpint") and
     # the store of vector data ("fpst").

@@ -121,6 +121,22 @@ MEASURE(shift_permute, SHIFT12 Y12("vpermps"))
 MEASURE(shift_scalef, SHIFT12 Y12("vscalefps"))
 MEASURE(scalef_permute, X12("vscalefps", "zmm") Y12("vpermps"))
 MEASURE(compare_permute, COMPARE12 Y12("vpermps"))
+// The 16-bit integer instructions of the bf16/fp16 pair loop: the word test's maximums and its compare into a mask
+// register, and fp16's widening of the lower halves (vpmaddwd), each alone and beside FMAs, shifts and permutes.
+#define WORDCOMPARE12 REPEAT8("vpcmpgtw %%zmm0, %%zmm1, %%k1\n") "vpcmpgtw %%zmm0, %%zmm1, %%k2\n" \
+    "vpcmpgtw %%zmm0, %%zmm1, %%k1\n vpcmpgtw %%zmm0, %%zmm1, %%k2\n vpcmpgtw %%zmm0, %%zmm1, %%k1\n"
+MEASURE(pmaddwd, X12("vpmaddwd", "zmm"))
+MEASURE(pmaxsw, X12("vpmaxsw", "zmm"))
+MEASURE(pmaxuw, X12("vpmaxuw", "zmm"))
+MEASURE(word_compare, WORDCOMPARE12)
+MEASURE(fma_pmaddwd, X12("vfmadd231ps", "zmm") Y12("vpmaddwd"))
+MEASURE(shift_pmaddwd, SHIFT12 Y12("vpmaddwd"))
+MEASURE(pmaddwd_permute, X12("vpmaddwd", "zmm") Y12("vpermps"))
+MEASURE(fma_pmaxsw, X12("vfmadd231ps", "zmm") Y12("vpmaxsw"))
+MEASURE(shift_pmaxsw, SHIFT12 Y12("vpmaxsw"))
+MEASURE(pmaxsw_permute, X12("vpmaxsw", "zmm") Y12("vpermps"))
+MEASURE(word_compare_permute, WORDCOMPARE12 Y12("vpermps"))
+MEASURE(pmaddwd_latency, REPEAT8("vpmaddwd %%zmm0, %%zmm2, %%zmm2\n"))
 MEASURE(fma_latency, REPEAT8("vfmadd231ps %%zmm0, %%zmm1, %%zmm2\n"))
 MEASURE(add_latency, REPEAT8("vaddps %%zmm0, %%zmm2, %%zmm2\n"))
 MEASURE(scalef_latency, REPEAT8("vscalefps %%zmm0, %%zmm2, %%zmm2\n"))
@@ -134,6 +150,9 @@ static void avx512_rows(double ghz)
     ROW(add_compare, 24)
     ROW(permi2, 12) ROW(widen, 12) ROW(fma_permi2, 24) ROW(fma_widen, 24) ROW(shift_permute, 24) ROW(shift_scalef, 24)
     ROW(scalef_permute, 24) ROW(compare_permute, 24)
+    ROW(pmaddwd, 12) ROW(pmaxsw, 12) ROW(pmaxuw, 12) ROW(word_compare, 12) ROW(fma_pmaddwd, 24) ROW(shift_pmaddwd, 24)
+    ROW(pmaddwd_permute, 24) ROW(fma_pmaxsw, 24) ROW(shift_pmaxsw, 24) ROW(pmaxsw_permute, 24)
+    ROW(word_compare_permute, 24) ROW(pmaddwd_latency, 8)
     ROW(fma_latency, 8) ROW(add_latency, 8) ROW(scalef_latency, 8)
 }
 #endif

@@ -557,8 +557,9 @@ internal static partial class RowStatisticsKernel
     }
 
     /// <summary>A group's four vectors from its 2·Count 32-bit words of two bf16 or fp16 elements each (<paramref name="low"/>
-    /// and <paramref name="high"/>), where order is free: the even elements (lower halves) moved up with a shift, the odd
-    /// ones kept in place. fp16 goes through the conversion for finite values, at 2^−112 of its size where
+    /// and <paramref name="high"/>), where order is free: the even elements (lower halves) in x0 and x2, the odd ones (upper
+    /// halves) in x1 and x3. bf16's even elements move up with a shift and its odd ones are kept in place; fp16 goes
+    /// through the conversion for finite values from either half, at 2^−112 of its size where
     /// <paramref name="halfLeftScaledDown"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SplitWords<T, TWidth, TVector>(TVector low, TVector high, bool halfLeftScaledDown, out TVector x0, out TVector x1, out TVector x2, out TVector x3)
@@ -568,19 +569,19 @@ internal static partial class RowStatisticsKernel
     {
         if (typeof(T) == typeof(Half))
         {
-            if (halfLeftScaledDown)
+            x0 = VectorMath.FiniteHalfInLowerBitsScaledDown<TWidth, TVector>(low);
+            x1 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(low);
+            x2 = VectorMath.FiniteHalfInLowerBitsScaledDown<TWidth, TVector>(high);
+            x3 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(high);
+            if (!halfLeftScaledDown)
             {
-                x0 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(TWidth.ShiftLeftBits(low, 16));
-                x1 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(low);
-                x2 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(TWidth.ShiftLeftBits(high, 16));
-                x3 = VectorMath.FiniteHalfInUpperBitsScaledDown<TWidth, TVector>(high);
-                return;
+                TVector rebias = TWidth.Create(VectorMath.HalfRebias);
+                x0 = TWidth.Multiply(x0, rebias);
+                x1 = TWidth.Multiply(x1, rebias);
+                x2 = TWidth.Multiply(x2, rebias);
+                x3 = TWidth.Multiply(x3, rebias);
             }
 
-            x0 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(low, 16));
-            x1 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(low);
-            x2 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(high, 16));
-            x3 = VectorMath.FiniteHalfInUpperBitsToSingle<TWidth, TVector>(high);
             return;
         }
 

@@ -724,15 +724,29 @@ internal static class VectorMath
         where TVector : unmanaged =>
         TWidth.BitwiseAnd(TWidth.ShiftRightArithmeticBits(bits, 3), Bits<TWidth, TVector>(0x8FFFE000));
 
+    /// <summary>As <see cref="FiniteHalfInUpperBitsScaledDown"/> for lanes holding a binary16 in their lower 16 bits
+    /// (the upper 16 bits may hold anything): the same bits, the half widened with its sign where the other form shifts
+    /// it down from the upper bits.</summary>
+    /// <remarks>Widened and shifted left by 13, the exponent and mantissa line up with binary32's and the sign fills the
+    /// three bits above them; the mask keeps what the arithmetic shift by 3 of the upper-bits form keeps. On x64 the
+    /// widening shift is one instruction (<see cref="IVectorWidth{TVector}.ShiftLowWordLeftSignExtended"/>), where
+    /// moving the half to the upper bits first takes a shift of its own.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TVector FiniteHalfInLowerBitsScaledDown<TWidth, TVector>(TVector bits)
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged =>
+        TWidth.BitwiseAnd(TWidth.ShiftLowWordLeftSignExtended(bits, 13), Bits<TWidth, TVector>(0x8FFFE000));
+
     /// <summary>Loads Count fp16 values (<typeparamref name="T"/> is <see cref="Half"/>) in index order through
-    /// <see cref="FiniteHalfInUpperBitsToSingle"/>: exact for finite values only.</summary>
+    /// <see cref="FiniteHalfInLowerBitsScaledDown"/> and the rebias: exact for finite values only (see
+    /// <see cref="FiniteHalfInUpperBitsToSingle"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TVector LoadFiniteHalf<T, TWidth, TVector>(ref T source, nuint elementOffset)
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
         TVector bits = TWidth.LoadWidenedBits(ref Unsafe.As<T, ushort>(ref source), elementOffset);
-        return FiniteHalfInUpperBitsToSingle<TWidth, TVector>(TWidth.ShiftLeftBits(bits, 16));
+        return TWidth.Multiply(FiniteHalfInLowerBitsScaledDown<TWidth, TVector>(bits), TWidth.Create(HalfRebias));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -129,6 +129,10 @@ internal readonly struct ScalarWidth : IVectorWidth<float>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float ShiftRightArithmeticBits(float value, int count) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(value) >> count);
 
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float ShiftLowWordLeftSignExtended(float value, int count) => BitConverter.Int32BitsToSingle((short)BitConverter.SingleToInt32Bits(value) << count);
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Pow2(float integralExponent) => BitConverter.Int32BitsToSingle(((int)integralExponent + 127) << 23);
 

@@ -144,6 +144,13 @@ internal readonly struct Vector128Width : IVectorWidth<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> ShiftRightArithmeticBits(Vector128<float> value, int count) => Vector128.ShiftRightArithmetic(value.AsInt32(), count).AsSingle();
 
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> ShiftLowWordLeftSignExtended(Vector128<float> value, int count) =>
+        Sse2.IsSupported
+            ? Sse2.MultiplyAddAdjacent(value.AsInt16(), Vector128.Create(1 << count).AsInt16()).AsSingle()
+            : Vector128.ShiftRightArithmetic(Vector128.ShiftLeft(value.AsInt32(), 16), 16 - count).AsSingle();
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Pow2(Vector128<float> integralExponent) =>
         Vector128.ShiftLeft(Vector128.ConvertToInt32Native(integralExponent) + Vector128.Create(127), 23).AsSingle();

@@ -122,6 +122,13 @@ internal readonly struct Vector256Width : IVectorWidth<Vector256<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> ShiftRightArithmeticBits(Vector256<float> value, int count) => Vector256.ShiftRightArithmetic(value.AsInt32(), count).AsSingle();
 
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> ShiftLowWordLeftSignExtended(Vector256<float> value, int count) =>
+        Avx2.IsSupported
+            ? Avx2.MultiplyAddAdjacent(value.AsInt16(), Vector256.Create(1 << count).AsInt16()).AsSingle()
+            : Vector256.ShiftRightArithmetic(Vector256.ShiftLeft(value.AsInt32(), 16), 16 - count).AsSingle();
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Pow2(Vector256<float> integralExponent) =>
         Vector256.ShiftLeft(Vector256.ConvertToInt32Native(integralExponent) + Vector256.Create(127), 23).AsSingle();

@@ -122,6 +122,11 @@ internal readonly struct Vector512Width : IVectorWidth<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> ShiftRightArithmeticBits(Vector512<float> value, int count) => Vector512.ShiftRightArithmetic(value.AsInt32(), count).AsSingle();
 
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> ShiftLowWordLeftSignExtended(Vector512<float> value, int count) =>
+        Avx512BW.MultiplyAddAdjacent(value.AsInt16(), Vector512.Create(1 << count).AsInt16()).AsSingle();
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Pow2(Vector512<float> integralExponent) =>
         Vector512.ShiftLeft(Vector512.ConvertToInt32Native(integralExponent) + Vector512.Create(127), 23).AsSingle();
