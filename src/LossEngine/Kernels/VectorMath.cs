@@ -678,19 +678,18 @@ internal static class VectorMath
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
     {
-        TVector magnitude = TWidth.BitwiseAnd(bits, Bits<TWidth, TVector>(0x7FFF));
-        TVector sign = TWidth.ShiftLeftBits(TWidth.BitwiseAnd(bits, Bits<TWidth, TVector>(0x8000)), 16);
+        // The sign in place and exponent+mantissa moved up by 13 bits, in line with float's (as the finite conversion
+        // does it); multiplying by 2^112 rebiases the exponent (127 − 15), keeps the sign and normalises binary16
+        // subnormals exactly.
+        TVector scaledDown = FiniteHalfInLowerBitsScaledDown<TWidth, TVector>(bits);
+        TVector finite = TWidth.Multiply(scaledDown, Bits<TWidth, TVector>(0x77800000) /* 2^112 */);
 
-        // Moving exponent+mantissa up by 13 bits lines the 10-bit mantissa up with float's; multiplying by 2^112
-        // rebiases the exponent (127 − 15). The multiply also normalises binary16 subnormals exactly.
-        TVector aligned = TWidth.ShiftLeftBits(magnitude, 13);
-        TVector finite = TWidth.Multiply(aligned, Bits<TWidth, TVector>(0x77800000) /* 2^112 */);
-
-        // Exponent field 31 means ±∞ or NaN. The aligned bits are small positive floats, so a float compare orders them
-        // as integers.
+        // Exponent field 31 means ±∞ or NaN. The aligned magnitudes are small positive floats, so a float compare
+        // orders them as integers; the exponent set to all ones keeps the sign and the mantissa (a NaN's payload).
+        TVector aligned = TWidth.BitwiseAnd(scaledDown, Bits<TWidth, TVector>(0x7FFFFFFF));
         TVector isInfinityOrNaN = TWidth.GreaterThanOrEqual(aligned, Bits<TWidth, TVector>(0x7C00u << 13));
-        TVector special = TWidth.BitwiseOr(aligned, Bits<TWidth, TVector>(0x7F800000));
-        return TWidth.BitwiseOr(TWidth.ConditionalSelect(isInfinityOrNaN, special, finite), sign);
+        TVector special = TWidth.BitwiseOr(scaledDown, Bits<TWidth, TVector>(0x7F800000));
+        return TWidth.ConditionalSelect(isInfinityOrNaN, special, finite);
     }
 
     /// <summary>A bound between the largest finite binary16 magnitude (65504) and the smallest value
@@ -699,7 +698,8 @@ internal static class VectorMath
 
     /// <summary>
     /// binary16 → binary32 for lanes holding a binary16 in their upper 16 bits (the lower 16 bits may hold anything),
-    /// exact for every finite value, in three instructions where <see cref="HalfBitsToSingle"/> takes nine.
+    /// exact for every finite value, in three instructions where <see cref="HalfBitsToSingle"/> takes seven (its compare
+    /// and select keep infinities and NaNs).
     /// </summary>
     /// <remarks>The arithmetic shift by 3 lines the 5-bit exponent and 10-bit mantissa up with binary32's and copies the
     /// sign into the three bits between; the mask keeps the sign, the exponent and the mantissa and clears whatever the
