@@ -25,8 +25,8 @@ the CPUID family and model on pipes.c's clock line do (Zen 3: family 25, models 
     and integer adds anywhere.
   spr (AVX-512, `./pipes`, Intel family 6): two pipes (ports 0 and 5) for every 512-bit instruction; shifts on port 0
     only, as are the 16-bit integer maximums (vpmaxsw, vpmaxuw: one a cycle, and not beside shifts), permutes, widening
-    moves and compares into a mask register (vpcmpgtw too) on port 5 only; vpmaddwd on either port. Measure 512-bit loops only
-    (bits=512): the core's 256- and 128-bit instructions have a third port that this model leaves out.
+    moves and compares into a mask register (vpcmpgtw too) on port 5 only; vpmaddwd on either port. Measure 512-bit
+    loops only (bits=512): the core's 256- and 128-bit instructions have a third port that this model leaves out.
   zen3 (AVX2, `./pipes --avx2`): two FMA pipes (FMA, multiply, vblendvps), two add pipes (add, subtract, max, float
     compares into a vector), shifts and in-lane shuffles on one FMA pipe and one add pipe (fp1, fp2), bitwise
     operations, integer adds and integer maximums anywhere; a lane-crossing permute (vpermd, vpermps) takes one op on
@@ -91,8 +91,8 @@ MODELS = {
     # operations issue on either (FMA beside add: 24 in 12 cycles); shifts only on port 0; permutes, vpermi2ps, widening
     # moves and compares into a mask register only on port 5 (compare beside permute: 24 in 24 cycles, shift beside
     # permute: 24 in 12). The 16-bit maximums take port 0 (vpmaxsw beside shifts: 24 in 24 cycles, beside permutes 24 in
-    # 14), vpmaddwd either port (beside shifts and beside permutes: 24 in 12.5). Conversions and rounding go to port 0, as Intel's optimization manual places them; pipes.c
-    # does not measure them, and no 512-bit main loop has one.
+    # 14), vpmaddwd either port (beside shifts and beside permutes: 24 in 12.5). Conversions and rounding go to port 0,
+    # as Intel's optimization manual places them; pipes.c does not measure them, and no 512-bit main loop has one.
     "spr": {
         "pipes": ("p0", "p5"),
         "classes": {

@@ -115,11 +115,12 @@ internal interface IVectorWidth<TVector> where TVector : unmanaged
     static abstract TVector ShiftRightArithmeticBits(TVector value, int count);
 
     /// <summary>Each lane's lower 16 bits read as a signed integer, widened to 32 bits and shifted left by
-    /// <paramref name="count"/> (0 to 14: the factor 2^count must be a positive 16-bit integer); the lane's upper 16 bits
-    /// are ignored. The same as a shift left by 16 and an
-    /// arithmetic shift right by 16 − <paramref name="count"/>.</summary>
+    /// <paramref name="count"/> (0 to 14: the factor 2^count must be a positive 16-bit integer); the lane's upper 16
+    /// bits are ignored. The same as a shift left by 16 and an arithmetic shift right by 16 − <paramref name="count"/>.
+    /// </summary>
     /// <remarks>On x64 one multiply-add of adjacent words (<c>pmaddwd</c>, the lower word times 2^count, the upper times
-    /// 0) in place of the two shifts, on the pipe the shifts use.</remarks>
+    /// 0) in place of the two shifts. On Sapphire Rapids it issues on either 512-bit port, where shifts take port 0
+    /// only (bench/results/limits-intel-xeon-spr-2vcpu.md).</remarks>
     static abstract TVector ShiftLowWordLeftSignExtended(TVector value, int count);
 
     /// <summary>2^n for lanes holding integral n in [−127, 127], built directly in the exponent field; n = −127 builds an
