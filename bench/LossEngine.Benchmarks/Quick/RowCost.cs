@@ -20,7 +20,9 @@ internal static class RowCost
     /// many rows of <paramref name="vocab"/> (cache-resident); without it, <paramref name="totalBytes"/> each (streamed).</summary>
     public static string Measure(string dtype, string kernel, int vocab, int versusVocab, int threads, long totalBytes, int? rows, int offsetBytes, double seconds)
     {
-        int? versusRows = rows is int r ? (int)Math.Max(1, (((long)r * vocab) + versusVocab - 1) / versusVocab) : null;
+        // In cache the second buffer holds at least as many bytes as the first, in a whole number of rows for each thread:
+        // with an odd number of rows on two threads one thread takes a row more, and the slice waits for it.
+        int? versusRows = rows is int r ? RoundUpToMultiple((int)Math.Max(1, (((long)r * vocab) + versusVocab - 1) / versusVocab), threads) : null;
         using var first = new LogitBuffers(dtype, vocab, totalBytes, rows, offsetBytes: offsetBytes);
         using var second = new LogitBuffers(dtype, versusVocab, totalBytes, versusRows, offsetBytes: offsetBytes);
         foreach (LogitBuffers b in (LogitBuffers[])[first, second])
@@ -65,4 +67,6 @@ internal static class RowCost
         var sorted = values.Order().ToList();
         return sorted[(int)Math.Round(q * (sorted.Count - 1))];
     }
+
+    private static int RoundUpToMultiple(int value, int factor) => (value + factor - 1) / factor * factor;
 }
