@@ -41,7 +41,7 @@ internal static partial class RowStatisticsKernel
         where TVector : unmanaged
         where TMode : IStatisticsMode
         where TShift : IShiftPolicy
-        where TTest : IPairTest
+        where TTest : IGroupTest
     {
         if (!PairsGroups<T, TWidth, TVector, TMode, TShift>())
         {
@@ -197,12 +197,12 @@ internal static partial class RowStatisticsKernel
     }
 
     /// <summary>
-    /// Whether <see cref="RunGroupPairs"/> may test its pairs on their raw words (<see cref="WordPairTest"/>): rows read
-    /// as they are, and a trigger t = m + 8 at or above 0. A pair leaves the loop where some element passes t (or, in
-    /// fp16, is an infinity or NaN). Read as 16-bit signed integers, the positive elements order as their values, so a
-    /// positive element passes t exactly where its pattern is above the largest pattern whose value is at most t, and a
-    /// positive infinity or NaN is above every finite pattern; a negative fp16 infinity or NaN is 0xFC00 or above read
-    /// unsigned. Negative elements never pass a t ≥ 0.
+    /// Whether <see cref="RunGroupPairs"/> and <see cref="RunGroups"/> may test their pairs and groups on their raw words
+    /// (<see cref="WordGroupTest"/>): rows read as they are, and a trigger t = m + 8 at or above 0. A pair or group
+    /// leaves the loop where some element passes t (or, in fp16, is an infinity or NaN). Read as 16-bit signed integers,
+    /// the positive elements order as their values, so a positive element passes t exactly where its pattern is above the
+    /// largest pattern whose value is at most t, and a positive infinity or NaN is above every finite pattern; a negative
+    /// fp16 infinity or NaN is 0xFC00 or above read unsigned. Negative elements never pass a t ≥ 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool UsesWordTest<TWidth, TVector>(TVector max, float scale)

@@ -89,8 +89,8 @@ internal static partial class RowStatisticsKernel
                 if (pairsGroups)
                 {
                     i = UsesWordTest<TWidth, TVector>(state.Max, scale)
-                        ? RunGroupPairs<T, TWidth, TVector, TMode, TShift, WordPairTest>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale)
-                        : RunGroupPairs<T, TWidth, TVector, TMode, TShift, FloatPairTest>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale);
+                        ? RunGroupPairs<T, TWidth, TVector, TMode, TShift, WordGroupTest>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale)
+                        : RunGroupPairs<T, TWidth, TVector, TMode, TShift, FloatGroupTest>(ref state, expConstants, folded, logitSums, ref source, prefetch, i, groupsEnd, ref nextFold, scale);
                     if (i == nextFold)
                     {
                         FoldAtGridPoint<TWidth, TVector, TMode>(ref state, folded, logitSums, ref nextFold, FoldInterval * groupLength);
@@ -119,9 +119,11 @@ internal static partial class RowStatisticsKernel
                     continue;
                 }
 
-                i = ReloadsWeights<T, TWidth, TVector, TMode, TShift>() && !scaled
-                    ? RunGroups<T, TWidth, TVector, TMode, TShift, UnitScale>(ref state, ref bounds, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scaled, targetIndex)
-                    : RunGroups<T, TWidth, TVector, TMode, TShift, RowScale>(ref state, ref bounds, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scaled, targetIndex);
+                i = TestsGroupWords<T, TWidth, TVector, TMode>() && UsesWordTest<TWidth, TVector>(state.Max, scale)
+                    ? RunGroups<T, TWidth, TVector, TMode, TShift, UnitScale, WordGroupTest>(ref state, ref bounds, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scaled, targetIndex)
+                    : ReloadsWeights<T, TWidth, TVector, TMode, TShift>() && !scaled
+                    ? RunGroups<T, TWidth, TVector, TMode, TShift, UnitScale, FloatGroupTest>(ref state, ref bounds, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scaled, targetIndex)
+                    : RunGroups<T, TWidth, TVector, TMode, TShift, RowScale, FloatGroupTest>(ref state, ref bounds, expConstants, folded, logitSums, ref source, prefetch, i, stop, ref nextFold, scaled, targetIndex);
                 if (i == nextFold)
                 {
                     FoldAtGridPoint<TWidth, TVector, TMode>(ref state, folded, logitSums, ref nextFold, FoldInterval * groupLength);
@@ -184,15 +186,19 @@ internal static partial class RowStatisticsKernel
     /// JIT keeps them in registers rather than rebuilding each at every use. The running sums come in and go out
     /// through <paramref name="state"/>, once per call.</remarks>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static unsafe nuint RunGroups<T, TWidth, TVector, TMode, TShift, TScale>(ref LaneState<TVector> state, ref GroupBounds<TVector> bounds, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, bool scaledRow, nuint targetIndex)
+    private static unsafe nuint RunGroups<T, TWidth, TVector, TMode, TShift, TScale, TTest>(ref LaneState<TVector> state, ref GroupBounds<TVector> bounds, in SumExpConstants<TVector> constants, FoldedLanes folded, Span<double> logitSums, ref T source, byte* prefetch, nuint i, nuint end, ref nuint nextFold, bool scaledRow, nuint targetIndex)
         where T : unmanaged
         where TWidth : IVectorWidth<TVector>
         where TVector : unmanaged
         where TMode : IStatisticsMode
         where TShift : IShiftPolicy
         where TScale : IScalePolicy
+        where TTest : IGroupTest
     {
-        bool scaled = TScale.MayScale && scaledRow;
+        // The word test runs only where the caller saw a scale of 1 and t ≥ 0 (UsesWordTest), and the loop is then
+        // compiled for it alone; in the modes and dtypes it cannot serve, the compiler drops it.
+        bool testsWords = TTest.OnWords && TestsGroupWords<T, TWidth, TVector, TMode>();
+        bool scaled = !testsWords && TScale.MayScale && scaledRow;
         int count = TWidth.Count;
         nuint groupLength = (nuint)(GroupVectors * count);
         int bytesPerGroup = (int)groupLength * Unsafe.SizeOf<T>();
@@ -228,6 +234,8 @@ internal static partial class RowStatisticsKernel
         TVector negativeMax = TWidth.Subtract(TWidth.Create(0f), max);
         TVector halfBound = TWidth.Create(halfRebiasInShift ? VectorMath.HalfNonFiniteBound / VectorMath.HalfRebias : VectorMath.HalfNonFiniteBound);
         TVector negativeHalfBound = TWidth.Create(halfRebiasInShift ? -VectorMath.HalfNonFiniteBound / VectorMath.HalfRebias : -VectorMath.HalfNonFiniteBound);
+        TVector wordThreshold = TWidth.Create(BitConverter.UInt32BitsToSingle(0x0001_0001u * (uint)(testsWords ? LargestPatternAtMost<T>(TWidth.MaxAcross(trigger)) : 0)));
+        TVector lastFiniteNegativeHalf = TWidth.Create(BitConverter.UInt32BitsToSingle(0xFBFF_FBFFu));
 
         nuint foldAt = nextFold;
         bool foldsHere = !state.RaisedSinceFold;
@@ -237,9 +245,29 @@ internal static partial class RowStatisticsKernel
             for (; i < blockEnd; i += groupLength)
             {
                 SoftwarePrefetch.Lines<TWidth, TVector>(prefetch + (i * (nuint)Unsafe.SizeOf<T>()), bytesPerGroup);
-                LoadGroup<T, TWidth, TVector, TMode>(ref source, i, halfRebiasInShift, out TVector x0, out TVector x1, out TVector x2, out TVector x3);
-                TVector groupMax = TWidth.MaxNative(TWidth.MaxNative(x0, x1), TWidth.MaxNative(x2, x3));
-                if (typeof(T) == typeof(Half) && count > 1)
+                TVector x0, x1, x2, x3;
+                if (testsWords)
+                {
+                    // The group's two word vectors as 16-bit integers, as RunGroupPairs tests a pair's four (see
+                    // UsesWordTest); only then are they split into floats.
+                    ref float words = ref Unsafe.As<T, float>(ref Unsafe.Add(ref source, i));
+                    TVector low = TWidth.LoadSingle(ref words, 0);
+                    TVector high = TWidth.LoadSingle(ref words, (nuint)count);
+                    if (TWidth.GreaterThanAnyInt16(TWidth.MaxInt16(low, high), wordThreshold)
+                        || (typeof(T) == typeof(Half) && TWidth.GreaterThanAnyUInt16(TWidth.MaxUInt16(low, high), lastFiniteNegativeHalf)))
+                    {
+                        break;
+                    }
+
+                    SplitWords<T, TWidth, TVector>(low, high, halfRebiasInShift, out x0, out x1, out x2, out x3);
+                }
+                else
+                {
+                    LoadGroup<T, TWidth, TVector, TMode>(ref source, i, halfRebiasInShift, out x0, out x1, out x2, out x3);
+                }
+
+                TVector groupMax = testsWords ? default : TWidth.MaxNative(TWidth.MaxNative(x0, x1), TWidth.MaxNative(x2, x3));
+                if (typeof(T) == typeof(Half) && count > 1 && !testsWords)
                 {
                     // LoadGroup's fp16 conversion holds for finite values; an infinity or NaN comes out with a magnitude
                     // of 65536 or more, beyond any finite fp16, and the group goes back to the caller to be read exactly.
@@ -250,7 +278,7 @@ internal static partial class RowStatisticsKernel
                     }
                 }
 
-                if (halfRebiasInShift)
+                if (halfRebiasInShift && !testsWords)
                 {
                     // Powers of two scale the maximum exactly; with a scale the values are rebiased here after all.
                     groupMax = TWidth.Multiply(groupMax, halfRebias);
@@ -285,7 +313,7 @@ internal static partial class RowStatisticsKernel
                         break;
                     }
                 }
-                else if (TWidth.GreaterThanAny(groupMax, trigger))
+                else if (!testsWords && TWidth.GreaterThanAny(groupMax, trigger))
                 {
                     break;
                 }
@@ -456,6 +484,17 @@ internal static partial class RowStatisticsKernel
         state.RankCount = TMode.TracksAll && typeof(TWidth) != typeof(Vector512Width) ? rankCount - TWidth.SumIntegers(rankLanes) : rankCount;
         return i;
     }
+
+    /// <summary>Whether <see cref="RunGroups"/> may test its groups on their raw words (<see cref="WordGroupTest"/>, where
+    /// <see cref="UsesWordTest"/> holds): bf16 and fp16 rows in log-sum-exp mode, read as 32-bit words of two elements and
+    /// split into floats whose order no sum notices (<see cref="LoadGroup"/>), at every vector width.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool TestsGroupWords<T, TWidth, TVector, TMode>()
+        where T : unmanaged
+        where TWidth : IVectorWidth<TVector>
+        where TVector : unmanaged
+        where TMode : IStatisticsMode =>
+        Unsafe.SizeOf<T>() == 2 && !TMode.TracksAll && TWidth.Count > 1;
 
     /// <summary>Whether the main loop's exp carries the reference maximum in its rounding magic
     /// (<see cref="VectorMath.ExpForSumByEighthsFromMagic{TWidth, TVector}(ref TVector, ref TVector, ref TVector, ref TVector, TVector)"/>) instead of subtracting it from every logit: at AVX2's width

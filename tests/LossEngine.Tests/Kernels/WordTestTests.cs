@@ -4,9 +4,10 @@ using LossEngine.Kernels.Vectors;
 namespace LossEngine.Tests.Kernels;
 
 /// <summary>
-/// The bf16 and fp16 pair loop tests a pair against the reference's trigger on its raw words, as 16-bit integers: the
-/// threshold pattern must split the positive patterns exactly where their values pass the trigger, and the 16-bit
-/// maximum and comparison of every width must read the lanes as the loop assumes.
+/// The bf16 and fp16 main loops (a pair of groups at 512 bits, one group at every width) test against the reference's
+/// trigger on their raw words, as 16-bit integers: the threshold pattern must split the positive patterns exactly where
+/// their values pass the trigger, and the 16-bit maximum and comparison of every width must read the lanes as the loops
+/// assume.
 /// </summary>
 public sealed class WordTestTests
 {
