@@ -202,7 +202,8 @@ internal static partial class RowStatisticsKernel
     /// leaves the loop where some element passes t (or, in fp16, is an infinity or NaN). Read as 16-bit signed integers,
     /// the positive elements order as their values, so a positive element passes t exactly where its pattern is above the
     /// largest pattern whose value is at most t, and a positive infinity or NaN is above every finite pattern; a negative
-    /// fp16 infinity or NaN is 0xFC00 or above read unsigned. Negative elements never pass a t ≥ 0.
+    /// fp16 infinity or NaN is 0xFC00 or above read unsigned. Negative elements never pass a t ≥ 0. A positive bf16 NaN
+    /// leaves the loop too, and the caller reads its group exactly, as it reads an fp16 group with an infinity or NaN.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool UsesWordTest<TWidth, TVector>(TVector max, float scale)

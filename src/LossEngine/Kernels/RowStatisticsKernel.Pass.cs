@@ -130,7 +130,7 @@ internal static partial class RowStatisticsKernel
                 }
                 else if (i < stop)
                 {
-                    if (typeof(T) == typeof(Half) && HasNonFiniteHalf(row.Slice((int)i, (int)groupLength)))
+                    if ((typeof(T) == typeof(Half) || typeof(T) == typeof(BFloat16)) && HoldsExactOnlyPattern(row.Slice((int)i, (int)groupLength)))
                     {
                         StepGroupExactly<T, TWidth, TVector, TMode>(ref state, ref source, i, scaleVector, targetIndex, thresholdBefore, thresholdAfter, margin);
                         i += groupLength;

@@ -53,13 +53,17 @@ internal static partial class RowStatisticsKernel
         }
     }
 
-    /// <summary>Whether any of the fp16 values is an infinity or NaN (exponent field all ones).</summary>
-    private static bool HasNonFiniteHalf<T>(ReadOnlySpan<T> values)
+    /// <summary>Whether a group the main loop sent back needs reading one exact vector at a time rather than a raise: an
+    /// fp16 infinity or NaN (exponent field all ones), which the loop's conversion does not hold, or a bf16 NaN, which
+    /// the word test sends back (a positive NaN's pattern is above every other, read as a 16-bit integer) though no
+    /// raise takes it.</summary>
+    private static bool HoldsExactOnlyPattern<T>(ReadOnlySpan<T> values)
         where T : unmanaged
     {
+        bool half = typeof(T) == typeof(Half);
         foreach (ushort bits in MemoryMarshal.Cast<T, ushort>(values))
         {
-            if ((bits & 0x7C00) == 0x7C00)
+            if (half ? (bits & 0x7C00) == 0x7C00 : (bits & 0x7FFF) > 0x7F80)
             {
                 return true;
             }
