@@ -8,7 +8,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-targets=(safetensors npy score-report compare-report scaling-json tidy-csv manifest)
+targets=(safetensors npy score-report compare-report scaling-json tidy-csv manifest logits)
 budget=${FUZZ_SMOKE_SECONDS:-56}
 seconds=$(( budget / ${#targets[@]} ))
 [ "$seconds" -ge 1 ] || seconds=1

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of one parser: eng/fuzz.sh TARGET SECONDS
+# Coverage-guided fuzzing of one parser or of the row kernels: eng/fuzz.sh TARGET SECONDS
 # Installs Debian's afl++ when it is missing, publishes tests/LossEngine.Fuzz, instruments the published LossEngine.dll
 # with SharpFuzz (the local dotnet tool in dotnet-tools.json), then runs afl-fuzz for SECONDS on the seed corpus
 # tests/fuzz/TARGET under `nice -n 10`. New crashes and hangs are copied to artifacts/fuzz/findings/TARGET and listed;
 # the exit code is 1 when there is one. FUZZ_SKIP_BUILD=1 reuses the last instrumented build (the smoke builds once);
 # FUZZ_SEED=N fixes afl-fuzz's random seed.
-# Targets: safetensors npy score-report compare-report scaling-json tidy-csv manifest.
+# Targets: safetensors npy score-report compare-report scaling-json tidy-csv manifest logits.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DEBIAN_FRONTEND=noninteractive

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using LossEngine.Aggregation;
 using LossEngine.Formats;
 using LossEngine.Pipeline;
@@ -24,6 +25,7 @@ public static class FuzzTargets
         new("scaling-json", ".json", ScalingJson),
         new("tidy-csv", ".csv", TidyCsv),
         new("manifest", ".csv", Manifest),
+        new("logits", ".bin", LogitRow),
     ];
 
     /// <summary>The target named <paramref name="name"/>.</summary>
@@ -189,6 +191,91 @@ public static class FuzzTargets
             return FuzzOutcome.Refused;
         }
     }
+
+    /// <summary>Runs one row of logits of any bits through the row kernels: byte 0 picks the element type (f32, bf16 or
+    /// fp16, modulo 3), bytes 1–2 the target (little-endian, modulo the row's length), and the rest is the row. Every
+    /// kernel must return (a hang is a finding), and on a row of finite values the log-sum-exp must lie between the
+    /// maximum and the maximum plus ln V, and the statistics' argmax must be the first index of the maximum. An input
+    /// without a whole element is an empty row, which log-sum-exp refuses with its documented ArgumentException.</summary>
+    private static FuzzOutcome LogitRow(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length < 3)
+        {
+            return RunRow(ReadOnlySpan<float>.Empty, 0, path);
+        }
+
+        int target = bytes[1] | (bytes[2] << 8);
+        ReadOnlySpan<byte> data = bytes.AsSpan(3);
+        return (bytes[0] % 3) switch
+        {
+            0 => RunRow(MemoryMarshal.Cast<byte, float>(data), target, path),
+            1 => RunRow(MemoryMarshal.Cast<byte, BFloat16>(data), target, path),
+            _ => RunRow(MemoryMarshal.Cast<byte, Half>(data), target, path),
+        };
+    }
+
+    private static FuzzOutcome RunRow<T>(ReadOnlySpan<T> row, int target, string path)
+        where T : unmanaged
+    {
+        float logSumExp;
+        try
+        {
+            logSumExp = Logits.LogSumExp(row);
+        }
+        catch (ArgumentException) when (row.IsEmpty)
+        {
+            return FuzzOutcome.Refused;
+        }
+
+        target %= row.Length;
+        float loss = Logits.CrossEntropy(row, target);
+        TokenStatistics statistics = Logits.Statistics(row, target);
+        T[] reversed = row.ToArray();
+        Array.Reverse(reversed);
+        ComparisonStatistics comparison = Logits.Compare(row, reversed, target);
+        GC.KeepAlive(loss + comparison.KlDivergence);
+
+        float max = float.NegativeInfinity;
+        int first = -1;
+        for (int i = 0; i < row.Length; i++)
+        {
+            float value = ToSingle(row[i]);
+            if (!float.IsFinite(value))
+            {
+                return FuzzOutcome.Accepted;
+            }
+
+            if (value > max)
+            {
+                (max, first) = (value, i);
+            }
+        }
+
+        // The kernels' error is far below these margins; a wrong maximum or a lost term is far outside them.
+        double upper = max + Math.Log(row.Length);
+        double slack = 1e-5 * Math.Max(1, Math.Abs(max));
+        if (!(logSumExp >= max - slack && logSumExp <= upper + slack))
+        {
+            throw new InvalidOperationException($"{path}: log-sum-exp {logSumExp:R} outside [{max:R}, {upper:R}] for a row of {row.Length} finite {typeof(T).Name} values");
+        }
+
+        if (statistics.ArgMax != first)
+        {
+            throw new InvalidOperationException($"{path}: argmax {statistics.ArgMax}, first index of the maximum {first}, in a row of {row.Length} finite {typeof(T).Name} values");
+        }
+
+        return FuzzOutcome.Accepted;
+    }
+
+    private static float ToSingle<T>(T value)
+        where T : unmanaged => value switch
+        {
+            float single => single,
+            BFloat16 brain => (float)brain,
+            Half half => (float)half,
+            _ => throw new NotSupportedException(typeof(T).Name),
+        };
 
     /// <summary>Reads every byte a tensor view claims, so a view past the mapping faults here.</summary>
     private static unsafe void TouchEveryByte(TensorView tensor)
