@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using LossEngine.Aggregation;
 using LossEngine.Formats;
+using LossEngine.Kernels;
 using LossEngine.Pipeline;
 using LossEngine.Scaling;
 
@@ -240,7 +241,7 @@ public static class FuzzTargets
         int first = -1;
         for (int i = 0; i < row.Length; i++)
         {
-            float value = ToSingle(row[i]);
+            float value = ElementConversion.ToSingle(row[i]);
             if (!float.IsFinite(value))
             {
                 return FuzzOutcome.Accepted;
@@ -267,15 +268,6 @@ public static class FuzzTargets
 
         return FuzzOutcome.Accepted;
     }
-
-    private static float ToSingle<T>(T value)
-        where T : unmanaged => value switch
-        {
-            float single => single,
-            BFloat16 brain => (float)brain,
-            Half half => (float)half,
-            _ => throw new NotSupportedException(typeof(T).Name),
-        };
 
     /// <summary>Reads every byte a tensor view claims, so a view past the mapping faults here.</summary>
     private static unsafe void TouchEveryByte(TensorView tensor)

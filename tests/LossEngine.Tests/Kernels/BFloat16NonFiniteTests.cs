@@ -37,17 +37,17 @@ public sealed class BFloat16NonFiniteTests
                 foreach (bool startClamped in new[] { false, true })
                 {
                     double logSumExp = WithinLimit(() => RowKernels.Summarize<BFloat16, LogSumExpMode>(row, target, scale, startClamped, out _).LogSumExp, context + ": log-sum-exp");
-                    AssertSame(RowKernels.Summarize<float, LogSumExpMode>(widened, target, scale, startClamped: true, out _).LogSumExp, logSumExp, context + ": log-sum-exp");
+                    HalfNonFiniteTests.AssertClose(RowKernels.Summarize<float, LogSumExpMode>(widened, target, scale, startClamped: true, out _).LogSumExp, logSumExp, context + ": log-sum-exp");
 
                     foreach (float labelSmoothing in new[] { 0f, 0.1f })
                     {
                         float loss = WithinLimit(() => RowKernels.CrossEntropy<BFloat16>(row, target, scale, labelSmoothing, 0f, startClamped, out _), context + ": cross-entropy");
-                        AssertSame(RowKernels.CrossEntropy<float>(widened, target, scale, labelSmoothing, 0f, startClamped: true, out _), loss, $"{context}: cross-entropy, smoothing {labelSmoothing}");
+                        HalfNonFiniteTests.AssertClose(RowKernels.CrossEntropy<float>(widened, target, scale, labelSmoothing, 0f, startClamped: true, out _), loss, $"{context}: cross-entropy, smoothing {labelSmoothing}");
                     }
 
                     TokenStatistics statistics = WithinLimit(() => RowKernels.Statistics<BFloat16>(row, target, scale, startClamped, out _), context + ": statistics");
                     TokenStatistics expected = RowKernels.Statistics<float>(widened, target, scale, startClamped: true, out _);
-                    AssertSame(expected.LogSumExp, statistics.LogSumExp, context + ": statistics' log-sum-exp");
+                    HalfNonFiniteTests.AssertClose(expected.LogSumExp, statistics.LogSumExp, context + ": statistics' log-sum-exp");
                     Assert.Equal(expected.ArgMax, statistics.ArgMax);
                 }
             }
@@ -74,16 +74,5 @@ public sealed class BFloat16NonFiniteTests
         Task<TResult> task = Task.Run(call);
         Assert.True(task.Wait(CallLimit), $"{context}: no result within {CallLimit.TotalSeconds} s");
         return task.Result;
-    }
-
-    private static void AssertSame(double expected, double actual, string context)
-    {
-        if (!double.IsFinite(expected))
-        {
-            Assert.True(expected.Equals(actual), $"{context}: {actual}, expected {expected}");
-            return;
-        }
-
-        Assert.True(Math.Abs(expected - actual) <= (1e-6 * Math.Abs(expected)) + 2e-6, $"{context}: {actual}, expected {expected}");
     }
 }
